@@ -1,0 +1,158 @@
+"""One source of truth for every stage's parameters.
+
+Each stage has one dataclass whose defaults are the documented defaults.
+`configs/*.toml` presets and command-line options only override fields;
+unknown keys are an error, and the resolved dataclass is what the manifest
+records. Precedence: dataclass defaults < config file < command line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal, TypeVar, get_args, get_origin, get_type_hints
+
+from embcli.errors import ConfigError
+
+PRESETS_DIR_CANDIDATES = (
+    Path(__file__).resolve().parent / "presets",  # installed wheel
+    Path(__file__).resolve().parents[1] / "configs",  # source checkout
+)
+
+
+def default_workers() -> int:
+    """All cores this process may use (word2vec and GloVe scale to them)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - non-Linux
+        return max(1, os.cpu_count() or 1)
+
+
+# ---------------------------------------------------------------------------
+# stage configs
+
+
+@dataclasses.dataclass(frozen=True)
+class PreprocessConfig:
+    tokenizer: Literal["regex", "whitespace", "char", "jieba"] = "regex"  # how lines become tokens
+    token_pattern: str | None = None  # regex tokenizer only: custom pattern (e.g. "[a-z0-9']+")
+    lowercase: bool = True  # str.lower() every token
+    nfkc: bool = True  # Unicode NFKC normalisation (full-width forms, ligatures) before tokenizing
+    stopwords: str | None = None  # None, "english" (scikit-learn's list) or a path to a file of words
+    min_count: int = 5  # tokens seen fewer times become out-of-vocabulary
+    max_vocab: int | None = None  # keep at most this many most frequent tokens (besides <unk>)
+    oov: Literal["unk", "drop"] = "unk"  # OOV tokens become <unk> (index 0) or are removed
+    workers: int = dataclasses.field(default_factory=default_workers)  # tokenizer processes
+
+
+@dataclasses.dataclass(frozen=True)
+class Word2VecConfig:
+    model: Literal["skipgram", "cbow"] = "skipgram"
+    dim: int = 100  # vector size
+    window: int = 5  # max distance between centre and context word (reduced at random per word)
+    negative: int = 5  # negative samples per positive pair (0 disables negative sampling)
+    hs: bool = False  # hierarchical softmax (as word2vec's -hs 1)
+    sample: float = 1e-3  # subsampling threshold for frequent words (0 disables)
+    epochs: int = 5
+    alpha: float | None = None  # start learning rate; None: 0.025 skip-gram, 0.05 CBOW (word2vec's)
+    min_alpha: float = 0.0001  # learning rate at the end of training (linear decay)
+    workers: int = dataclasses.field(default_factory=default_workers)  # threads; 1 for reproducible runs
+    seed: int = 1
+    engine: Literal["gensim"] = "gensim"  # training implementation
+    binary: bool = False  # also write word2vec binary vectors.bin
+
+    def resolved(self) -> "Word2VecConfig":
+        """Fill model-dependent defaults so the manifest records real values."""
+        if self.alpha is None:
+            return dataclasses.replace(self, alpha=0.05 if self.model == "cbow" else 0.025)
+        return self
+
+
+# ---------------------------------------------------------------------------
+# loading and merging
+
+C = TypeVar("C")
+
+
+def find_preset(name_or_path: str | Path) -> Path:
+    """A config path as given, or the name of a bundled preset (`skipgram`, `cbow.toml`)."""
+    path = Path(name_or_path)
+    if path.exists():
+        return path
+    stem = path.name if path.suffix == ".toml" else f"{path.name}.toml"
+    if path.parent == Path("."):
+        for directory in PRESETS_DIR_CANDIDATES:
+            if (directory / stem).exists():
+                return directory / stem
+    raise ConfigError(f"config file {name_or_path} not found (give a path or a preset name from configs/)")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML ({exc})") from None
+
+
+def _accepts(annotation: Any, value: Any) -> bool:
+    """True if a TOML value fits a dataclass field annotation (ints pass for floats)."""
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return value in get_args(annotation)
+    if origin is not None and type(None) in get_args(annotation):  # X | None
+        return any(_accepts(arg, value) for arg in get_args(annotation) if arg is not type(None))
+    if annotation is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(annotation, type):
+        return isinstance(value, annotation)
+    return any(_accepts(arg, value) for arg in get_args(annotation))
+
+
+def validate_overrides(cls: type[C], values: dict[str, Any], source: str) -> dict[str, Any]:
+    """Check keys and value types against `cls`; `source` names where they came from."""
+    hints = get_type_hints(cls)
+    known = {field.name for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"{source}: unknown key '{key}' (known: {', '.join(sorted(known))})")
+        if not _accepts(hints[key], value):
+            raise ConfigError(f"{source}: '{key}' = {value!r} is not a valid {_describe(hints[key])}")
+    return values
+
+
+def _describe(annotation: Any) -> str:
+    if get_origin(annotation) is Literal:
+        return "choice (one of " + ", ".join(repr(a) for a in get_args(annotation)) + ")"
+    return getattr(annotation, "__name__", str(annotation)).replace("NoneType", "none")
+
+
+def build_config(
+    cls: type[C],
+    *,
+    config_file: str | Path | None = None,
+    section: str | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> C:
+    """Defaults < config file (optionally one `[section]` of it) < `overrides` (None values ignored)."""
+    values: dict[str, Any] = {}
+    if config_file is not None:
+        path = find_preset(config_file)
+        data = read_toml(path)
+        if section is not None and isinstance(data.get(section), dict):
+            data = data[section]
+        values.update(validate_overrides(cls, data, str(path)))
+    cli_values = {key: value for key, value in (overrides or {}).items() if value is not None}
+    values.update(validate_overrides(cls, cli_values, "command line"))
+    return cls(**values)
+
+
+def as_dict(config: Any) -> dict[str, Any]:
+    """A config as a JSON-able dict, for manifests."""
+    return dataclasses.asdict(config)

@@ -1,0 +1,87 @@
+"""The token-id corpus written by `embcli preprocess`, as trainers read it.
+
+Layout inside a corpus directory:
+
+- `ids.npy`: uint32, every sentence's token ids concatenated (memory-mappable);
+- `offsets.npy`: int64, `len = sentences + 1`; sentence i is `ids[offsets[i]:offsets[i+1]]`;
+- `vocab.tsv`: the vocabulary the ids index;
+- `corpus.txt`: the same sentences as space-separated tokens, one per line;
+- `manifest.json`: kind `corpus`.
+
+Id 0 is `<unk>` (present only with `--oov unk`). Sentences never span a line
+break of the input, and empty sentences are not stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embcli.artifacts import read_manifest
+from embcli.corpus.vocabulary import Vocabulary, read_vocabulary
+from embcli.errors import FormatError, InputError
+
+CORPUS_KIND = "corpus"
+IDS_NAME = "ids.npy"
+OFFSETS_NAME = "offsets.npy"
+TEXT_NAME = "corpus.txt"
+VOCAB_NAME = "vocab.tsv"
+
+
+@dataclass(frozen=True)
+class TokenCorpus:
+    directory: Path
+    manifest: dict[str, Any]
+    vocab: Vocabulary
+    ids: np.ndarray  # uint32, memory-mapped
+    offsets: np.ndarray  # int64
+
+    @property
+    def text_path(self) -> Path:
+        return self.directory / TEXT_NAME
+
+    @property
+    def n_tokens(self) -> int:
+        return int(self.offsets[-1])
+
+    @property
+    def n_sentences(self) -> int:
+        return len(self.offsets) - 1
+
+    def sentence(self, i: int) -> np.ndarray:
+        return self.ids[self.offsets[i] : self.offsets[i + 1]]
+
+
+def load_token_corpus(directory: Path, *, check_ids: bool = False) -> TokenCorpus:
+    """Open a preprocess directory, checking that its parts agree with each other.
+
+    `check_ids` also scans all ids against the vocabulary size (one pass over the corpus).
+    """
+    directory = Path(directory)
+    manifest = read_manifest(directory, CORPUS_KIND)
+    vocab = read_vocabulary(directory / VOCAB_NAME)
+    ids = _load_array(directory / IDS_NAME, mmap=True)
+    offsets = _load_array(directory / OFFSETS_NAME, mmap=False)
+    if ids.dtype != np.uint32 or ids.ndim != 1:
+        raise FormatError(f"{directory / IDS_NAME}: expected a 1-D uint32 array, found {ids.ndim}-D {ids.dtype}")
+    if offsets.ndim != 1 or len(offsets) < 1 or offsets[0] != 0 or offsets[-1] != len(ids) or np.any(np.diff(offsets) < 0):
+        raise FormatError(f"{directory / OFFSETS_NAME}: offsets do not describe {IDS_NAME}; re-run embcli preprocess")
+    if check_ids and len(ids):
+        largest = int(ids.max())
+        if largest >= len(vocab):
+            raise FormatError(
+                f"{directory / IDS_NAME}: token id {largest} exceeds the vocabulary ({len(vocab)} entries); re-run embcli preprocess"
+            )
+    return TokenCorpus(directory, manifest, vocab, ids, offsets.astype(np.int64, copy=False))
+
+
+def _load_array(path: Path, *, mmap: bool) -> np.ndarray:
+    if not path.exists():
+        raise InputError(f"{path} is missing; re-run embcli preprocess")
+    try:
+        return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise FormatError(f"{path}: not a readable .npy array ({exc})") from None

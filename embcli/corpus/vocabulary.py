@@ -1,0 +1,94 @@
+"""The vocabulary: count -> trim -> index, and its `vocab.tsv` file.
+
+Order is deterministic: `<unk>` is index 0, then tokens by descending count,
+ties broken by the token's code points. Analogy evaluation restricted to the
+N most frequent words depends on this order, so every tool we compare with
+must see the same one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from embcli.errors import FormatError, InputError
+
+UNK = "<unk>"
+UNK_INDEX = 0
+VOCAB_HEADER = "index\ttoken\tcount"
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Tokens in index order and their corpus counts (`counts[0]` = OOV tokens seen)."""
+
+    tokens: list[str]
+    counts: np.ndarray  # int64, one per token
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def index(self) -> dict[str, int]:
+        return {token: i for i, token in enumerate(self.tokens)}
+
+
+def build_vocabulary(
+    counts: Mapping[str, int], *, min_count: int = 1, max_vocab: int | None = None
+) -> Vocabulary:
+    """Trim raw counts and index them; everything trimmed is counted under `<unk>`.
+
+    >>> build_vocabulary({"b": 2, "a": 2, "c": 1}, min_count=2).tokens
+    ['<unk>', 'a', 'b']
+    """
+    kept = sorted(((token, n) for token, n in counts.items() if n >= min_count and token != UNK),
+                  key=lambda item: (-item[1], item[0]))
+    if max_vocab is not None:
+        kept = kept[:max_vocab]
+    total = sum(counts.values())
+    in_vocab = sum(n for _, n in kept)
+    tokens = [UNK] + [token for token, _ in kept]
+    values = np.array([total - in_vocab] + [n for _, n in kept], dtype=np.int64)
+    return Vocabulary(tokens, values)
+
+
+def write_vocabulary(path: Path, vocab: Vocabulary) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(VOCAB_HEADER + "\n")
+        handle.writelines(f"{i}\t{token}\t{count}\n" for i, (token, count) in enumerate(zip(vocab.tokens, vocab.counts.tolist())))
+
+
+def read_vocabulary(path: Path) -> Vocabulary:
+    """Read `vocab.tsv` (a header, then `index<TAB>token<TAB>count` in index order)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"vocabulary file {path} does not exist")
+    tokens: list[str] = []
+    counts: list[int] = []
+    with open(path, encoding="utf-8") as handle:
+        header = handle.readline().rstrip("\n")
+        if header != VOCAB_HEADER:
+            raise FormatError(f"{path}:1: expected header '{VOCAB_HEADER.replace(chr(9), '<TAB>')}'")
+        for line_number, line in enumerate(handle, start=2):
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) != 3 or not parts[0].isdigit() or int(parts[0]) != len(tokens):
+                raise FormatError(f"{path}:{line_number}: expected '{len(tokens)}<TAB>token<TAB>count'")
+            try:
+                counts.append(int(parts[2]))
+            except ValueError:
+                raise FormatError(f"{path}:{line_number}: count '{parts[2]}' is not an integer") from None
+            tokens.append(parts[1])
+    if not tokens:
+        raise FormatError(f"{path}: the vocabulary is empty")
+    return Vocabulary(tokens, np.array(counts, dtype=np.int64))
+
+
+def count_tokens(sentences: Iterable[list[str]]) -> dict[str, int]:
+    """Plain counting, for small inputs and tests."""
+    counts: dict[str, int] = {}
+    for sentence in sentences:
+        for token in sentence:
+            counts[token] = counts.get(token, 0) + 1
+    return counts

@@ -1,0 +1,22 @@
+"""The few exception types embcli raises for problems a user can fix.
+
+Library code raises these with a one-line message that says what is wrong,
+where, and how to fix it; the CLI turns them into `Error: ...` and exit 1.
+Anything else escaping is a bug in embcli, not in the user's input.
+"""
+
+
+class EmbcliError(Exception):
+    """A problem with the user's input, files or options (never a bug)."""
+
+
+class InputError(EmbcliError):
+    """A file or directory is missing, unreadable, empty or of the wrong kind."""
+
+
+class FormatError(EmbcliError):
+    """A file exists but its content does not follow the expected format."""
+
+
+class ConfigError(EmbcliError):
+    """Options or a config file are inconsistent, unknown or out of range."""

@@ -1,0 +1,31 @@
+"""Progress reporting on stderr: a tqdm bar on a terminal, plain lines otherwise.
+
+Core functions take a `Progress` so they stay free of click; the CLI makes one
+from `--quiet`. stdout is left to results (`--json` output, tables).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from tqdm import tqdm
+
+
+class Progress:
+    def __init__(self, *, quiet: bool = False, force_bar: bool = False) -> None:
+        self.quiet = quiet
+        self.show_bar = not quiet and (force_bar or sys.stderr.isatty())
+
+    def bar(self, total: float | None, desc: str, unit: str = "it", **kwargs: Any) -> tqdm:
+        """A tqdm bar on stderr (disabled, but still usable, when not shown)."""
+        return tqdm(total=total, desc=desc, unit=unit, unit_scale=True, dynamic_ncols=True,
+                    file=sys.stderr, disable=not self.show_bar, leave=False, **kwargs)
+
+    def note(self, message: str) -> None:
+        """A one-line status message (per-epoch summaries, timings), unless quiet."""
+        if not self.quiet:
+            tqdm.write(message, file=sys.stderr)
+
+
+SILENT = Progress(quiet=True)

@@ -1,0 +1,46 @@
+"""Training: one factory chooses the trainer for `--model`.
+
+Every trainer has the signature
+`train(corpus: TokenCorpus, output: Path, config, *, force: bool, progress: Progress) -> dict`
+(returning the manifest) and writes the same vectors artifact set, so
+eval and everything downstream cannot tell models apart except by scores.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from embcli import config as cfg
+from embcli.corpus.token_corpus import load_token_corpus
+from embcli.errors import ConfigError
+from embcli.progress import SILENT, Progress
+
+# model -> (config class name in embcli.config, trainer "module:function")
+TRAINERS: dict[str, tuple[str, str]] = {
+    "skipgram": ("Word2VecConfig", "embcli.train.word2vec:train_word2vec"),
+    "cbow": ("Word2VecConfig", "embcli.train.word2vec:train_word2vec"),
+}
+
+
+def config_class(model: str) -> type:
+    if model not in TRAINERS:
+        raise ConfigError(f"unknown model '{model}' (choose from {', '.join(TRAINERS)})")
+    return getattr(cfg, TRAINERS[model][0])
+
+
+def make_config(model: str, *, config_file: str | Path | None = None, overrides: dict[str, Any] | None = None) -> Any:
+    """Resolve a model's config from defaults, a TOML file and command-line values."""
+    cls = config_class(model)
+    values = dict(overrides or {})
+    values["model"] = model
+    config = cfg.build_config(cls, config_file=config_file, overrides=values)
+    return config.resolved() if hasattr(config, "resolved") else config
+
+
+def train_model(corpus_dir: Path, output: Path, config: Any, *, force: bool = False, progress: Progress = SILENT) -> dict[str, Any]:
+    module_name, function_name = TRAINERS[config.model][1].split(":")
+    trainer = getattr(importlib.import_module(module_name), function_name)
+    corpus = load_token_corpus(corpus_dir)
+    return trainer(corpus, Path(output), config, force=force, progress=progress)

@@ -1,0 +1,62 @@
+"""What all trainers share: validating a corpus for training and writing the vectors artifact."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embcli.artifacts import manifest_reference, peak_rss_mb, write_manifest
+from embcli.config import as_dict
+from embcli.corpus.token_corpus import TokenCorpus
+from embcli.errors import InputError
+from embcli.vectors import VECTORS_KIND, write_vectors_dir_files
+
+
+def require_trainable(corpus: TokenCorpus) -> None:
+    if corpus.n_tokens == 0 or len(corpus.vocab) < 2:
+        raise InputError(f"{corpus.directory}: the corpus has no in-vocabulary tokens to train on; lower --min-count in preprocess")
+
+
+def finish_vectors_artifact(
+    staging: Path,
+    corpus: TokenCorpus,
+    vectors: np.ndarray,
+    config: Any,
+    *,
+    started: float,
+    timings: dict[str, float],
+    epochs: list[dict[str, Any]],
+    extra_files: dict[str, str] | None = None,
+    **sections: Any,
+) -> dict[str, Any]:
+    """Write vectors.npy, vocab.tsv, vectors.vec (and .bin) and the manifest into `staging`.
+
+    `vectors` must have one float32 row per vocabulary entry, in vocabulary order.
+    """
+    if vectors.shape[0] != len(corpus.vocab):
+        raise RuntimeError(f"internal error: {vectors.shape[0]} rows for {len(corpus.vocab)} words")
+    if not np.all(np.isfinite(vectors)):
+        raise InputError("training diverged (NaN or infinite values); lower --alpha/--eta and try again")
+    write_started = time.perf_counter()
+    files = write_vectors_dir_files(staging, corpus.vocab, vectors, binary=bool(getattr(config, "binary", False)))
+    files.update(extra_files or {})
+    timings = dict(timings)
+    timings["write_seconds"] = round(time.perf_counter() - write_started, 3)
+    timings["wall_seconds"] = round(time.perf_counter() - started, 3)
+    return write_manifest(
+        staging,
+        VECTORS_KIND,
+        model=config.model,
+        config=as_dict(config),
+        inputs={"corpus": manifest_reference(corpus.directory)},
+        counts={"vocab_size": len(corpus.vocab), "dim": int(vectors.shape[1]), "corpus_tokens": corpus.n_tokens,
+                "corpus_sentences": corpus.n_sentences},
+        files=files,
+        epochs=epochs,
+        timings=timings,
+        peak_rss_mb=round(peak_rss_mb(), 1),
+        **sections,
+    )
