@@ -1,0 +1,189 @@
+"""word2vec (skip-gram / CBOW) on gensim's fast `corpus_file` path, with embcli's vocabulary.
+
+The vocabulary is the one preprocess fixed (not re-counted by gensim), and the
+result is re-ordered into our vocabulary order, so row i of `vectors.npy` is
+`vocab.tsv` index i whichever engine trained it.
+
+Loss: gensim's `get_latest_training_loss` is cumulative over the whole call,
+accumulated in float32 (so at corpus scale additions are rounded away) and
+updated racily between threads, so it is not reported. Instead, after each
+epoch we compute the mean negative-sampling loss of the current weights on a
+fixed sample of (centre, context) pairs drawn once from the corpus: an honest,
+comparable number per epoch (`heldout_pair_loss` in the manifest).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embcli.artifacts import staged_directory
+from embcli.config import Word2VecConfig
+from embcli.corpus.token_corpus import TokenCorpus
+from embcli.corpus.vocabulary import UNK_INDEX
+from embcli.errors import ConfigError
+from embcli.progress import SILENT, Progress
+from embcli.train.common import finish_vectors_artifact, require_trainable
+
+LOSS_SAMPLE_PAIRS = 20_000
+
+
+def validate_word2vec(config: Word2VecConfig) -> None:
+    if config.negative == 0 and not config.hs:
+        raise ConfigError("--negative 0 needs --hs: with neither there is nothing to train")
+    if config.window < 1 or config.dim < 1 or config.epochs < 1:
+        raise ConfigError("--window, --dim and --epochs must be at least 1")
+    if config.min_alpha > (config.alpha or 0):
+        raise ConfigError(f"--min-alpha {config.min_alpha} is larger than --alpha {config.alpha}")
+
+
+def train_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecConfig, *, force: bool = False,
+                   progress: Progress = SILENT) -> dict[str, Any]:
+    """Train skip-gram or CBOW with gensim and write the vectors artifact."""
+    config = config.resolved()
+    validate_word2vec(config)
+    require_trainable(corpus)
+    started = time.perf_counter()
+    with staged_directory(output, force=force) as staging:
+        vectors, epochs, timings = _train_gensim(corpus, config, progress)
+        return finish_vectors_artifact(staging, corpus, vectors, config, started=started, timings=timings,
+                                       epochs=epochs, engine="gensim")
+
+
+def training_frequencies(corpus: TokenCorpus) -> dict[str, int]:
+    """Counts of the words that occur in the training text (`<unk>` only if it was kept as a token)."""
+    unk_in_text = corpus.manifest.get("config", {}).get("oov", "unk") == "unk"
+    return {token: int(count) for i, (token, count) in enumerate(zip(corpus.vocab.tokens, corpus.vocab.counts))
+            if count > 0 and (i != UNK_INDEX or unk_in_text)}
+
+
+def gensim_to_vocab_order(corpus: TokenCorpus, key_to_index: dict[str, int], matrix: np.ndarray) -> np.ndarray:
+    """Reorder gensim rows into vocabulary order; words gensim never saw get the mean vector."""
+    rows = np.array([key_to_index.get(token, -1) for token in corpus.vocab.tokens])
+    out = np.empty((len(rows), matrix.shape[1]), dtype=np.float32)
+    known = rows >= 0
+    out[known] = matrix[rows[known]]
+    if not known.all():
+        out[~known] = matrix.mean(axis=0)
+    return out
+
+
+def _train_gensim(corpus: TokenCorpus, config: Word2VecConfig, progress: Progress
+                  ) -> tuple[np.ndarray, list[dict[str, Any]], dict[str, float]]:
+    from gensim.models import Word2Vec
+
+    setup_started = time.perf_counter()
+    model = progress_reporting(Word2Vec)(
+        vector_size=config.dim, window=config.window, min_count=1, sample=config.sample, workers=config.workers,
+        sg=1 if config.model == "skipgram" else 0, hs=1 if config.hs else 0, negative=config.negative,
+        alpha=config.alpha, min_alpha=config.min_alpha, seed=config.seed, epochs=config.epochs, cbow_mean=1,
+    )
+    model.build_vocab_from_freq(training_frequencies(corpus), corpus_count=corpus.n_sentences)
+    loss_probe = PairLossProbe(corpus, config, model.wv.key_to_index) if config.negative > 0 else None
+    epochs = run_gensim_epochs(model, corpus, config, progress, loss_probe)
+    vectors = gensim_to_vocab_order(corpus, model.wv.key_to_index, model.wv.vectors)
+    train_seconds = sum(epoch["seconds"] for epoch in epochs)
+    timings = {"setup_seconds": round(time.perf_counter() - setup_started - train_seconds, 3),
+               "train_seconds": round(train_seconds, 3),
+               "words_per_second": round(corpus.n_tokens * config.epochs / max(train_seconds, 1e-9))}
+    return vectors, epochs, timings
+
+
+def run_gensim_epochs(model: Any, corpus: TokenCorpus, config: Any, progress: Progress,
+                      loss_probe: "PairLossProbe | None") -> list[dict[str, Any]]:
+    """Train a gensim Word2Vec-family model on the corpus text, one progress bar over all epochs."""
+    from gensim.models.callbacks import CallbackAny2Vec
+
+    epochs: list[dict[str, Any]] = []
+    bar = progress.bar(corpus.n_tokens * config.epochs, f"training {config.model}", unit="word")
+
+    class EpochRecorder(CallbackAny2Vec):  # gensim calls these between epochs
+        def on_epoch_begin(self, model: Any) -> None:
+            self.started = time.perf_counter()
+            model.embcli_progress = lambda done: bar.update(len(epochs) * corpus.n_tokens + done - bar.n)
+
+        def on_epoch_end(self, model: Any) -> None:
+            seconds = time.perf_counter() - self.started
+            record: dict[str, Any] = {"epoch": len(epochs) + 1, "seconds": round(seconds, 3),
+                                      "words_per_second": round(corpus.n_tokens / max(seconds, 1e-9))}
+            if loss_probe is not None:
+                record["heldout_pair_loss"] = round(loss_probe.loss(model.wv.vectors, model.syn1neg), 5)
+            epochs.append(record)
+            bar.update((len(epochs)) * corpus.n_tokens - bar.n)
+            loss_text = f", pair loss {record['heldout_pair_loss']:.4f}" if "heldout_pair_loss" in record else ""
+            progress.note(f"epoch {record['epoch']}/{config.epochs}: {record['words_per_second']:,.0f} words/s{loss_text}")
+
+    model.train(corpus_file=str(corpus.text_path), total_words=corpus.n_tokens, epochs=config.epochs,
+                callbacks=[EpochRecorder()], report_delay=0.5)
+    bar.close()
+    return epochs
+
+
+def progress_reporting(model_class: type) -> type:
+    """A subclass of a gensim model that forwards its periodic progress to `model.embcli_progress(words_done)`."""
+
+    class ProgressReporting(model_class):  # type: ignore[misc, valid-type]
+        def _log_progress(self, job_queue, progress_queue, cur_epoch, example_count, total_examples,  # noqa: ANN001
+                          raw_word_count, total_words, trained_word_count, elapsed):
+            callback = getattr(self, "embcli_progress", None)
+            if callback is not None:
+                callback(raw_word_count)
+
+    ProgressReporting.__name__ = model_class.__name__
+    return ProgressReporting
+
+
+def subsampling_keep_probability(counts: np.ndarray, sample: float) -> np.ndarray:
+    """word2vec's probability of keeping each occurrence of a word: (sqrt(f/t) + 1) * t/f, t = sample * total."""
+    counts = np.asarray(counts, dtype=np.float64)
+    if sample <= 0:
+        return np.ones_like(counts)
+    threshold = sample * counts.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        keep = (np.sqrt(counts / threshold) + 1) * threshold / counts
+    return np.where(counts > 0, np.minimum(keep, 1.0), 1.0)
+
+
+class PairLossProbe:
+    """Mean negative-sampling loss on a fixed sample of training pairs, computed with numpy.
+
+    The same pairs and negatives are used after every epoch, so the numbers are
+    comparable between epochs and between engines.
+    """
+
+    def __init__(self, corpus: TokenCorpus, config: Any, key_to_index: dict[str, int]) -> None:
+        rng = np.random.default_rng(config.seed)
+        to_model = np.array([key_to_index.get(token, -1) for token in corpus.vocab.tokens])
+        ids = np.asarray(corpus.ids)
+        keep = subsampling_keep_probability(corpus.vocab.counts, config.sample)
+        n = min(4 * LOSS_SAMPLE_PAIRS, max(1, corpus.n_tokens))
+        positions = rng.integers(0, corpus.n_tokens, size=n)
+        positions = positions[rng.random(n) < keep[ids[positions]]][:LOSS_SAMPLE_PAIRS]
+        n = len(positions)
+        sentence = np.searchsorted(corpus.offsets, positions, side="right") - 1
+        start, end = corpus.offsets[sentence], corpus.offsets[sentence + 1]
+        distance = rng.integers(1, config.window + 1, size=n) * rng.choice([-1, 1], size=n)
+        context = positions + distance
+        valid = (context >= start) & (context < end)
+        valid[valid] &= rng.random(int(valid.sum())) < keep[ids[context[valid]]]
+        centre_ids, context_ids = ids[positions[valid]], ids[context[valid]]
+        centre, target = to_model[centre_ids], to_model[context_ids]
+        known = (centre >= 0) & (target >= 0)
+        # skip-gram predicts the context word from the centre; CBOW the centre from its context.
+        self.inputs, self.outputs = (centre[known], target[known]) if config.model != "cbow" else (target[known], centre[known])
+        counts = np.zeros(len(key_to_index))
+        usable = to_model >= 0
+        counts[to_model[usable]] = corpus.vocab.counts[usable]
+        noise = counts ** 0.75
+        self.negatives = rng.choice(len(counts), size=(len(self.inputs), config.negative), p=noise / noise.sum())
+
+    def loss(self, input_vectors: np.ndarray, output_vectors: np.ndarray) -> float:
+        if len(self.inputs) == 0:
+            return float("nan")
+        hidden = input_vectors[self.inputs].astype(np.float64)
+        positive = np.einsum("ij,ij->i", hidden, output_vectors[self.outputs])
+        negative = np.einsum("ij,ikj->ik", hidden, output_vectors[self.negatives])
+        return float(np.mean(np.logaddexp(0, -positive) + np.logaddexp(0, negative).sum(axis=1)))
