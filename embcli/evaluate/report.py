@@ -1,0 +1,159 @@
+"""The `embcli eval` stage: run similarity and analogy sets, report the scores.
+
+`evaluate_embeddings` is the pure core (loaded vectors and datasets in, an
+`EvalReport` out); `render_table` turns a report into the human table and
+`EvalReport.as_dict` into the JSON written by `--json` / `--output`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from embcli.artifacts import library_versions
+from embcli.config import EvalConfig, as_dict
+from embcli.evaluate.analogy import METHOD_LABELS, SUMMARY_GROUPS, AnalogyResult, evaluate_analogies
+from embcli.evaluate.datasets import (
+    ANALOGY,
+    AnalogyDataset,
+    SimilarityDataset,
+    read_analogy_questions,
+    read_similarity_pairs,
+    suite_files,
+)
+from embcli.evaluate.lookup import CaseInsensitiveVocab
+from embcli.evaluate.similarity import SimilarityResult, evaluate_similarity
+from embcli.progress import SILENT, Progress
+from embcli.vectors import Embeddings
+
+REPORT_KIND = "eval-report"
+
+
+@dataclass
+class EvalReport:
+    vectors: dict[str, Any]  # source, words, dim
+    config: EvalConfig
+    similarity: list[SimilarityResult] = field(default_factory=list)
+    analogy: list[AnalogyResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": REPORT_KIND,
+            "vectors": self.vectors,
+            "config": as_dict(self.config),
+            "similarity": [result.as_dict() for result in self.similarity],
+            "analogy": [result.as_dict() for result in self.analogy],
+            "seconds": self.seconds,
+            "libraries": library_versions(),
+        }
+
+
+# ---------------------------------------------------------------------------
+# datasets
+
+
+def load_datasets(
+    similarity_paths: Sequence[Path] = (), analogy_paths: Sequence[Path] = (), suite: str | None = None,
+) -> tuple[list[SimilarityDataset], list[AnalogyDataset]]:
+    """Read every requested set (a suite's first); fails before any vectors are loaded."""
+    similarity_sets: list[SimilarityDataset] = []
+    analogy_sets: list[AnalogyDataset] = []
+    for name, kind, path in suite_files(suite) if suite else []:
+        if kind == ANALOGY:
+            analogy_sets.append(read_analogy_questions(path, name))
+        else:
+            similarity_sets.append(read_similarity_pairs(path, name))
+    similarity_sets += [read_similarity_pairs(path) for path in similarity_paths]
+    analogy_sets += [read_analogy_questions(path) for path in analogy_paths]
+    return similarity_sets, analogy_sets
+
+
+# ---------------------------------------------------------------------------
+# evaluation
+
+
+def evaluate_embeddings(
+    embeddings: Embeddings, similarity_sets: Sequence[SimilarityDataset], analogy_sets: Sequence[AnalogyDataset],
+    config: EvalConfig = EvalConfig(), *, progress: Progress = SILENT,
+) -> EvalReport:
+    """Score `embeddings` on every set; lookup tables are built once per restriction."""
+    started = time.perf_counter()
+    report = EvalReport({"source": embeddings.source, "words": len(embeddings), "dim": embeddings.dim}, config)
+    if similarity_sets:
+        vocab = CaseInsensitiveVocab(embeddings.words, config.similarity_restrict_vocab)
+        for dataset in similarity_sets:
+            result = evaluate_similarity(embeddings, dataset, vocab=vocab)
+            report.similarity.append(result)
+            progress.note(f"{dataset.name}: Spearman {_number(result.spearman)}, coverage {result.coverage:.1%}")
+    if analogy_sets:
+        vocab = CaseInsensitiveVocab(embeddings.words, config.restrict_vocab)
+        for dataset in analogy_sets:
+            result = evaluate_analogies(embeddings, dataset, methods=config.methods, workers=config.workers,  # type: ignore[arg-type]
+                                        vocab=vocab)
+            report.analogy.append(result)
+            progress.note(f"{dataset.name}: {result.answered}/{result.questions} questions answered "
+                          f"in {result.seconds:.2f}s")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# ---------------------------------------------------------------------------
+# the human table
+
+
+def render_table(report: EvalReport) -> str:
+    vectors = report.vectors
+    lines = [f"Vectors: {vectors['source']} ({vectors['words']} words x {vectors['dim']} dims)"]
+    if report.similarity:
+        lines += ["", f"{'similarity':<16}{'pairs':>7}{'found':>7}{'coverage':>10}{'Spearman':>10}{'Pearson':>10}"]
+        for result in report.similarity:
+            lines.append(f"{result.name:<16}{result.pairs:>7}{result.found:>7}{result.coverage:>10.1%}"
+                         f"{_number(result.spearman):>10}{_number(result.pearson):>10}")
+        lines += _malformed_notes(report.similarity)
+    for result in report.analogy:
+        labels = [METHOD_LABELS[method] for method in result.methods]
+        lines += ["", f"analogy {result.name}: {result.answered}/{result.questions} questions answered "
+                      f"({result.coverage:.1%} coverage) among the {result.restrict_vocab} most frequent words, "
+                      f"{result.seconds:.2f}s",
+                  f"{'section':<30}{'answered':>14}" + "".join(f"{label:>10}" for label in labels)]
+        for section in result.sections:
+            lines.append(_analogy_row(section.name, section.answered, section.questions,
+                                      [_accuracy(section.correct[m], section.answered) for m in result.methods]))
+        for group in SUMMARY_GROUPS:
+            first = result.summary(result.methods[0], group)
+            lines.append(_analogy_row(group.upper(), first["answered"], first["questions"],
+                                      [_percent(result.summary(m, group)["accuracy"]) for m in result.methods]))
+        lines += _malformed_notes([result])
+    return "\n".join(lines)
+
+
+def _analogy_row(name: str, answered: int, questions: int, accuracies: list[str]) -> str:
+    return f"{name:<30}{f'{answered}/{questions}':>14}" + "".join(f"{text:>10}" for text in accuracies)
+
+
+def _malformed_notes(results: Sequence[SimilarityResult | AnalogyResult]) -> list[str]:
+    notes = []
+    for result in results:
+        if result.malformed:
+            shown = ", ".join(map(str, result.malformed_lines))
+            more = ", ..." if result.malformed > len(result.malformed_lines) else ""
+            plural = "s" if result.malformed != 1 else ""
+            notes.append(f"  {result.name}: skipped {result.malformed} malformed line{plural} of {result.path} "
+                         f"(line{plural} {shown}{more})")
+    return notes
+
+
+def _accuracy(correct: int, answered: int) -> str:
+    return _percent(correct / answered if answered else None)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
