@@ -39,11 +39,13 @@ def check_output_path(path: Path, *, force: bool) -> None:
     path = Path(path)
     if path.exists() and not force:
         raise InputError(f"{path} already exists; pass --force to replace it or choose another output path")
-    parent = path.resolve().parent
-    if not parent.is_dir():
-        raise InputError(f"cannot write {path}: directory {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise InputError(f"cannot write {path}: directory {parent} is not writable")
+    existing = path.resolve().parent
+    while not existing.exists():  # missing parents are created when the output is written
+        existing = existing.parent
+    if not existing.is_dir():
+        raise InputError(f"cannot write {path}: {existing} is not a directory")
+    if not os.access(existing, os.W_OK):
+        raise InputError(f"cannot write {path}: directory {existing} is not writable")
 
 
 def _replace(staged: Path, target: Path) -> None:
@@ -68,6 +70,7 @@ def staged_directory(out_dir: Path, *, force: bool) -> Iterator[Path]:
     """
     out_dir = Path(out_dir)
     check_output_path(out_dir, force=force)
+    out_dir.resolve().parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.resolve().parent))
     try:
         yield staging
@@ -84,6 +87,7 @@ def staged_file(path: Path, *, force: bool) -> Iterator[Path]:
     """Yield a temp path beside `path`; on success it is renamed to `path`."""
     path = Path(path)
     check_output_path(path, force=force)
+    path.resolve().parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.resolve().parent)
     os.close(fd)
     tmp_path = Path(tmp)

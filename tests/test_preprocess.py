@@ -220,3 +220,10 @@ def test_failure_midway_leaves_no_artifact(tmp_path, monkeypatch):
     assert result.exit_code == 130
     assert not (tmp_path / "out").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["t.txt"]
+
+
+def test_missing_parent_directories_are_created(tmp_path):
+    (tmp_path / "t.txt").write_text("a a b\n")
+    result = run("preprocess", tmp_path / "t.txt", "-o", tmp_path / "work" / "deep" / "corpus", "--min-count", "1", "-q")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "work" / "deep" / "corpus" / "manifest.json").exists()
