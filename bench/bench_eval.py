@@ -1,0 +1,101 @@
+"""Analogy evaluation speed: embcli's batched evaluator vs gensim's, on the same vectors.
+
+Usage:
+    python bench/bench_eval.py VECTORS [--restrict-vocab 30000] [--analogy FILE] [--repeat 3] [--json]
+
+VECTORS is anything `embcli eval` reads (vectors directory, .npy + vocab.tsv,
+.vec, .bin). Both evaluators get the very same matrix (gensim's KeyedVectors is
+built from the loaded embcli Embeddings). Prints wall times (best of
+--repeat, after one warm-up run that also compiles the numba kernel) and the
+accuracies, and checks that the per-section correct counts are identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def best_time(function, repeat: int):
+    """(fastest wall time of `repeat` calls, last result)."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = function()
+        best = min(best, time.perf_counter() - started)
+    return best, result
+
+
+def main() -> int:
+    from gensim.models import KeyedVectors
+
+    from embcli.config import default_workers
+    from embcli.evaluate.analogy import evaluate_analogies
+    from embcli.evaluate.datasets import read_analogy_questions, suite_files
+    from embcli.vectors import load_embeddings
+
+    default_analogy = next(path for name, _, path in suite_files("standard") if name == "google")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("vectors", type=Path)
+    parser.add_argument("--vocab", type=Path, default=None, help="vocab.tsv for a bare .npy matrix")
+    parser.add_argument("--analogy", type=Path, default=default_analogy)
+    parser.add_argument("--restrict-vocab", type=int, default=30_000)
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs of embcli's evaluator (gensim runs once)")
+    parser.add_argument("--workers", type=int, default=default_workers())
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+
+    embeddings = load_embeddings(args.vectors, vocab_path=args.vocab, mmap=False)
+    dataset = read_analogy_questions(args.analogy)
+    reference = KeyedVectors(embeddings.dim)
+    reference.add_vectors(embeddings.words, np.asarray(embeddings.vectors, dtype=np.float32))
+
+    def ours(methods: tuple[str, ...]):
+        return lambda: evaluate_analogies(embeddings, dataset, restrict_vocab=args.restrict_vocab,
+                                          methods=methods, workers=args.workers)
+
+    started = time.perf_counter()
+    ours(("3cosadd", "3cosmul"))()  # warm-up: unit vectors, numba kernel compile or cache load
+    cold_seconds = time.perf_counter() - started
+    add_seconds, add_result = best_time(ours(("3cosadd",)), args.repeat)
+    both_seconds, both_result = best_time(ours(("3cosadd", "3cosmul")), args.repeat)
+    gensim_seconds, (gensim_accuracy, gensim_sections) = best_time(
+        lambda: reference.evaluate_word_analogies(str(args.analogy), restrict_vocab=args.restrict_vocab), 1)
+
+    ours_counts = [(s.name, s.correct["3cosadd"], s.answered) for s in add_result.sections]
+    gensim_counts = [(s["section"], len(s["correct"]), len(s["correct"]) + len(s["incorrect"]))
+                     for s in gensim_sections[:-1]]
+    mismatches = [(mine, theirs) for mine, theirs in zip(ours_counts, gensim_counts) if mine != theirs]
+    figures = {
+        "vectors": str(args.vectors), "words": len(embeddings), "dim": embeddings.dim,
+        "restrict_vocab": args.restrict_vocab, "questions": add_result.questions, "answered": add_result.answered,
+        "workers": args.workers,
+        "embcli_3cosadd_seconds": add_seconds, "embcli_both_seconds": both_seconds,
+        "embcli_first_run_seconds": cold_seconds, "gensim_3cosadd_seconds": gensim_seconds,
+        "speedup_3cosadd": gensim_seconds / add_seconds,
+        "embcli_3cosadd_accuracy": add_result.summary("3cosadd")["accuracy"],
+        "embcli_3cosmul_accuracy": both_result.summary("3cosmul")["accuracy"],
+        "gensim_3cosadd_accuracy": gensim_accuracy,
+        "identical_per_section": not mismatches and len(ours_counts) == len(gensim_counts),
+    }
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        print(f"vectors {args.vectors}: {len(embeddings)} words x {embeddings.dim}, restrict {args.restrict_vocab}, "
+              f"{add_result.answered}/{add_result.questions} questions answered, {args.workers} threads")
+        print(f"embcli 3CosAdd          {add_seconds:8.3f} s  accuracy {figures['embcli_3cosadd_accuracy']:.4f}")
+        print(f"embcli 3CosAdd+3CosMul  {both_seconds:8.3f} s  3CosMul accuracy {figures['embcli_3cosmul_accuracy']:.4f}")
+        print(f"embcli first run        {cold_seconds:8.3f} s  (includes kernel compile/cache load)")
+        print(f"gensim 3CosAdd          {gensim_seconds:8.3f} s  accuracy {gensim_accuracy:.4f}")
+        print(f"speed-up (3CosAdd)      {figures['speedup_3cosadd']:8.1f}x")
+        print("per-section results identical" if figures["identical_per_section"] else f"MISMATCH: {mismatches}")
+    return 0 if figures["identical_per_section"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
