@@ -1,0 +1,175 @@
+"""Continued training (`embcli train --resume DIR CORPUS`): grow a skipgram/cbow/fasttext model on new text.
+
+What a vectors directory keeps so that training can continue (no pickle):
+
+- `vectors.npy` + `vocab.tsv`: the input vectors and the counts they were trained on;
+- `output_vectors.npy`: the output layer (gensim's `syn1neg`, the negative-sampling
+  weights), float32, row i = vocab index i; only models with negative sampling have one;
+- fasttext only: `input_word_vectors.npy` (the whole-word rows of the input matrix,
+  gensim's `vectors_vocab`; `vectors.npy` is their mean with the n-gram rows) and `ngrams.npy`.
+
+The grown vocabulary is the parent's, in the parent's order (old words keep their
+indices and rows), followed by the words of the new corpus's vocabulary that the
+parent lacks, in the new corpus's order (so `--min-count` is applied to the new text
+by preprocess). Counts are the sums over parent and new text, which is what the
+noise distribution and subsampling use. The vocabulary is therefore count-sorted
+within each generation, not overall. New words start from gensim's random
+initialisation (zero output rows) and everything is then trained on the new text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embcli.artifacts import manifest_reference, read_manifest
+from embcli.corpus.token_corpus import TokenCorpus
+from embcli.corpus.vocabulary import UNK_INDEX, Vocabulary, read_vocabulary
+from embcli.errors import ConfigError, FormatError, InputError
+from embcli.subwords import NGRAMS_NPY
+from embcli.vectors import VECTORS_KIND, VECTORS_NPY, VOCAB_NAME
+
+OUTPUT_VECTORS_NPY = "output_vectors.npy"
+INPUT_WORD_VECTORS_NPY = "input_word_vectors.npy"
+RESUMABLE_MODELS = ("skipgram", "cbow", "fasttext")
+# config fields a resumed run takes from its parent unless given again
+NOT_INHERITED = ("resume", "workers", "binary")
+
+
+@dataclass
+class ParentModel:
+    """What a finished model directory contributes to continued training."""
+
+    directory: Path
+    manifest: dict[str, Any]
+    vocab: Vocabulary
+    input_vectors: np.ndarray  # (n, dim): vectors.npy, or input_word_vectors.npy for fasttext
+    output_vectors: np.ndarray  # (n, dim) syn1neg
+    ngrams: np.ndarray | None  # fasttext (buckets, dim)
+
+
+def inherited_options(directory: Path) -> tuple[str | None, dict[str, Any]]:
+    """The parent's model and config values, for the CLI to use as defaults (None if DIR is no vectors dir)."""
+    try:
+        manifest = read_manifest(Path(directory), VECTORS_KIND)
+    except (InputError, FormatError):
+        return None, {}
+    config = {key: value for key, value in manifest.get("config", {}).items() if key not in NOT_INHERITED}
+    return manifest.get("model"), config
+
+
+def load_parent(config: Any, corpus: TokenCorpus) -> ParentModel:
+    """Read and check `config.resume` before any training starts."""
+    directory = Path(config.resume)
+    manifest = read_manifest(directory, VECTORS_KIND)
+    model = manifest.get("model")
+    if model not in RESUMABLE_MODELS:
+        raise ConfigError(f"--resume {directory}: a '{model}' model cannot be continued (only {', '.join(RESUMABLE_MODELS)})")
+    if model != config.model:
+        raise ConfigError(f"--resume {directory}: it is a {model} model, not {config.model}; drop --model or use --model {model}")
+    parent_config = manifest.get("config", {})
+    for key in ("dim", "minn", "maxn", "buckets"):
+        if key in parent_config and getattr(config, key, None) not in (None, parent_config[key]):
+            raise ConfigError(f"--resume {directory}: the model has --{key} {parent_config[key]}, "
+                              f"but --{key} {getattr(config, key)} was given; drop --{key} or use the same value")
+    if manifest.get("hashing", {}).get("buckets") != corpus.manifest.get("hashing", {}).get("buckets"):
+        raise InputError(f"--resume {directory}: the model and {corpus.directory} do not use the same --hash-buckets; "
+                         f"preprocess the new text as the old one was")
+    output_path = directory / OUTPUT_VECTORS_NPY
+    if not output_path.exists():
+        raise InputError(f"--resume {directory}: no {OUTPUT_VECTORS_NPY} (the output layer needed to continue "
+                         f"training); only models trained with negative sampling by this embcli can be resumed")
+    vocab = read_vocabulary(directory / VOCAB_NAME)
+    is_fasttext = model == "fasttext"
+    input_vectors = _load_rows(directory / (INPUT_WORD_VECTORS_NPY if is_fasttext else VECTORS_NPY), len(vocab))
+    output_vectors = _load_rows(output_path, len(vocab))
+    if input_vectors.shape[1] != config.dim:
+        raise ConfigError(f"--resume {directory}: the model has {input_vectors.shape[1]}-dimensional vectors, "
+                          f"but --dim {config.dim} was given; drop --dim or use the same value")
+    ngrams = np.load(directory / NGRAMS_NPY, allow_pickle=False) if is_fasttext and config.buckets and config.maxn >= config.minn else None
+    return ParentModel(directory, manifest, vocab, input_vectors, output_vectors, ngrams)
+
+
+def _load_rows(path: Path, rows: int) -> np.ndarray:
+    if not path.exists():
+        raise InputError(f"--resume {path.parent}: {path.name} is missing; the directory is incomplete")
+    matrix = np.load(path, allow_pickle=False)
+    if matrix.ndim != 2 or matrix.shape[0] != rows or matrix.dtype != np.float32:
+        raise FormatError(f"{path}: expected float32 ({rows}, dim), found {matrix.dtype} {matrix.shape}")
+    return matrix
+
+
+def grown_vocabulary(parent: Vocabulary, new: Vocabulary) -> Vocabulary:
+    """The parent's words in order, then the new corpus's words it lacks; counts summed.
+
+    >>> old = Vocabulary(["<unk>", "a", "b"], np.array([0, 5, 3]))
+    >>> grown = grown_vocabulary(old, Vocabulary(["<unk>", "c", "a"], np.array([1, 4, 2])))
+    >>> grown.tokens, grown.counts.tolist()
+    (['<unk>', 'a', 'b', 'c'], [1, 7, 3, 4])
+    """
+    index = parent.index()
+    tokens = list(parent.tokens)
+    counts = parent.counts.astype(np.int64).tolist()
+    for token, count in zip(new.tokens, new.counts.tolist()):
+        row = index.get(token)
+        if row is None:
+            index[token] = len(tokens)
+            tokens.append(token)
+            counts.append(count)
+        else:
+            counts[row] += count
+    return Vocabulary(tokens, np.array(counts, dtype=np.int64))
+
+
+def resumed_frequencies(grown: Vocabulary, corpus: TokenCorpus) -> dict[str, int]:
+    """Counts gensim sees: every word with a count, `<unk>` only if the new text keeps it as a token."""
+    unk_in_text = corpus.manifest.get("config", {}).get("oov", "unk") == "unk"
+    return {token: int(count) for i, (token, count) in enumerate(zip(grown.tokens, grown.counts.tolist()))
+            if count > 0 and (i != UNK_INDEX or unk_in_text)}
+
+
+def seed_from_parent(model: Any, parent: ParentModel) -> None:
+    """Copy the parent's rows into a gensim model whose vocabulary contains the parent's words."""
+    rows = np.array([model.wv.key_to_index.get(token, -1) for token in parent.vocab.tokens])
+    known = rows >= 0
+    if hasattr(model.wv, "vectors_vocab"):  # fastText: whole-word rows and the n-gram matrix
+        model.wv.vectors_vocab[rows[known]] = parent.input_vectors[known]
+        if parent.ngrams is not None:
+            model.wv.vectors_ngrams[:] = parent.ngrams
+        model.wv.adjust_vectors()
+    else:
+        model.wv.vectors[rows[known]] = parent.input_vectors[known]
+    model.syn1neg[rows[known]] = parent.output_vectors[known]
+
+
+def prepare_vocabulary(model: Any, corpus: TokenCorpus, parent: ParentModel | None) -> TokenCorpus:
+    """Build the gensim vocabulary (grown and seeded from `parent` when resuming).
+
+    Returns the corpus as the artifact describes it: `corpus` itself, or on resume
+    a copy whose `vocab` is the grown vocabulary (its ids still index `corpus.vocab`,
+    so only vocabulary and counts may be read from it).
+    """
+    from embcli.train.word2vec import training_frequencies
+
+    if parent is None:
+        model.build_vocab_from_freq(training_frequencies(corpus), corpus_count=corpus.n_sentences)
+        return corpus
+    grown = grown_vocabulary(parent.vocab, corpus.vocab)
+    model.build_vocab_from_freq(resumed_frequencies(grown, corpus), corpus_count=corpus.n_sentences)
+    seed_from_parent(model, parent)
+    return dataclasses.replace(corpus, vocab=grown)
+
+
+def resume_sections(parent: ParentModel | None, artifact_corpus: TokenCorpus) -> dict[str, Any]:
+    """Manifest sections of a resumed model: the chain of parents (nearest first) and the vocabulary growth."""
+    if parent is None:
+        return {}
+    chain = [manifest_reference(parent.directory)] + list(parent.manifest.get("parents", []))
+    return {"parents": chain,
+            "resume": {"parent_vocab_size": len(parent.vocab),
+                       "new_words": len(artifact_corpus.vocab) - len(parent.vocab),
+                       "vocab_order": "parent's words in the parent's order, then new words in the new corpus's order"}}
