@@ -168,3 +168,63 @@ def build_config(
 def as_dict(config: Any) -> dict[str, Any]:
     """A config as a JSON-able dict, for manifests."""
     return dataclasses.asdict(config)
+
+
+@dataclasses.dataclass(frozen=True)
+class CooccurConfig:
+    window: int = 10  # max distance between two counted words; a pair at distance d adds 1/d
+    asymmetric: bool = False  # count each pair once as (left word, right word), as Stanford's -symmetric 0
+    keep_unk: bool = False  # count <unk> (id 0) as a word instead of removing OOV tokens before windows form
+    memory_mb: float = 384.0  # cap on counting buffers + in-memory runs; past it sorted runs spill to disk
+    workers: int = dataclasses.field(default_factory=default_workers)  # counting threads
+
+
+@dataclasses.dataclass(frozen=True)
+class GloVeConfig:
+    model: Literal["glove"] = "glove"
+    dim: int = 100  # vector size
+    window: int = 10  # co-occurrence window (weight 1/distance)
+    asymmetric: bool = False  # left-context-only co-occurrences (Stanford's -symmetric 0)
+    keep_unk: bool = False  # count <unk> as a word (Stanford removes OOV tokens)
+    x_max: float = 100.0  # weighting f(x) = min(1, (x / x_max) ** alpha)
+    alpha: float = 0.75  # exponent of the weighting function
+    eta: float = 0.05  # AdaGrad initial learning rate
+    grad_clip: float = 100.0  # each gradient component is clipped to +-grad_clip (as Stanford's glove)
+    epochs: int = 15  # passes over the nonzero co-occurrences
+    vectors: Literal["word", "word+context", "concat"] = "word+context"  # output W, W + W~, or [W, W~]
+    workers: int = dataclasses.field(default_factory=default_workers)  # Hogwild threads; 1 for reproducible runs
+    seed: int = 1  # initialisation and shuffling
+    memory_mb: float = 384.0  # co-occurrence counting memory cap (see CooccurConfig)
+    cooccurrence: str | None = None  # matrix dir to use or create; default: <corpus>/cooccur-w10-sym (a cache)
+    checkpoint_every: int = 0  # save parameters and AdaGrad state every K epochs (0: never)
+    checkpoint_dir: str | None = None  # where checkpoints go; default: <output>.checkpoint beside the output
+    resume: str | None = None  # a checkpoint directory to continue training from
+    binary: bool = False  # also write word2vec binary vectors.bin
+
+
+@dataclasses.dataclass(frozen=True)
+class QuantizeConfig:
+    method: Literal["int8", "pq"] = "int8"  # int8: symmetric scaled codes; pq: product quantization
+    scale: Literal["row", "dim"] = "row"  # int8: one scale per word (row) or per dimension
+    subspaces: int | None = None  # pq: M sub-spaces (must divide dim); None: sub-spaces of 4 dims (or the next divisor)
+    centroids: int = 256  # pq: k-means centroids per sub-space (codes are uint8, so at most 256)
+    iterations: int = 20  # pq: k-means iterations per sub-space
+    train_rows: int = 100_000  # pq: k-means is fitted on at most this many rows (a seeded sample), then all rows are coded
+    workers: int = dataclasses.field(default_factory=default_workers)  # k-means threads
+    seed: int = 1  # pq: k-means initialisation and the training sample
+
+
+@dataclasses.dataclass(frozen=True)
+class EmbedConfig:
+    pool: Literal["mean", "sum", "sif"] = "mean"  # how a line's word vectors become one vector
+    oov: Literal["skip", "unk"] = "skip"  # unknown tokens are skipped, or use the <unk> row
+    sif_a: float = 1e-3  # SIF: word weight a / (a + p(w)), p from the vocabulary counts
+    batch_lines: int = 8192  # lines tokenized and pooled at a time (bounds memory)
+
+
+@dataclasses.dataclass(frozen=True)
+class PlotConfig:
+    method: Literal["pca", "tsne"] = "pca"  # 2-D projection
+    top: int = 50  # words plotted when none are named: the N most frequent (<unk> excluded)
+    perplexity: float = 30.0  # t-SNE: capped below the number of words
+    seed: int = 1  # t-SNE initialisation

@@ -1,3 +1,3 @@
 """Import every command module so each registers itself on the `main` group."""
 
-from embcli.cli import preprocess, train, evaluate  # noqa: F401
+from embcli.cli import preprocess, train, evaluate, cooccur  # noqa: F401

@@ -11,7 +11,7 @@ from embcli.cli import main
 from embcli.cli.common import force_option, handle_errors, output_option, progress_from, quiet_option, seed_option, workers_option
 from embcli.errors import ConfigError
 
-MODEL_CHOICES = ["skipgram", "cbow"]
+MODEL_CHOICES = ["skipgram", "cbow", "glove"]
 
 
 @main.command("train")
@@ -22,18 +22,33 @@ MODEL_CHOICES = ["skipgram", "cbow"]
 @click.option("--config", "config_file", type=str, default=None,
               help="TOML preset (a path, or a name from configs/ such as 'cbow'); options given here override it.")
 @click.option("--dim", type=click.IntRange(min=1), default=None, help="Vector size [100].")
-@click.option("--window", type=click.IntRange(min=1), default=None, help="Context window [5].")
+@click.option("--window", type=click.IntRange(min=1), default=None, help="Context window [5; glove 10].")
 @click.option("--negative", type=click.IntRange(min=0), default=None, help="Negative samples, 0 to disable [5].")
 @click.option("--hs/--no-hs", default=None, help="Hierarchical softmax, as word2vec's -hs 1 [off].")
 @click.option("--sample", type=click.FloatRange(min=0), default=None, help="Subsampling threshold, 0 to disable [1e-3].")
-@click.option("--epochs", type=click.IntRange(min=1), default=None, help="Passes over the corpus [5].")
+@click.option("--epochs", type=click.IntRange(min=1), default=None, help="Passes over the corpus [5; glove 15].")
 @click.option("--alpha", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="word2vec: start learning rate [0.025 skip-gram, 0.05 CBOW].")
+              help="word2vec: start learning rate [0.025 skip-gram, 0.05 CBOW]; glove: weighting exponent [0.75].")
 @click.option("--min-alpha", type=click.FloatRange(min=0), default=None, help="word2vec: final learning rate [0.0001].")
 @workers_option
 @seed_option
 @click.option("--engine", type=click.Choice(["gensim"]), default=None, help="word2vec implementation [gensim].")
 @click.option("--binary", is_flag=True, default=None, help="Also write word2vec binary vectors.bin.")
+@click.option("--x-max", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="glove: weighting cutoff, f(x) = min(1, (x/x_max)^alpha) [100].")
+@click.option("--eta", type=click.FloatRange(min=0, min_open=True), default=None, help="glove: AdaGrad learning rate [0.05].")
+@click.option("--vectors", type=click.Choice(["word", "word+context", "concat"]), default=None,
+              help="glove: output W, W + W~ or [W, W~] [word+context].")
+@click.option("--asymmetric", is_flag=True, default=None, help="glove: left-context-only co-occurrences.")
+@click.option("--keep-unk", is_flag=True, default=None, help="glove: count <unk> as a word [removed, as Stanford].")
+@click.option("--memory-mb", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="glove: co-occurrence counting memory cap; past it runs spill to disk [384].")
+@click.option("--cooccurrence", type=str, default=None,
+              help="glove: co-occurrence dir to use or create [cached in CORPUS/cooccur-w<window>-sym].")
+@click.option("--checkpoint-every", type=click.IntRange(min=0), default=None,
+              help="glove: save parameters + AdaGrad state every K epochs to OUTPUT.checkpoint [0: never].")
+@click.option("--checkpoint-dir", type=str, default=None, help="glove: where checkpoints go [OUTPUT.checkpoint].")
+@click.option("--resume", type=str, default=None, help="glove: continue from a checkpoint directory.")
 @force_option
 @quiet_option
 @handle_errors

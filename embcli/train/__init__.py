@@ -21,6 +21,7 @@ from embcli.progress import SILENT, Progress
 TRAINERS: dict[str, tuple[str, str]] = {
     "skipgram": ("Word2VecConfig", "embcli.train.word2vec:train_word2vec"),
     "cbow": ("Word2VecConfig", "embcli.train.word2vec:train_word2vec"),
+    "glove": ("GloVeConfig", "embcli.train.glove:train_glove"),
 }
 
 

@@ -1,0 +1,104 @@
+"""Numba kernels for GloVe: the shuffled training arrays and the AdaGrad epoch.
+
+Arrays in, arrays out; `embcli.train.glove` owns the loop, checkpoints and output.
+
+The update is Stanford GloVe's, in float32: for a nonzero X[i, j],
+diff = w_i . c_j + b_i + b~_j - log X_ij and fdiff = f(X_ij) * diff; each
+gradient component is clipped to +-grad_clip, scaled by eta, divided by the
+square root of its AdaGrad accumulator (which starts at 1) and then added,
+squared, to that accumulator. Threads update the shared matrices without
+locks (Hogwild); one thread gives a deterministic result.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+# LLVM may vectorise and reassociate, but must keep NaN/inf semantics (divergence detection relies on them).
+FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
+
+
+@njit(cache=True, nogil=True)
+def shuffle_in_place(order, seed):
+    """A seeded Fisher-Yates shuffle of `order` (splitmix64 draws): the same permutation on every machine."""
+    golden = np.uint64(0x9E3779B97F4A7C15)
+    state = np.uint64(seed) * golden
+    for i in range(order.shape[0] - 1, 0, -1):
+        state += golden
+        z = state
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+        j = np.int64(z % np.uint64(i + 1))
+        order[i], order[j] = order[j], order[i]
+
+
+@njit(cache=True, nogil=True)
+def gather(source, order, out):
+    """out[k] = source[order[k]]."""
+    for k in range(order.shape[0]):
+        out[k] = source[order[k]]
+
+
+@njit(cache=True, nogil=True, fastmath=FASTMATH)
+def glove_weights(log_values, x_max, alpha, weights):
+    """f(X) = min(1, (X / x_max) ** alpha) as float32, from log X."""
+    log_x_max = np.float32(np.log(x_max))
+    alpha32 = np.float32(alpha)
+    for k in range(log_values.shape[0]):
+        log_x = log_values[k]
+        weights[k] = np.float32(1.0) if log_x >= log_x_max else np.exp(alpha32 * (log_x - log_x_max))
+
+
+@njit(cache=True, nogil=True, parallel=True, fastmath=FASTMATH)
+def glove_epoch_segment(rows, cols, log_values, weights, block_order, first_block, stop_block, block_size, n_threads,
+                        word, context, word_bias, context_bias, gradsq_word, gradsq_context, gradsq_word_bias,
+                        gradsq_context_bias, eta, grad_clip, costs, nonfinite):
+    """One AdaGrad pass over blocks `block_order[first_block:stop_block]` of the nonzeros.
+
+    The blocks are split into `n_threads` contiguous shares, one per thread.
+    Adds each thread's weighted squared error (0.5 f(X) diff^2) to `costs[t]`
+    and counts updates skipped for a NaN/inf diff in `nonfinite[t]`.
+    """
+    nnz = rows.shape[0]
+    dim = word.shape[1]
+    n_blocks = stop_block - first_block
+    eta32 = np.float32(eta)
+    clip = np.float32(grad_clip)
+    for t in prange(n_threads):
+        lo = first_block + n_blocks * t // n_threads
+        hi = first_block + n_blocks * (t + 1) // n_threads
+        cost = 0.0
+        skipped = 0
+        for b in range(lo, hi):
+            start = block_order[b] * block_size
+            end = min(start + block_size, nnz)
+            for k in range(start, end):
+                r = rows[k]
+                c = cols[k]
+                dot = np.float32(0.0)
+                for d in range(dim):
+                    dot += word[r, d] * context[c, d]
+                diff = dot + word_bias[r] + context_bias[c] - log_values[k]
+                fdiff = weights[k] * diff
+                if not np.isfinite(fdiff):
+                    skipped += 1
+                    continue
+                cost += 0.5 * np.float64(fdiff) * np.float64(diff)
+                for d in range(dim):
+                    w = word[r, d]
+                    x = context[c, d]
+                    step_w = min(max(fdiff * x, -clip), clip) * eta32
+                    step_c = min(max(fdiff * w, -clip), clip) * eta32
+                    word[r, d] = w - step_w / np.sqrt(gradsq_word[r, d])
+                    context[c, d] = x - step_c / np.sqrt(gradsq_context[c, d])
+                    gradsq_word[r, d] += step_w * step_w
+                    gradsq_context[c, d] += step_c * step_c
+                step_b = min(max(fdiff, -clip), clip) * eta32
+                word_bias[r] -= step_b / np.sqrt(gradsq_word_bias[r])
+                context_bias[c] -= step_b / np.sqrt(gradsq_context_bias[c])
+                gradsq_word_bias[r] += step_b * step_b
+                gradsq_context_bias[c] += step_b * step_b
+        costs[t] += cost
+        nonfinite[t] += skipped

@@ -1,0 +1,300 @@
+"""GloVe training: weighted least squares on log co-occurrences with AdaGrad, as Stanford's `glove`.
+
+`train_glove` counts (or reuses) the co-occurrence matrix of the corpus,
+shuffles its nonzeros once, then runs `epochs` Hogwild passes of the numba
+kernel over a per-epoch shuffled order of blocks, in float32. The output is
+the usual vectors artifact (W + W~ by default), so eval works unchanged.
+
+The co-occurrence cache: unless `cooccurrence` names a directory, the matrix
+lives in `<corpus>/cooccur-w<window>-<sym|asym>[-unk]/` (or, if the corpus
+directory is read-only, beside the output) and is reused only while its
+manifest names this corpus and these counting settings; otherwise it is
+rebuilt. A directory named with `cooccurrence` that does not match is refused.
+
+Checkpoints (`checkpoint_every` K epochs; default `<output>.checkpoint/`,
+replaced atomically each time) hold the parameters *and* the AdaGrad
+accumulators as float32 .npy files, so `resume` continues exactly:
+
+- `word.npy`, `context.npy`: (V, dim) W and W~; `word_bias.npy`, `context_bias.npy`: (V,);
+- `gradsq_word.npy`, `gradsq_context.npy`, `gradsq_word_bias.npy`, `gradsq_context_bias.npy`: accumulators;
+- `manifest.json` (kind `glove-checkpoint`): epochs done, per-epoch costs, config, matrix reference.
+
+The order of updates depends only on the seed and the epoch number, so a
+single-thread run resumed from a checkpoint equals the uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embcli.artifacts import manifest_reference, read_manifest, staged_directory, write_manifest
+from embcli.config import CooccurConfig, GloVeConfig, as_dict
+from embcli.cooccur import (COLS_NAME, ROWS_NAME, VALUES_NAME, Cooccurrence, cache_mismatch, cache_name,
+                            ensure_cooccurrence, load_cooccurrence)
+from embcli.corpus.token_corpus import TokenCorpus
+from embcli.errors import ConfigError, FormatError, InputError
+from embcli.progress import SILENT, Progress
+from embcli.train.common import finish_vectors_artifact, require_trainable
+
+CHECKPOINT_KIND = "glove-checkpoint"
+BLOCK_SIZE = 2048  # nonzeros per block of the per-epoch shuffle
+SEGMENTS_PER_EPOCH = 16  # kernel calls per epoch (progress bar updates)
+PARAMETER_NAMES = ("word", "context", "word_bias", "context_bias",
+                   "gradsq_word", "gradsq_context", "gradsq_word_bias", "gradsq_context_bias")
+# settings a checkpoint must share with the run that resumes it
+RESUME_KEYS = ("dim", "window", "asymmetric", "keep_unk", "x_max", "alpha", "eta", "grad_clip", "seed")
+
+
+# ---------------------------------------------------------------------------
+# parameters
+
+
+@dataclasses.dataclass
+class GloVeParameters:
+    """W, W~, biases and their AdaGrad accumulators (float32), as the kernel updates them."""
+
+    word: np.ndarray
+    context: np.ndarray
+    word_bias: np.ndarray
+    context_bias: np.ndarray
+    gradsq_word: np.ndarray
+    gradsq_context: np.ndarray
+    gradsq_word_bias: np.ndarray
+    gradsq_context_bias: np.ndarray
+
+    @classmethod
+    def initial(cls, vocab_size: int, dim: int, seed: int) -> "GloVeParameters":
+        """Uniform in [-0.5, 0.5) / dim, accumulators at 1 (as Stanford's glove)."""
+        rng = np.random.default_rng(seed)
+
+        def uniform(*shape: int) -> np.ndarray:
+            return ((rng.random(shape, dtype=np.float32) - np.float32(0.5)) / np.float32(dim)).astype(np.float32)
+
+        ones = lambda *shape: np.ones(shape, dtype=np.float32)  # noqa: E731
+        return cls(uniform(vocab_size, dim), uniform(vocab_size, dim), uniform(vocab_size), uniform(vocab_size),
+                   ones(vocab_size, dim), ones(vocab_size, dim), ones(vocab_size), ones(vocab_size))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {name: getattr(self, name) for name in PARAMETER_NAMES}
+
+    def all_finite(self) -> bool:
+        return all(bool(np.isfinite(array).all()) for array in self.arrays().values())
+
+    def output_vectors(self, choice: str) -> np.ndarray:
+        """W, W + W~ or [W, W~] (biases are not part of the vectors)."""
+        if choice == "word":
+            return self.word.copy()
+        if choice == "concat":
+            return np.hstack([self.word, self.context])
+        return self.word + self.context
+
+
+# ---------------------------------------------------------------------------
+# checkpoints
+
+
+def default_checkpoint_dir(output: Path) -> Path:
+    return output.with_name(output.name + ".checkpoint")
+
+
+def save_checkpoint(directory: Path, params: GloVeParameters, config: GloVeConfig, epochs: list[dict[str, Any]],
+                    cooccurrence_dir: Path) -> None:
+    """Atomically replace `directory` with the state after `len(epochs)` epochs."""
+    with staged_directory(directory, force=True) as staging:
+        for name, array in params.arrays().items():
+            np.save(staging / f"{name}.npy", array, allow_pickle=False)
+        write_manifest(staging, CHECKPOINT_KIND, epochs_done=len(epochs), epochs=epochs, config=as_dict(config),
+                       inputs={"cooccurrence": manifest_reference(cooccurrence_dir)},
+                       files={f"{name}.npy": "float32" for name in PARAMETER_NAMES})
+
+
+def load_checkpoint(directory: Path, config: GloVeConfig, vocab_size: int) -> tuple[GloVeParameters, list[dict[str, Any]], dict[str, Any]]:
+    """Read a checkpoint and check that `config` can continue it; return (params, epochs so far, manifest)."""
+    directory = Path(directory)
+    manifest = read_manifest(directory, CHECKPOINT_KIND)
+    saved = manifest.get("config", {})
+    for key in RESUME_KEYS:
+        if saved.get(key) != getattr(config, key):
+            raise ConfigError(f"cannot resume from {directory}: it was trained with {key}={saved.get(key)!r}, "
+                              f"this run has {key}={getattr(config, key)!r}")
+    epochs = list(manifest.get("epochs", []))
+    if len(epochs) > config.epochs:
+        raise ConfigError(f"cannot resume from {directory}: it has {len(epochs)} epochs done, more than --epochs {config.epochs}")
+    arrays = {}
+    for name in PARAMETER_NAMES:
+        path = directory / f"{name}.npy"
+        if not path.exists():
+            raise InputError(f"{path} is missing; the checkpoint is incomplete")
+        try:
+            arrays[name] = np.load(path, allow_pickle=False)
+        except (ValueError, OSError) as exc:
+            raise FormatError(f"{path}: not a readable .npy array ({exc})") from None
+        expected = (vocab_size, config.dim) if not name.endswith("bias") else (vocab_size,)
+        if arrays[name].shape != expected or arrays[name].dtype != np.float32:
+            raise FormatError(f"{path}: expected float32 {expected}, found {arrays[name].dtype} {arrays[name].shape}; "
+                              "the checkpoint is for another corpus")
+    return GloVeParameters(**arrays), epochs, manifest
+
+
+# ---------------------------------------------------------------------------
+# the co-occurrence matrix for training
+
+
+def cooccur_config(config: GloVeConfig) -> CooccurConfig:
+    return CooccurConfig(window=config.window, asymmetric=config.asymmetric, keep_unk=config.keep_unk,
+                         memory_mb=config.memory_mb, workers=config.workers)
+
+
+def matrix_directory(corpus: TokenCorpus, output: Path, config: GloVeConfig) -> Path:
+    """Where the matrix is read or cached (see the module docstring)."""
+    if config.cooccurrence is not None:
+        return Path(config.cooccurrence)
+    if os.access(corpus.directory, os.W_OK):
+        return corpus.directory / cache_name(config)
+    return output.with_name(f"{output.name}.{cache_name(config)}")
+
+
+@dataclasses.dataclass
+class TrainingArrays:
+    """The nonzeros in their one-time shuffled order, as the kernel reads them."""
+
+    rows: np.ndarray  # int32
+    cols: np.ndarray  # int32
+    log_values: np.ndarray  # float32 log X
+    weights: np.ndarray  # float32 f(X)
+
+
+def training_arrays(directory: Path, config: GloVeConfig) -> TrainingArrays:
+    """Load the matrix one array at a time and shuffle it, keeping peak memory to about two copies of one array."""
+    from embcli.kernels.glove_kernels import gather, glove_weights, shuffle_in_place
+
+    matrix: Cooccurrence = load_cooccurrence(directory, mmap=True)  # checks the files; data is read below
+    nnz = matrix.nnz
+    order = np.arange(nnz, dtype=np.int32 if nnz < 2**31 else np.int64)
+    shuffle_in_place(order, config.seed)
+    gathered = []
+    for name in (ROWS_NAME, COLS_NAME, VALUES_NAME):
+        source = np.load(directory / name, allow_pickle=False)
+        if name == VALUES_NAME:  # log in file order (sequential reads), then shuffle the float32 logs
+            source = np.log(source, out=np.empty(nnz, dtype=np.float32), casting="same_kind")
+        out = np.empty(nnz, dtype=source.dtype)
+        gather(source, order, out)
+        gathered.append(out)
+        del source
+    del order
+    weights = np.empty(nnz, dtype=np.float32)
+    glove_weights(gathered[2], float(config.x_max), float(config.alpha), weights)
+    return TrainingArrays(gathered[0], gathered[1], gathered[2], weights)
+
+
+# ---------------------------------------------------------------------------
+# training
+
+
+def validate_glove_config(config: GloVeConfig) -> None:
+    checks = [(config.dim >= 1, f"--dim must be at least 1 (got {config.dim})"),
+              (config.epochs >= 1, f"--epochs must be at least 1 (got {config.epochs})"),
+              (config.x_max > 0, f"--x-max must be positive (got {config.x_max:g})"),
+              (config.alpha > 0, f"--alpha must be positive (got {config.alpha:g})"),
+              (config.eta > 0, f"--eta must be positive (got {config.eta:g})"),
+              (config.grad_clip > 0, f"grad_clip must be positive (got {config.grad_clip:g})"),
+              (config.checkpoint_every >= 0, f"--checkpoint-every must be 0 or more (got {config.checkpoint_every})"),
+              (config.workers >= 1, f"--workers must be at least 1 (got {config.workers})"),
+              (config.window >= 1, f"--window must be at least 1 (got {config.window})")]
+    for ok, message in checks:
+        if not ok:
+            raise ConfigError(message)
+
+
+def train_glove(corpus: TokenCorpus, output: Path, config: GloVeConfig, *, force: bool = False,
+                progress: Progress = SILENT) -> dict[str, Any]:
+    """Train GloVe vectors on `corpus` into the vectors artifact `output`; return its manifest."""
+    import numba
+
+    from embcli.artifacts import check_output_path
+
+    started = time.perf_counter()
+    output = Path(output)
+    validate_glove_config(config)
+    require_trainable(corpus)
+    check_output_path(output, force=force)
+    vocab_size = len(corpus.vocab)
+    resumed = load_checkpoint(Path(config.resume), config, vocab_size) if config.resume else None
+    checkpoint_dir = Path(config.checkpoint_dir) if config.checkpoint_dir else default_checkpoint_dir(output)
+
+    directory = matrix_directory(corpus, output, config)
+    if config.cooccurrence is not None and directory.exists():
+        reason = cache_mismatch(directory, corpus, config)
+        if reason is not None:
+            raise InputError(f"--cooccurrence {directory} cannot be used: {reason}; remove it or choose another path")
+    directory, reused = ensure_cooccurrence(corpus, directory, cooccur_config(config), progress=progress)
+    if resumed is not None:
+        reference = resumed[2].get("inputs", {}).get("cooccurrence", {})
+        if reference.get("manifest_sha256") != manifest_reference(directory)["manifest_sha256"]:
+            raise InputError(f"cannot resume from {config.resume}: it was trained on a different co-occurrence matrix "
+                             f"than {directory}")
+    cooccur_done = time.perf_counter()
+
+    data = training_arrays(directory, config)
+    if len(data.rows) == 0:
+        raise InputError(f"{corpus.directory}: no word pairs co-occur within --window {config.window}; nothing to train on")
+    params, epochs = (resumed[0], resumed[1]) if resumed is not None else (GloVeParameters.initial(vocab_size, config.dim, config.seed), [])
+    prepared = time.perf_counter()
+
+    numba.set_num_threads(min(config.workers, numba.config.NUMBA_NUM_THREADS))
+    first_epoch = len(epochs) + 1
+    with progress.bar(len(data.rows) * (config.epochs - len(epochs)), "glove", unit="pair") as bar:
+        for epoch in range(first_epoch, config.epochs + 1):
+            epochs.append(run_epoch(data, params, config, epoch, bar))
+            bar.set_postfix(epoch=epoch, cost=f"{epochs[-1]['cost']:.4f}")
+            progress.note(f"epoch {epoch}/{config.epochs}: cost {epochs[-1]['cost']:.5f} ({epochs[-1]['seconds']:.1f}s)")
+            if config.checkpoint_every and epoch % config.checkpoint_every == 0:
+                save_checkpoint(checkpoint_dir, params, config, epochs, directory)
+    trained = time.perf_counter()
+
+    nnz = len(data.rows)
+    del data  # free the training arrays before the output is written
+    vectors = params.output_vectors(config.vectors)
+    with staged_directory(output, force=force) as staging:
+        manifest = finish_vectors_artifact(
+            staging, corpus, vectors, config, started=started,
+            timings={"cooccur_seconds": round(cooccur_done - started, 3), "prepare_seconds": round(prepared - cooccur_done, 3),
+                     "train_seconds": round(trained - prepared, 3)},
+            epochs=epochs,
+            cooccurrence={**manifest_reference(directory), "nnz": nnz, "reused": reused},
+            glove={"vectors": config.vectors, "resumed_from": config.resume, "resumed_at_epoch": first_epoch - 1,
+                   "checkpoint": str(checkpoint_dir) if config.checkpoint_every else None},
+        )
+    return manifest
+
+
+def run_epoch(data: TrainingArrays, params: GloVeParameters, config: GloVeConfig, epoch: int, bar: Any) -> dict[str, Any]:
+    """One pass over all nonzeros in a block order that depends only on (seed, epoch); stops on divergence."""
+    from embcli.kernels.glove_kernels import glove_epoch_segment
+
+    started = time.perf_counter()
+    nnz = len(data.rows)
+    n_blocks = -(-nnz // BLOCK_SIZE)
+    block_order = np.random.default_rng([config.seed, epoch]).permutation(n_blocks)
+    threads = config.workers
+    costs = np.zeros(threads, dtype=np.float64)
+    nonfinite = np.zeros(threads, dtype=np.int64)
+    bounds = np.linspace(0, n_blocks, min(SEGMENTS_PER_EPOCH, n_blocks) + 1).astype(np.int64)
+    for first, stop in zip(bounds[:-1], bounds[1:]):
+        glove_epoch_segment(data.rows, data.cols, data.log_values, data.weights, block_order, int(first), int(stop),
+                            BLOCK_SIZE, threads, params.word, params.context, params.word_bias, params.context_bias,
+                            params.gradsq_word, params.gradsq_context, params.gradsq_word_bias, params.gradsq_context_bias,
+                            float(config.eta), float(config.grad_clip), costs, nonfinite)
+        bar.update(min(int(stop) * BLOCK_SIZE, nnz) - min(int(first) * BLOCK_SIZE, nnz))
+    cost = float(costs.sum()) / nnz
+    skipped = int(nonfinite.sum())
+    if skipped or not np.isfinite(cost) or not params.all_finite():
+        raise InputError(f"GloVe training diverged in epoch {epoch} (NaN/inf in {skipped or 'the'} updates); "
+                         f"nothing was written; lower --eta (now {config.eta:g}) and retry")
+    return {"epoch": epoch, "cost": round(cost, 6), "seconds": round(time.perf_counter() - started, 3)}
