@@ -60,7 +60,7 @@ WEIGHTING = "harmonic"  # a pair at distance d adds 1/d
 
 RECORD_BYTES = 16  # one buffered pair key or run cell: int64 key + int64 weight sum
 MERGE_FAN_IN = 32  # run files merged at once (two open files each)
-MIN_BUFFER_PAIRS = 1024  # smallest useful pair buffer
+MIN_BUFFER_PAIRS = 256  # smallest useful pair buffer
 MIN_MERGE_BLOCK = 256  # smallest block of records read from one run while merging
 EXACT_SCALE_LIMIT = 1 << 28  # above this lcm(1..window), weights are rounded to 1/2**28 units
 
