@@ -44,6 +44,7 @@ class PreprocessConfig:
     min_count: int = 5  # tokens seen fewer times become out-of-vocabulary
     max_vocab: int | None = None  # keep at most this many most frequent tokens (besides <unk>)
     oov: Literal["unk", "drop"] = "unk"  # OOV tokens become <unk> (index 0) or are removed
+    hash_buckets: int | None = None  # hashing trick: every token maps to one of N buckets (vocabulary = buckets)
     workers: int = dataclasses.field(default_factory=default_workers)  # tokenizer processes
 
 
@@ -63,6 +64,7 @@ class Word2VecConfig:
     engine: Literal["gensim"] = "gensim"  # training implementation
     binary: bool = False  # also write word2vec binary vectors.bin
 
+    resume: str | None = None  # a vectors directory (skipgram/cbow) to continue training from on a new corpus
     def resolved(self) -> "Word2VecConfig":
         """Fill model-dependent defaults so the manifest records real values."""
         if self.alpha is None:
@@ -71,6 +73,33 @@ class Word2VecConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
+class FastTextConfig:
+    model: Literal["fasttext"] = "fasttext"
+    arch: Literal["skipgram", "cbow"] = "skipgram"  # the word2vec model trained underneath
+    dim: int = 100  # vector size
+    window: int = 5  # max distance between centre and context word
+    negative: int = 5  # negative samples per positive pair (0 disables negative sampling)
+    hs: bool = False  # hierarchical softmax
+    sample: float = 1e-3  # subsampling threshold for frequent words (0 disables)
+    epochs: int = 5
+    alpha: float | None = None  # start learning rate; None: 0.025 skip-gram, 0.05 CBOW
+    min_alpha: float = 0.0001  # learning rate at the end of training (linear decay)
+    minn: int = 3  # shortest character n-gram (in characters, counting the < > word boundaries)
+    maxn: int = 6  # longest character n-gram; maxn < minn disables subwords
+    buckets: int = 2_000_000  # rows of the n-gram matrix that n-gram hashes are folded into
+    workers: int = dataclasses.field(default_factory=default_workers)  # threads; 1 for reproducible runs
+    seed: int = 1
+    binary: bool = False  # also write word2vec binary vectors.bin
+    resume: str | None = None  # a fasttext vectors directory to continue training from on a new corpus
+
+    def resolved(self) -> "FastTextConfig":
+        """Fill arch-dependent defaults so the manifest records real values."""
+        if self.alpha is None:
+            return dataclasses.replace(self, alpha=0.05 if self.arch == "cbow" else 0.025)
+        return self
+
+
 class EvalConfig:
     restrict_vocab: int = 30000  # analogy: only the N most frequent words are asked and answered (word2vec's compute-accuracy)
     similarity_restrict_vocab: int = 300000  # similarity: pairs with a word beyond the N most frequent are not found (gensim's default)

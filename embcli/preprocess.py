@@ -25,6 +25,7 @@ import numpy as np
 
 from embcli.artifacts import describe_file, staged_directory, write_manifest
 from embcli.config import PreprocessConfig, as_dict
+from embcli.corpus.hashing import hash_vocabulary
 from embcli.corpus.readers import InputFile, LineSource, expand_inputs, iter_line_chunks
 from embcli.corpus.token_corpus import CORPUS_KIND, IDS_NAME, OFFSETS_NAME, TEXT_NAME, VOCAB_NAME
 from embcli.corpus.tokenize import Tokenizer, TokenizerSpec, load_stopwords, make_tokenizer
@@ -140,8 +141,10 @@ def preprocess_corpus(inputs: list[str], output: Path, config: PreprocessConfig,
         first_pass = _first_pass(items, spec, config.workers if parallel else 1, staging, bar.update, stdin_record)
         bar.close()
         tokenized = time.perf_counter()
-        vocab = _vocabulary_from(first_pass, config)
-        counts = _write_corpus(staging, first_pass, vocab, config, progress)
+        hashed = hash_vocabulary(first_pass.tokens, first_pass.counts, config.hash_buckets, lowercase=config.lowercase,
+                                 nfkc=config.nfkc) if config.hash_buckets and first_pass.tokens else None
+        vocab = hashed.vocab if hashed else _vocabulary_from(first_pass, config)
+        counts = _write_corpus(staging, first_pass, vocab, config, progress, remap=hashed.remap if hashed else None)
         write_vocabulary(staging / VOCAB_NAME, vocab)
         finished = time.perf_counter()
         manifest = write_manifest(
@@ -154,6 +157,7 @@ def preprocess_corpus(inputs: list[str], output: Path, config: PreprocessConfig,
             timings={"tokenize_seconds": round(tokenized - started, 3),
                      "index_write_seconds": round(finished - tokenized, 3),
                      "wall_seconds": round(time.perf_counter() - started, 3)},
+            **({"hashing": hashed.stats} if hashed else {}),
         )
     return manifest
 
@@ -167,6 +171,8 @@ def _validate(config: PreprocessConfig) -> None:
         raise ConfigError(f"--workers must be at least 1, got {config.workers}")
     if config.token_pattern is not None and config.tokenizer != "regex":
         raise ConfigError("--token-pattern applies only to --tokenizer regex")
+    if config.hash_buckets is not None and (config.hash_buckets < 1 or config.max_vocab is not None):
+        raise ConfigError("--hash-buckets needs a positive N and no --max-vocab (the N buckets are the vocabulary)")
 
 
 @dataclass
@@ -230,11 +236,12 @@ def _vocabulary_from(first: FirstPass, config: PreprocessConfig) -> Vocabulary:
 
 
 def _write_corpus(staging: Path, first: FirstPass, vocab: Vocabulary, config: PreprocessConfig,
-                  progress: Progress) -> dict[str, Any]:
-    """Pass 2: remap provisional ids to vocabulary ids, sentence chunk by sentence chunk."""
-    final_index = vocab.index()
-    remap = np.fromiter((final_index.get(token, UNK_INDEX) for token in first.tokens), dtype=np.uint32,
-                        count=len(first.tokens))
+                  progress: Progress, remap: np.ndarray | None = None) -> dict[str, Any]:
+    """Pass 2: remap provisional ids to vocabulary ids (`remap`, default by token), sentence chunk by chunk."""
+    if remap is None:
+        final_index = vocab.index()
+        remap = np.fromiter((final_index.get(token, UNK_INDEX) for token in first.tokens), dtype=np.uint32,
+                            count=len(first.tokens))
     total_tokens = int(first.counts.sum())
     oov_tokens = int(vocab.counts[UNK_INDEX])
     drop = config.oov == "drop"

@@ -19,7 +19,7 @@ the vector fastText (and gensim's `FastTextKeyedVectors`) gives a word:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,3 +129,25 @@ def load_subword_table(directory: Path, manifest: dict[str, Any], *, mmap: bool 
     if ngrams.ndim != 2 or ngrams.dtype != np.float32 or ngrams.shape[0] != section["buckets"]:
         raise FormatError(f"{path}: expected a float32 ({section['buckets']}, dim) matrix, found {ngrams.dtype} {ngrams.shape}")
     return SubwordTable(ngrams, int(section["minn"]), int(section["maxn"]))
+
+
+def with_subword_rows(embeddings: Any, words: Iterable[str], limit: int | None = None) -> Any:
+    """The first `limit` rows of a fastText model plus a row for each of `words` they lack, or None.
+
+    Lets an evaluator score with unseen words filled in: a word counts as present
+    if its upper-cased form is among the first `limit` words (as the evaluators
+    match words); a missing one gets `Embeddings.lookup`'s vector (its trained row
+    if it is further down the vocabulary, else its character n-gram mean).
+    Returns None for models without subword vectors.
+    """
+    if "subwords" not in embeddings.extras:
+        return None
+    size = len(embeddings) if limit is None else min(int(limit), len(embeddings))
+    present = {word.upper() for word in embeddings.words[:size]}
+    missing = [word for word in dict.fromkeys(words) if word.upper() not in present]
+    rows = np.zeros((len(missing), embeddings.dim), dtype=np.float32)
+    for i, word in enumerate(missing):
+        rows[i] = embeddings.lookup(word)[0]
+    return type(embeddings)(list(embeddings.words[:size]) + missing,
+                            np.vstack([np.asarray(embeddings.vectors[:size], dtype=np.float32), rows]),
+                            source=embeddings.source, manifest=embeddings.manifest, extras=embeddings.extras)

@@ -77,6 +77,22 @@ class Embeddings:
         except KeyError:
             raise InputError(f"'{word}' is not in the vocabulary of {self.source or 'these vectors'}") from None
 
+    def lookup(self, word: str) -> tuple[np.ndarray, str]:
+        """The vector of any word and where it came from: "vocab", "hash-bucket" or "subwords".
+
+        A model trained on a hashed corpus (`extras["hashing"]`) hashes the word to its
+        bucket's row; a fastText model (`extras["subwords"]`) composes an unseen word
+        from its character n-grams; otherwise an unseen word is an InputError.
+        """
+        if word in self.index:
+            return self.vector(word), "vocab"
+        if "hashing" in self.extras:
+            return np.asarray(self.vectors[self.extras["hashing"].row(word)], dtype=np.float32), "hash-bucket"
+        if "subwords" in self.extras:
+            return self.extras["subwords"].vector(word), "subwords"
+        raise InputError(f"'{word}' is not in the vocabulary of {self.source or 'these vectors'} and the model has no "
+                         f"subword vectors; train with --model fasttext to get vectors for unseen words")
+
 
 # ---------------------------------------------------------------------------
 # writing
@@ -156,7 +172,21 @@ def _load_directory(directory: Path, *, mmap: bool) -> Embeddings:
 def _load_vectors_directory(directory: Path, manifest: dict[str, Any], mmap: bool) -> Embeddings:
     vocab = read_vocabulary(directory / VOCAB_NAME)
     matrix = _load_matrix(directory / VECTORS_NPY, mmap=mmap)
-    return Embeddings(vocab.tokens, matrix, vocab.counts, manifest=manifest, source=str(directory))
+    embeddings = Embeddings(vocab.tokens, matrix, vocab.counts, manifest=manifest, source=str(directory))
+    _attach_oov_tables(embeddings, directory, manifest, mmap)
+    return embeddings
+
+
+def _attach_oov_tables(embeddings: Embeddings, directory: Path, manifest: dict[str, Any], mmap: bool) -> None:
+    """What `Embeddings.lookup` needs for unseen words: fastText's n-gram table, a hashed corpus's bucket map."""
+    from embcli.corpus.hashing import HashedLookup
+    from embcli.subwords import load_subword_table
+
+    subwords = load_subword_table(directory, manifest, mmap=mmap)
+    if subwords is not None:
+        embeddings.extras["subwords"] = subwords
+    if manifest.get("hashing"):
+        embeddings.extras["hashing"] = HashedLookup(embeddings.words, manifest["hashing"])
 
 
 # kind -> loader(directory, manifest, mmap); other artifact kinds (e.g. quantized) register here.

@@ -1,3 +1,4 @@
 """Import every command module so each registers itself on the `main` group."""
 
 from embcli.cli import preprocess, train, evaluate, cooccur  # noqa: F401
+from embcli.cli import vectors  # noqa: F401,E402

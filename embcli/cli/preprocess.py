@@ -23,6 +23,9 @@ from embcli.cli.common import echo_json, force_option, handle_errors, json_optio
 @click.option("--max-vocab", type=int, default=None, help="Keep only this many most frequent tokens [no limit].")
 @click.option("--oov", type=click.Choice(["unk", "drop"]), default=None,
               help="Out-of-vocabulary tokens become <unk> (index 0) or are removed [unk].")
+@click.option("--hash-buckets", type=click.IntRange(min=1), default=None,
+              help="Hashing trick: map every token to one of N buckets (the vocabulary; --min-count does not apply). "
+                   "For long-tailed ID spaces; see docs/subwords-and-hashing.md.")
 @click.option("--config", "config_file", default=None, help="TOML file of preprocess options.")
 @workers_option
 @force_option

@@ -11,7 +11,7 @@ from embcli.cli import main
 from embcli.cli.common import force_option, handle_errors, output_option, progress_from, quiet_option, seed_option, workers_option
 from embcli.errors import ConfigError
 
-MODEL_CHOICES = ["skipgram", "cbow", "glove"]
+MODEL_CHOICES = ["skipgram", "cbow", "glove", "fasttext"]
 
 
 @main.command("train")
@@ -48,7 +48,14 @@ MODEL_CHOICES = ["skipgram", "cbow", "glove"]
 @click.option("--checkpoint-every", type=click.IntRange(min=0), default=None,
               help="glove: save parameters + AdaGrad state every K epochs to OUTPUT.checkpoint [0: never].")
 @click.option("--checkpoint-dir", type=str, default=None, help="glove: where checkpoints go [OUTPUT.checkpoint].")
-@click.option("--resume", type=str, default=None, help="glove: continue from a checkpoint directory.")
+@click.option("--resume", type=str, default=None,
+              help="glove: continue from a checkpoint directory; skipgram/cbow/fasttext: continue a trained model "
+                   "(vectors directory) on CORPUS, growing its vocabulary (its options are the defaults).")
+@click.option("--arch", type=click.Choice(["skipgram", "cbow"]), default=None, help="fasttext: model underneath [skipgram].")
+@click.option("--minn", type=click.IntRange(min=1), default=None, help="fasttext: shortest character n-gram [3].")
+@click.option("--maxn", type=click.IntRange(min=0), default=None, help="fasttext: longest character n-gram [6].")
+@click.option("--buckets", type=click.IntRange(min=0), default=None,
+              help="fasttext: rows of the n-gram hash table, 0 for no subwords [2000000].")
 @force_option
 @quiet_option
 @handle_errors
@@ -67,6 +74,12 @@ def train_command(corpus: Path, model: str | None, output: Path, config_file: st
         preset_model = read_toml(find_preset(config_file)).get("model") if config_file else None
         model = preset_model if isinstance(preset_model, str) else "skipgram"
     overrides = {key: value for key, value in options.items() if value is not None}
+    if overrides.get("resume") and model in (None, "skipgram", "cbow", "fasttext"):
+        from embcli.train.resume import inherited_options
+
+        parent_model, inherited = inherited_options(Path(overrides["resume"]))
+        model = model or parent_model
+        overrides = {**inherited, **overrides} if model == parent_model else overrides
     _reject_inapplicable(model, overrides)
     config = make_config(model, config_file=config_file, overrides=overrides)
     check_output_path(output, force=force)

@@ -27,6 +27,7 @@ from embcli.evaluate.datasets import (
 from embcli.evaluate.lookup import CaseInsensitiveVocab
 from embcli.evaluate.similarity import SimilarityResult, evaluate_similarity
 from embcli.progress import SILENT, Progress
+from embcli.subwords import with_subword_rows
 from embcli.vectors import Embeddings
 
 REPORT_KIND = "eval-report"
@@ -89,6 +90,13 @@ def evaluate_embeddings(
             result = evaluate_similarity(embeddings, dataset, vocab=vocab)
             report.similarity.append(result)
             progress.note(f"{dataset.name}: Spearman {_number(result.spearman)}, coverage {result.coverage:.1%}")
+        # fastText models: the same sets again with unseen words built from subwords ("<name>+subwords")
+        pair_words = [word for dataset in similarity_sets for a, b, _ in dataset.pairs for word in (a, b)]
+        filled = with_subword_rows(embeddings, pair_words, config.similarity_restrict_vocab)
+        for dataset in similarity_sets if filled is not None else []:
+            result = evaluate_similarity(filled, dataset, vocab=CaseInsensitiveVocab(filled.words))
+            result.name += "+subwords"
+            report.similarity.append(result)
     if analogy_sets:
         vocab = CaseInsensitiveVocab(embeddings.words, config.restrict_vocab)
         for dataset in analogy_sets:

@@ -22,6 +22,7 @@ TRAINERS: dict[str, tuple[str, str]] = {
     "skipgram": ("Word2VecConfig", "embcli.train.word2vec:train_word2vec"),
     "cbow": ("Word2VecConfig", "embcli.train.word2vec:train_word2vec"),
     "glove": ("GloVeConfig", "embcli.train.glove:train_glove"),
+    "fasttext": ("FastTextConfig", "embcli.train.fasttext:train_fasttext"),
 }
 
 

@@ -46,6 +46,8 @@ def finish_vectors_artifact(
     timings = dict(timings)
     timings["write_seconds"] = round(time.perf_counter() - write_started, 3)
     timings["wall_seconds"] = round(time.perf_counter() - started, 3)
+    if "hashing" in corpus.manifest:  # vectors of a hashed corpus: readers hash query words the same way
+        sections.setdefault("hashing", corpus.manifest["hashing"])
     return write_manifest(
         staging,
         VECTORS_KIND,

@@ -15,6 +15,8 @@ comparable number per epoch (`heldout_pair_loss` in the manifest).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ from embcli.corpus.vocabulary import UNK_INDEX
 from embcli.errors import ConfigError
 from embcli.progress import SILENT, Progress
 from embcli.train.common import finish_vectors_artifact, require_trainable
+from embcli.train.resume import OUTPUT_VECTORS_NPY, ParentModel, load_parent, prepare_vocabulary, resume_sections
 
 LOSS_SAMPLE_PAIRS = 20_000
 
@@ -42,15 +45,24 @@ def validate_word2vec(config: Word2VecConfig) -> None:
 
 def train_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecConfig, *, force: bool = False,
                    progress: Progress = SILENT) -> dict[str, Any]:
-    """Train skip-gram or CBOW with gensim and write the vectors artifact."""
+    """Train skip-gram or CBOW with gensim (continuing `config.resume` if set) and write the vectors artifact."""
     config = config.resolved()
     validate_word2vec(config)
+    if config.resume and config.engine != "gensim":
+        raise ConfigError("--resume needs --engine gensim")
     require_trainable(corpus)
+    parent = load_parent(config, corpus) if config.resume else None
     started = time.perf_counter()
+    from gensim.models import Word2Vec
+
     with staged_directory(output, force=force) as staging:
-        vectors, epochs, timings = _train_gensim(corpus, config, progress)
-        return finish_vectors_artifact(staging, corpus, vectors, config, started=started, timings=timings,
-                                       epochs=epochs, engine="gensim")
+        model = progress_reporting(Word2Vec)(
+            vector_size=config.dim, window=config.window, min_count=1, sample=config.sample, workers=config.workers,
+            sg=1 if config.model == "skipgram" else 0, hs=1 if config.hs else 0, negative=config.negative,
+            alpha=config.alpha, min_alpha=config.min_alpha, seed=config.seed, epochs=config.epochs, cbow_mean=1,
+        )
+        run = train_gensim_model(model, corpus, config, progress, parent)
+        return write_gensim_artifact(staging, run, config, started=started, engine="gensim")
 
 
 def training_frequencies(corpus: TokenCorpus) -> dict[str, int]:
@@ -71,30 +83,52 @@ def gensim_to_vocab_order(corpus: TokenCorpus, key_to_index: dict[str, int], mat
     return out
 
 
-def _train_gensim(corpus: TokenCorpus, config: Word2VecConfig, progress: Progress
-                  ) -> tuple[np.ndarray, list[dict[str, Any]], dict[str, float]]:
-    from gensim.models import Word2Vec
+@dataclass
+class GensimRun:
+    """A trained gensim model and what the artifact records about its training."""
 
+    model: Any
+    corpus: TokenCorpus  # as the artifact describes it (on --resume: with the grown vocabulary)
+    parent: ParentModel | None
+    epochs: list[dict[str, Any]]
+    timings: dict[str, float]
+
+
+def train_gensim_model(model: Any, corpus: TokenCorpus, config: Any, progress: Progress,
+                       parent: ParentModel | None = None, input_vectors: Callable[[Any], Any] | None = None) -> GensimRun:
+    """Build the vocabulary (grown from `parent` when resuming), then train with progress and loss probe."""
     setup_started = time.perf_counter()
-    model = progress_reporting(Word2Vec)(
-        vector_size=config.dim, window=config.window, min_count=1, sample=config.sample, workers=config.workers,
-        sg=1 if config.model == "skipgram" else 0, hs=1 if config.hs else 0, negative=config.negative,
-        alpha=config.alpha, min_alpha=config.min_alpha, seed=config.seed, epochs=config.epochs, cbow_mean=1,
-    )
-    model.build_vocab_from_freq(training_frequencies(corpus), corpus_count=corpus.n_sentences)
+    artifact_corpus = prepare_vocabulary(model, corpus, parent)
     loss_probe = PairLossProbe(corpus, config, model.wv.key_to_index) if config.negative > 0 else None
-    epochs = run_gensim_epochs(model, corpus, config, progress, loss_probe)
-    vectors = gensim_to_vocab_order(corpus, model.wv.key_to_index, model.wv.vectors)
+    epochs = run_gensim_epochs(model, corpus, config, progress, loss_probe, input_vectors)
     train_seconds = sum(epoch["seconds"] for epoch in epochs)
     timings = {"setup_seconds": round(time.perf_counter() - setup_started - train_seconds, 3),
                "train_seconds": round(train_seconds, 3),
                "words_per_second": round(corpus.n_tokens * config.epochs / max(train_seconds, 1e-9))}
-    return vectors, epochs, timings
+    return GensimRun(model, artifact_corpus, parent, epochs, timings)
+
+
+def write_gensim_artifact(staging: Path, run: GensimRun, config: Any, *, started: float,
+                          extra_files: dict[str, str] | None = None, **sections: Any) -> dict[str, Any]:
+    """Vectors in vocabulary order plus the output layer (`output_vectors.npy`) that `--resume` needs."""
+    files = dict(extra_files or {})
+    if config.negative > 0:
+        output = gensim_to_vocab_order(run.corpus, run.model.wv.key_to_index, run.model.syn1neg)
+        np.save(staging / OUTPUT_VECTORS_NPY, output, allow_pickle=False)
+        files["output_vectors"] = OUTPUT_VECTORS_NPY
+    vectors = gensim_to_vocab_order(run.corpus, run.model.wv.key_to_index, run.model.wv.vectors)
+    return finish_vectors_artifact(staging, run.corpus, vectors, config, started=started, timings=run.timings,
+                                   epochs=run.epochs, extra_files=files, **resume_sections(run.parent, run.corpus),
+                                   **sections)
 
 
 def run_gensim_epochs(model: Any, corpus: TokenCorpus, config: Any, progress: Progress,
-                      loss_probe: "PairLossProbe | None") -> list[dict[str, Any]]:
-    """Train a gensim Word2Vec-family model on the corpus text, one progress bar over all epochs."""
+                      loss_probe: "PairLossProbe | None",
+                      input_vectors: Callable[[Any], Any] | None = None) -> list[dict[str, Any]]:
+    """Train a gensim Word2Vec-family model on the corpus text, one progress bar over all epochs.
+
+    `input_vectors(model)` gives the loss probe the current input rows (default: `model.wv.vectors`).
+    """
     from gensim.models.callbacks import CallbackAny2Vec
 
     epochs: list[dict[str, Any]] = []
@@ -110,7 +144,8 @@ def run_gensim_epochs(model: Any, corpus: TokenCorpus, config: Any, progress: Pr
             record: dict[str, Any] = {"epoch": len(epochs) + 1, "seconds": round(seconds, 3),
                                       "words_per_second": round(corpus.n_tokens / max(seconds, 1e-9))}
             if loss_probe is not None:
-                record["heldout_pair_loss"] = round(loss_probe.loss(model.wv.vectors, model.syn1neg), 5)
+                current = input_vectors(model) if input_vectors is not None else model.wv.vectors
+                record["heldout_pair_loss"] = round(loss_probe.loss(current, model.syn1neg), 5)
             epochs.append(record)
             bar.update((len(epochs)) * corpus.n_tokens - bar.n)
             loss_text = f", pair loss {record['heldout_pair_loss']:.4f}" if "heldout_pair_loss" in record else ""
@@ -173,7 +208,8 @@ class PairLossProbe:
         centre, target = to_model[centre_ids], to_model[context_ids]
         known = (centre >= 0) & (target >= 0)
         # skip-gram predicts the context word from the centre; CBOW the centre from its context.
-        self.inputs, self.outputs = (centre[known], target[known]) if config.model != "cbow" else (target[known], centre[known])
+        cbow = getattr(config, "arch", config.model) == "cbow"
+        self.inputs, self.outputs = (target[known], centre[known]) if cbow else (centre[known], target[known])
         counts = np.zeros(len(key_to_index))
         usable = to_model >= 0
         counts[to_model[usable]] = corpus.vocab.counts[usable]
