@@ -61,10 +61,11 @@ class Word2VecConfig:
     min_alpha: float = 0.0001  # learning rate at the end of training (linear decay)
     workers: int = dataclasses.field(default_factory=default_workers)  # threads; 1 for reproducible runs
     seed: int = 1
-    engine: Literal["gensim"] = "gensim"  # training implementation
+    engine: Literal["gensim", "embcli"] = "gensim"  # training implementation (embcli: own numba engine, no --hs)
+    deterministic: bool = False  # embcli engine: one thread, seeded, bit-identical vectors across runs
     binary: bool = False  # also write word2vec binary vectors.bin
-
     resume: str | None = None  # a vectors directory (skipgram/cbow) to continue training from on a new corpus
+
     def resolved(self) -> "Word2VecConfig":
         """Fill model-dependent defaults so the manifest records real values."""
         if self.alpha is None:
@@ -72,7 +73,6 @@ class Word2VecConfig:
         return self
 
 
-@dataclasses.dataclass(frozen=True)
 @dataclasses.dataclass(frozen=True)
 class FastTextConfig:
     model: Literal["fasttext"] = "fasttext"
@@ -100,6 +100,7 @@ class FastTextConfig:
         return self
 
 
+@dataclasses.dataclass(frozen=True)
 class EvalConfig:
     restrict_vocab: int = 30000  # analogy: only the N most frequent words are asked and answered (word2vec's compute-accuracy)
     similarity_restrict_vocab: int = 300000  # similarity: pairs with a word beyond the N most frequent are not found (gensim's default)
