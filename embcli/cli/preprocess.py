@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 
 from embcli.cli import main
+from embcli.errors import ConfigError
+from embcli.cli.spark_options import engine_option, pop_spark_settings, spark_options
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, output_option, progress_from, quiet_option, workers_option
 
 
@@ -27,6 +29,10 @@ from embcli.cli.common import echo_json, force_option, handle_errors, json_optio
               help="Hashing trick: map every token to one of N buckets (the vocabulary; --min-count does not apply). "
                    "For long-tailed ID spaces; see docs/subwords-and-hashing.md.")
 @click.option("--config", "config_file", default=None, help="TOML file of preprocess options.")
+@engine_option
+@spark_options
+@click.option("--shard-tokens", type=click.IntRange(min=1), default=None,
+              help="--engine spark: write ids as ids-00000.npy, ... of at most N tokens [one ids.npy up to 2^30].")
 @workers_option
 @force_option
 @quiet_option
@@ -41,8 +47,18 @@ def preprocess_command(inputs: tuple[str, ...], output: Path, config_file: str |
     from embcli.config import PreprocessConfig, build_config
     from embcli.preprocess import preprocess_corpus
 
+    engine, shard_tokens = options.pop("engine"), options.pop("shard_tokens")
+    spark = pop_spark_settings(options, engine)
     config = build_config(PreprocessConfig, config_file=config_file, section="preprocess", overrides=options)
-    manifest = preprocess_corpus(list(inputs), output, config, force=force, progress=progress_from(quiet))
+    if spark is not None:
+        from embcli.spark.preprocess import preprocess_on_spark
+
+        manifest = preprocess_on_spark(list(inputs), output, config, spark, force=force, progress=progress_from(quiet),
+                                       shard_tokens=shard_tokens)
+    elif shard_tokens is not None:
+        raise ConfigError("--shard-tokens applies only to --engine spark")
+    else:
+        manifest = preprocess_corpus(list(inputs), output, config, force=force, progress=progress_from(quiet))
     counts = manifest["counts"]
     if as_json:
         echo_json({"output": str(output), "counts": counts, "timings": manifest["timings"]})

@@ -3,6 +3,8 @@
 Layout inside a corpus directory:
 
 - `ids.npy`: uint32, every sentence's token ids concatenated (memory-mappable);
+  or, for very large corpora, numbered shards `ids-00000.npy`, `ids-00001.npy`, ...
+  whose concatenation is that array (offsets index the concatenation);
 - `offsets.npy`: int64, `len = sentences + 1`; sentence i is `ids[offsets[i]:offsets[i+1]]`;
 - `vocab.tsv`: the vocabulary the ids index;
 - `corpus.txt`: the same sentences as space-separated tokens, one per line;
@@ -26,6 +28,7 @@ from embcli.errors import FormatError, InputError
 
 CORPUS_KIND = "corpus"
 IDS_NAME = "ids.npy"
+IDS_SHARD_PATTERN = "ids-{:05d}.npy"
 OFFSETS_NAME = "offsets.npy"
 TEXT_NAME = "corpus.txt"
 VOCAB_NAME = "vocab.tsv"
@@ -63,7 +66,8 @@ def load_token_corpus(directory: Path, *, check_ids: bool = False) -> TokenCorpu
     directory = Path(directory)
     manifest = read_manifest(directory, CORPUS_KIND)
     vocab = read_vocabulary(directory / VOCAB_NAME)
-    ids = _load_array(directory / IDS_NAME, mmap=True)
+    shards = [] if (directory / IDS_NAME).exists() else shard_paths(directory)
+    ids = _load_shards(shards) if shards else _load_array(directory / IDS_NAME, mmap=True)
     offsets = _load_array(directory / OFFSETS_NAME, mmap=False)
     if ids.dtype != np.uint32 or ids.ndim != 1:
         raise FormatError(f"{directory / IDS_NAME}: expected a 1-D uint32 array, found {ids.ndim}-D {ids.dtype}")
@@ -76,6 +80,36 @@ def load_token_corpus(directory: Path, *, check_ids: bool = False) -> TokenCorpu
                 f"{directory / IDS_NAME}: token id {largest} exceeds the vocabulary ({len(vocab)} entries); re-run embcli preprocess"
             )
     return TokenCorpus(directory, manifest, vocab, ids, offsets.astype(np.int64, copy=False))
+
+
+def shard_paths(directory: Path) -> list[Path]:
+    """`ids-00000.npy`, `ids-00001.npy`, ... in a corpus directory, in order (empty if not sharded)."""
+    paths = []
+    while (path := Path(directory) / IDS_SHARD_PATTERN.format(len(paths))).exists():
+        paths.append(path)
+    return paths
+
+
+def _load_shards(paths: list[Path]) -> np.ndarray:
+    """The shards as one in-memory uint32 array (4 bytes per token), so trainers see one `ids`."""
+    shards = [_load_array(path, mmap=True) for path in paths]
+    for path, shard in zip(paths, shards):
+        if shard.dtype != np.uint32 or shard.ndim != 1:
+            raise FormatError(f"{path}: expected a 1-D uint32 array, found {shard.ndim}-D {shard.dtype}")
+    return np.concatenate(shards) if len(shards) > 1 else np.asarray(shards[0])
+
+
+def split_ids_into_shards(directory: Path, shard_tokens: int) -> list[str]:
+    """Replace `ids.npy` in `directory` by shards of at most `shard_tokens` ids; return their names."""
+    source = Path(directory) / IDS_NAME
+    ids = np.load(source, mmap_mode="r", allow_pickle=False)
+    names = []
+    for number, start in enumerate(range(0, max(len(ids), 1), shard_tokens)):
+        names.append(IDS_SHARD_PATTERN.format(number))
+        np.save(Path(directory) / names[-1], np.ascontiguousarray(ids[start : start + shard_tokens]), allow_pickle=False)
+    del ids
+    source.unlink()
+    return names
 
 
 def _load_array(path: Path, *, mmap: bool) -> np.ndarray:

@@ -1,0 +1,338 @@
+"""`preprocess --engine spark`: the local preprocess stage with tokenizing and counting on Spark.
+
+What runs where, and why the artifacts are byte-identical to the local engine's:
+
+1. executors read raw line *bytes* (Spark's text source split on "\\n" only and
+   cast to binary, so nothing is decoded by Java) and tokenize them with the
+   local engine's own `embcli.preprocess.encode_lines` (same decoding with
+   replace-and-count, same `make_tokenizer`, same stop words);
+2. token counts are summed with `reduceByKey`; executors keep only tokens with
+   `count >= min_count` and send the rest as one sum, which becomes `<unk>`'s
+   count, so `build_vocabulary` on the driver sees exactly the local totals
+   and orders ties the same way;
+3. executors map tokens to final ids (the vocabulary is broadcast), the chunks
+   are sorted by (input position, file, split offset, chunk number) — input
+   order, whatever order Spark packed files into partitions — and streamed to
+   the driver, which writes `ids.npy`, `offsets.npy` and `corpus.txt` with the
+   local engine's own writer (`embcli.preprocess._write_corpus`).
+
+Inputs are local files, directories and globs (expanded as the local engine
+does) or anything Spark reads (`hdfs://`, `s3a://`, `file://`), passed
+through. Compressed inputs are decompressed by Spark according to their
+extension (.gz, .bz2), so a local file whose content is compressed but whose
+name does not say so is refused before the job starts.
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import numpy as np
+
+from embcli.artifacts import describe_file, staged_directory, write_manifest
+from embcli.config import PreprocessConfig, as_dict
+from embcli.corpus.readers import expand_inputs
+from embcli.corpus.token_corpus import CORPUS_KIND, OFFSETS_NAME, TEXT_NAME, VOCAB_NAME, IDS_NAME, split_ids_into_shards
+from embcli.corpus.tokenize import TokenizerSpec, load_stopwords, make_tokenizer
+from embcli.corpus.vocabulary import UNK, Vocabulary, build_vocabulary, write_vocabulary
+from embcli.errors import ConfigError, InputError
+from embcli.progress import SILENT, Progress
+from embcli.spark.session import SparkSettings, describe_session, require_spark, spark_job, spark_session
+
+CHUNK_BYTES = 1 << 21  # raw text per tokenized chunk (as the local engine's chunks)
+SHARD_TOKENS = 1 << 30  # ids per shard file when the corpus is larger (4 GiB of uint32)
+# Compressions Spark (Hadoop) recognises only by extension; xz has no codec in Spark.
+_COMPRESSION_MAGIC = ((b"\x1f\x8b", "gzip", (".gz",)), (b"BZh", "bzip2", (".bz2",)), (b"\xfd7zXZ\x00", "xz", ()))
+
+
+# ---------------------------------------------------------------------------
+# inputs: what Spark reads, and in which order lines count
+
+
+@dataclass
+class InputGroup:
+    """One Spark read: consecutive local files (ranked by position) or one remote spec (ranked by path)."""
+
+    paths: list[str]
+    ranks: dict[str, int] = field(default_factory=dict)  # normalised local path -> position in input order
+    remote: bool = False
+
+
+def is_remote(spec: str) -> bool:
+    """True for a URI Spark resolves itself (hdfs://, s3a://, file://...)."""
+    scheme = urlparse(spec).scheme
+    return len(scheme) > 1 and "://" in spec
+
+
+def normal_path(uri: str) -> str:
+    """A file path as Spark reports it (`file:/a%20b`) or as given (`/a b`), in one comparable form."""
+    parsed = urlparse(uri)
+    if parsed.scheme in ("", "file"):
+        return os.path.normpath(unquote(parsed.path))
+    return uri
+
+
+def plan_input_groups(inputs: list[str]) -> tuple[list[InputGroup], list[str]]:
+    """Group inputs into Spark reads, in input order; also return the local files (for the manifest)."""
+    groups: list[InputGroup] = []
+    local_files: list[str] = []
+    for spec in inputs:
+        if spec == "-":
+            raise InputError("--engine spark cannot read standard input; give files (or hdfs://, s3a:// paths) or use --engine local")
+        if is_remote(spec):
+            groups.append(InputGroup([spec], remote=True))
+            continue
+        files = [os.path.abspath(item.path) for item in expand_inputs([spec])]
+        for path in files:
+            check_spark_readable(path)
+        if not groups or groups[-1].remote:
+            groups.append(InputGroup([]))
+        group = groups[-1]
+        for path in files:
+            group.ranks.setdefault(normal_path(path), len(local_files))
+            group.paths.append(path)
+            local_files.append(path)
+    return groups, local_files
+
+
+def check_spark_readable(path: str) -> None:
+    """Refuse compressed content that Spark would read as plain text (it trusts extensions, not bytes)."""
+    with open(path, "rb") as handle:
+        head = handle.read(6)
+    for magic, kind, extensions in _COMPRESSION_MAGIC:
+        if head.startswith(magic) and not path.endswith(extensions):
+            how = f"rename it to end in {extensions[0]}" if extensions else "decompress it (Spark has no xz codec)"
+            raise InputError(f"{path} is {kind}-compressed but Spark picks decompression by file extension; "
+                             f"{how} or use --engine local")
+
+
+def read_lines(spark: Any, groups: list[InputGroup]) -> Any:
+    """One DataFrame of (group, path, split start, raw line bytes) over all inputs, in Spark's partition order."""
+    from pyspark.sql import functions as F
+
+    frames = []
+    for number, group in enumerate(groups):
+        frame = spark.read.option("lineSep", "\n").text(group.paths)
+        frames.append(frame.select(F.lit(number).alias("group"), F.col("_metadata.file_path").alias("path"),
+                                   F.col("_metadata.file_block_start").alias("start"),
+                                   F.col("value").cast("binary").alias("line")))
+    lines = frames[0]
+    for frame in frames[1:]:
+        lines = lines.unionAll(frame)
+    return lines
+
+
+# ---------------------------------------------------------------------------
+# executor side (module-level functions: Spark pickles them by reference)
+
+
+def tokenize_partition(rows: Iterable[Any], spec: TokenizerSpec, groups: list[InputGroup],
+                       chunk_bytes: int) -> Iterator[tuple[tuple, Any]]:
+    """Rows of one partition -> (order key, EncodedChunk), one chunk per ~chunk_bytes of one file split.
+
+    The key (input position, path, split start, chunk number) sorts chunks into
+    input order; rows of one split are contiguous and in file order within a partition.
+    """
+    from embcli.preprocess import _init_worker, encode_lines
+
+    _init_worker(spec)
+    current: tuple | None = None
+    lines: list[bytes] = []
+    size = chunk_number = 0
+    for row in rows:
+        split = (row.group, row.path, row.start)
+        if split != current:
+            if lines:
+                yield _chunk_key(current, chunk_number, groups), encode_lines(lines)
+            current, lines, size, chunk_number = split, [], 0, 0
+        line = bytes(row.line) + b"\n"  # the local reader keeps the newline; tokenizers see the same text
+        lines.append(line)
+        size += len(line)
+        if size >= chunk_bytes:
+            yield _chunk_key(current, chunk_number, groups), encode_lines(lines)
+            lines, size, chunk_number = [], 0, chunk_number + 1
+    if lines:
+        yield _chunk_key(current, chunk_number, groups), encode_lines(lines)
+
+
+def _chunk_key(split: tuple | None, chunk_number: int, groups: list[InputGroup]) -> tuple:
+    group, path, start = split  # type: ignore[misc]
+    info = groups[group]
+    if info.remote:
+        return (group, 0, path, start, chunk_number)
+    rank = info.ranks.get(normal_path(path))
+    if rank is None:
+        raise RuntimeError(f"internal error: Spark read {path}, which is not among the inputs")
+    return (group, rank, "", start, chunk_number)
+
+
+def chunk_token_counts(item: tuple[tuple, Any]) -> Iterator[tuple[str, int]]:
+    _, chunk = item
+    return zip(chunk.tokens, np.bincount(chunk.ids, minlength=len(chunk.tokens)).tolist())
+
+
+def chunk_totals(item: tuple[tuple, Any]) -> tuple[int, ...]:
+    """(lines, sentences, tokens, undecodable bytes, stop words removed) of one chunk."""
+    _, chunk = item
+    return chunk.lines, len(chunk.lengths), len(chunk.ids), chunk.bad_bytes, chunk.stopwords_removed
+
+
+def add_tuples(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(x + y for x, y in zip(a, b))
+
+
+def summarise_counts(pairs: Iterable[tuple[str, int]], min_count: int) -> Iterator[tuple[int, int, list]]:
+    """One partition of reduced counts -> (distinct types, count of the trimmed ones, kept (token, count))."""
+    types = trimmed = 0
+    kept = []
+    for token, count in pairs:
+        types += 1
+        if count >= min_count and token != UNK:
+            kept.append((token, count))
+        else:
+            trimmed += count
+    yield types, trimmed, kept
+
+
+def encode_chunk(item: tuple[tuple, Any], index: Any) -> tuple[tuple, tuple[np.ndarray, np.ndarray]]:
+    """(key, EncodedChunk) -> (key, (final uint32 ids, sentence lengths)); tokens out of vocabulary -> 0."""
+    key, chunk = item
+    final = index.value
+    lookup = np.fromiter((final.get(token, 0) for token in chunk.tokens), dtype=np.uint32, count=len(chunk.tokens))
+    return key, (lookup[chunk.ids], chunk.lengths)
+
+
+# ---------------------------------------------------------------------------
+# the stage
+
+
+@dataclass
+class SparkVocabulary:
+    vocab: Vocabulary
+    types_seen: int
+    lines: int
+    sentences: int
+    tokens: int
+    bad_bytes: int
+    stopwords_removed: int
+
+
+def preprocess_on_spark(inputs: list[str], output: Path, config: PreprocessConfig, settings: SparkSettings, *,
+                        force: bool = False, progress: Progress = SILENT,
+                        shard_tokens: int | None = None) -> dict[str, Any]:
+    """Tokenize `inputs` on Spark into a corpus directory identical to `preprocess_corpus`'s; return its manifest.
+
+    `shard_tokens` writes the ids as `ids-00000.npy`, ... of at most that many
+    tokens each (default: one `ids.npy` up to SHARD_TOKENS tokens, shards beyond).
+    """
+    from embcli.preprocess import _validate
+
+    started = time.perf_counter()
+    _validate(config)
+    if getattr(config, "hash_buckets", None):
+        raise ConfigError("--hash-buckets is not available with --engine spark; use --engine local")
+    if shard_tokens is not None and shard_tokens < 1:
+        raise ConfigError(f"--shard-tokens must be at least 1, got {shard_tokens}")
+    require_spark()
+    groups, local_files = plan_input_groups(inputs)
+    stopwords = load_stopwords(config.stopwords, lowercase=config.lowercase, nfkc=config.nfkc)
+    spec = TokenizerSpec(config.tokenizer, config.token_pattern, config.lowercase, config.nfkc, stopwords)
+    make_tokenizer(spec)  # fail now (bad pattern, missing jieba), not on an executor
+
+    with staged_directory(output, force=force) as staging, spark_session(settings) as spark, spark_job("preprocess"):
+        from pyspark import StorageLevel
+
+        chunks = read_lines(spark, groups).rdd.mapPartitions(
+            partial(tokenize_partition, spec=spec, groups=groups, chunk_bytes=CHUNK_BYTES))
+        chunks.persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            progress.note(f"spark: tokenizing and counting on {spark.sparkContext.master}")
+            counted = count_vocabulary(chunks, config)
+            tokenized = time.perf_counter()
+            progress.note(f"spark: {counted.tokens:,} tokens, {counted.types_seen:,} types, vocabulary "
+                          f"{len(counted.vocab):,} in {tokenized - started:.1f}s")
+            collect_ids(spark, chunks, counted, staging, progress)
+        finally:
+            chunks.unpersist()
+        counts = write_corpus_files(staging, counted, config, progress)
+        files: dict[str, Any] = {"ids": IDS_NAME, "offsets": OFFSETS_NAME, "text": TEXT_NAME, "vocab": VOCAB_NAME}
+        limit = shard_tokens if shard_tokens is not None else SHARD_TOKENS
+        if counts["tokens_written"] > limit or shard_tokens is not None:
+            files["ids"] = split_ids_into_shards(staging, limit)
+        finished = time.perf_counter()
+        return write_manifest(
+            staging,
+            CORPUS_KIND,
+            config=as_dict(config),
+            inputs=[describe_file(Path(path)) for path in local_files] + [{"path": g.paths[0]} for g in groups if g.remote],
+            counts=counts,
+            files=files,
+            engine=describe_session(spark) | {"input_partitions": chunks.getNumPartitions()},
+            timings={"tokenize_seconds": round(tokenized - started, 3),
+                     "index_write_seconds": round(finished - tokenized, 3),
+                     "wall_seconds": round(time.perf_counter() - started, 3)},
+        )
+
+
+def count_vocabulary(chunks: Any, config: PreprocessConfig) -> SparkVocabulary:
+    """Distributed count -> trim on executors -> order on the driver with `build_vocabulary`."""
+    totals = chunks.map(chunk_totals).fold((0, 0, 0, 0, 0), add_tuples)
+    lines, sentences, tokens, bad_bytes, removed = totals
+    summaries = (chunks.flatMap(chunk_token_counts).reduceByKey(operator.add)
+                 .mapPartitions(partial(summarise_counts, min_count=config.min_count)).collect())
+    types_seen = sum(types for types, _, _ in summaries)
+    if types_seen == 0:
+        raise InputError(f"no tokens found in the input ({lines} lines read); check the files and --tokenizer")
+    counts: dict[str, int] = {UNK: sum(trimmed for _, trimmed, _ in summaries)}
+    for _, _, kept in summaries:
+        counts.update(kept)
+    vocab = build_vocabulary(counts, min_count=config.min_count, max_vocab=config.max_vocab)
+    if len(vocab) == 1:
+        raise InputError(
+            f"the vocabulary is empty after --min-count {config.min_count}: no token of the {types_seen} distinct "
+            f"ones occurs that often; lower --min-count"
+        )
+    return SparkVocabulary(vocab, types_seen, lines, sentences, tokens, bad_bytes, removed)
+
+
+def collect_ids(spark: Any, chunks: Any, counted: SparkVocabulary, staging: Path, progress: Progress) -> None:
+    """Encode chunks on executors, sort them into input order, stream them into the driver's temp files."""
+    index = spark.sparkContext.broadcast(counted.vocab.index())
+    try:
+        ordered = chunks.map(partial(encode_chunk, index=index)).sortByKey(numPartitions=chunks.getNumPartitions())
+        bar = progress.bar(counted.tokens, "collecting ids", unit="tok")
+        with open(staging / "ids.provisional", "wb") as ids_file, open(staging / "lengths.provisional", "wb") as lengths_file:
+            for _, (ids, lengths) in ordered.toLocalIterator():
+                ids.tofile(ids_file)
+                lengths.tofile(lengths_file)
+                bar.update(len(ids))
+        bar.close()
+    finally:
+        index.unpersist()
+
+
+def write_corpus_files(staging: Path, counted: SparkVocabulary, config: PreprocessConfig,
+                       progress: Progress) -> dict[str, Any]:
+    """ids.npy, offsets.npy, corpus.txt and vocab.tsv with the local engine's writer.
+
+    The temp ids already hold final ids, so the writer's provisional -> final
+    remap is the identity (its provisional vocabulary is the final one).
+    """
+    from embcli.preprocess import FirstPass, _write_corpus
+
+    first = FirstPass(tokens=counted.vocab.tokens, counts=counted.vocab.counts, ids_path=staging / "ids.provisional",
+                      lengths_path=staging / "lengths.provisional", lines=counted.lines,
+                      sentences=counted.sentences, bad_bytes=counted.bad_bytes,
+                      stopwords_removed=counted.stopwords_removed)
+    counts = _write_corpus(staging, first, counted.vocab, config, progress)
+    counts["types_seen"] = counted.types_seen
+    write_vocabulary(staging / VOCAB_NAME, counted.vocab)
+    return counts
