@@ -70,9 +70,6 @@ def train_command(corpus: Path, model: str | None, output: Path, config_file: st
     from embcli.config import find_preset, read_toml
     from embcli.train import make_config, train_model
 
-    if model is None:
-        preset_model = read_toml(find_preset(config_file)).get("model") if config_file else None
-        model = preset_model if isinstance(preset_model, str) else "skipgram"
     overrides = {key: value for key, value in options.items() if value is not None}
     if overrides.get("resume") and model in (None, "skipgram", "cbow", "fasttext"):
         from embcli.train.resume import inherited_options
@@ -80,6 +77,9 @@ def train_command(corpus: Path, model: str | None, output: Path, config_file: st
         parent_model, inherited = inherited_options(Path(overrides["resume"]))
         model = model or parent_model
         overrides = {**inherited, **overrides} if model == parent_model else overrides
+    if model is None:
+        preset_model = read_toml(find_preset(config_file)).get("model") if config_file else None
+        model = preset_model if isinstance(preset_model, str) else "skipgram"
     _reject_inapplicable(model, overrides)
     config = make_config(model, config_file=config_file, overrides=overrides)
     check_output_path(output, force=force)
