@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from embcli.cli import main
+from embcli.cli.spark_options import engine_option, pop_spark_settings, spark_options
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, output_option, progress_from, quiet_option, workers_option
 
 
@@ -21,6 +22,8 @@ from embcli.cli.common import echo_json, force_option, handle_errors, json_optio
 @click.option("--memory-mb", type=float, default=None,
               help="Memory for counting buffers and in-memory runs; past it sorted runs spill to disk [384].")
 @click.option("--config", "config_file", default=None, help="TOML file of cooccur options (a [cooccur] section or top level).")
+@engine_option
+@spark_options
 @workers_option
 @force_option
 @quiet_option
@@ -38,11 +41,20 @@ def cooccur_command(corpus: Path, output: Path, config_file: str | None, force: 
     from embcli.cooccur import count_cooccurrences
     from embcli.corpus.token_corpus import load_token_corpus
 
+    spark = pop_spark_settings(options, str(options.pop("engine")))
     config = build_config(CooccurConfig, config_file=config_file, section="cooccur", overrides=options)
-    manifest = count_cooccurrences(load_token_corpus(corpus), output, config, force=force, progress=progress_from(quiet))
+    if spark is not None:
+        from embcli.spark.cooccur import cooccur_on_spark
+
+        manifest = cooccur_on_spark(load_token_corpus(corpus), output, config, spark, force=force,
+                                    progress=progress_from(quiet))
+    else:
+        manifest = count_cooccurrences(load_token_corpus(corpus), output, config, force=force,
+                                       progress=progress_from(quiet))
     counts = manifest["counts"]
     if as_json:
-        echo_json({"output": str(output), "counts": counts, "spill": manifest["spill"], "timings": manifest["timings"]})
+        echo_json({"output": str(output), "counts": counts, "spill": manifest.get("spill"), "engine": manifest.get("engine"),
+                   "timings": manifest["timings"]})
     elif not quiet:
         click.echo(f"Wrote {output}: {counts['nnz']:,} nonzeros over {counts['vocab_size']:,} words "
                    f"in {manifest['timings']['wall_seconds']:.1f}s", err=True)

@@ -90,6 +90,22 @@ def shard_paths(directory: Path) -> list[Path]:
     return paths
 
 
+def read_token_range(directory: Path, start: int, stop: int) -> np.ndarray:
+    """ids[start:stop] of a corpus directory, single-file or sharded, reading only the shards it spans."""
+    directory = Path(directory)
+    if (directory / IDS_NAME).exists():
+        return np.asarray(_load_array(directory / IDS_NAME, mmap=True)[start:stop])
+    parts = []
+    shard_start = 0
+    for path in shard_paths(directory):
+        shard = _load_array(path, mmap=True)
+        shard_stop = shard_start + len(shard)
+        if shard_stop > start and shard_start < stop:
+            parts.append(shard[max(start - shard_start, 0) : min(stop, shard_stop) - shard_start])
+        shard_start = shard_stop
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint32)
+
+
 def _load_shards(paths: list[Path]) -> np.ndarray:
     """The shards as one in-memory uint32 array (4 bytes per token), so trainers see one `ids`."""
     shards = [_load_array(path, mmap=True) for path in paths]

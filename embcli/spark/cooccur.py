@@ -1,0 +1,173 @@
+"""`cooccur --engine spark`: co-occurrence counting on Spark, written as the local artifact.
+
+What runs where:
+
+1. the driver cuts the corpus into tasks of about TASK_TOKENS tokens (whole
+   sentences) and the cell-key space (row * V + col) into R ranges of about
+   equal work (rows weighted by their word's count);
+2. each executor task reads its sentences straight from the corpus directory
+   (memory-mapped, only the shards it spans) and counts them with the local
+   engine's numba kernels — the same window pairs, the same 1/distance
+   weights as exact integers in units of 1/lcm(1..window) — into one sorted
+   run per range;
+3. `reduceByKey` merges the runs of each range (the local `merge_in_memory`),
+   one range per reduce partition, so partition r holds range r;
+4. the driver streams the ranges in order into `rows.npy`, `cols.npy` and
+   `values.npy` with the local `MatrixWriter`: the same sorted artifact, equal
+   cell for cell to the local engine's (sums are exact integers either way).
+
+The corpus directory must be readable at the same path on every executor
+(local mode, or a shared filesystem on a cluster; see docs/scaling.md).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embcli.artifacts import manifest_reference, peak_rss_mb, staged_directory, write_manifest
+from embcli.config import CooccurConfig, as_dict
+from embcli.cooccur import (COLS_NAME, COOCCURRENCE_KIND, RECORD_BYTES, ROWS_NAME, VALUES_NAME, VOCAB_NAME, WEIGHTING,
+                            MatrixWriter, distance_bits, merge_in_memory, skip_unk, validate_cooccur_config, weight_units)
+from embcli.corpus.token_corpus import OFFSETS_NAME, TokenCorpus
+from embcli.corpus.vocabulary import write_vocabulary
+from embcli.progress import SILENT, Progress
+from embcli.spark.session import SparkSettings, describe_session, require_spark, spark_job, spark_session
+
+TASK_TOKENS = 5_000_000  # tokens per map task (the last may be smaller)
+RANGE_CELLS_TARGET = 4_000_000  # aimed-at nonzero cells per reduce range
+
+
+# ---------------------------------------------------------------------------
+# planning (driver)
+
+
+def plan_tasks(offsets: np.ndarray, tasks: int) -> list[tuple[int, int]]:
+    """Sentence ranges [first, stop) of about equal token counts, at least one sentence each."""
+    n_sentences = len(offsets) - 1
+    targets = np.linspace(0, offsets[-1], tasks + 1)[1:-1]
+    cuts = np.unique(np.concatenate([[0], np.searchsorted(offsets, targets, side="left"), [n_sentences]]))
+    return [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
+
+
+def plan_ranges(counts: np.ndarray, ranges: int) -> np.ndarray:
+    """Row boundaries [0, b1, ..., V] cutting rows into `ranges` groups of about equal count (work)."""
+    weights = np.asarray(counts, dtype=np.float64).copy()
+    weights[weights <= 0] = 0.0
+    cumulative = np.cumsum(weights)
+    total = cumulative[-1] if len(cumulative) else 0.0
+    if total <= 0 or ranges <= 1:
+        return np.array([0, len(counts)], dtype=np.int64)
+    cuts = np.searchsorted(cumulative, np.linspace(0, total, ranges + 1)[1:-1], side="right")
+    return np.unique(np.concatenate([[0], cuts, [len(counts)]])).astype(np.int64)
+
+
+# ---------------------------------------------------------------------------
+# executor side
+
+
+def count_task(task: tuple[int, int], corpus_dir: str, window: int, symmetric: bool, skip: bool, vocab_size: int,
+               buffer_pairs: int, key_bounds: np.ndarray) -> list[tuple[int, tuple[np.ndarray, np.ndarray]]]:
+    """Count sentences [first, stop) into sorted runs of (cell key, unit-weight sum), one per key range."""
+    from embcli.corpus.token_corpus import read_token_range
+    from embcli.kernels.cooccur_kernels import reduce_sorted_pairs, sentence_pair_counts, window_pair_keys
+
+    first, stop = task
+    offsets = np.load(Path(corpus_dir) / OFFSETS_NAME, mmap_mode="r", allow_pickle=False)[first : stop + 1]
+    offsets = np.asarray(offsets, dtype=np.int64)
+    ids = read_token_range(Path(corpus_dir), int(offsets[0]), int(offsets[-1]))
+    offsets = offsets - offsets[0]
+    _, units = weight_units(window)
+    bits = distance_bits(window)
+    pairs = sentence_pair_counts(ids, offsets, window, symmetric, skip)
+    cumulative = np.concatenate([[0], np.cumsum(pairs)])
+    capacity = max(buffer_pairs, int(pairs.max()) if len(pairs) else 0)
+    keys = np.empty(capacity, dtype=np.int64)
+    sums = np.empty(capacity, dtype=np.int64)
+    runs = []
+    sentence = 0
+    while sentence < len(pairs):
+        end = max(sentence + 1, int(np.searchsorted(cumulative, cumulative[sentence] + capacity, side="right")) - 1)
+        n = window_pair_keys(ids, offsets, sentence, end, window, symmetric, skip, vocab_size, bits, keys)
+        keys[:n].sort()
+        m = reduce_sorted_pairs(keys, n, bits, units, sums)
+        runs.append((keys[:m].copy(), sums[:m].copy()))
+        sentence = end
+    merged_keys, merged_sums = merge_in_memory(runs)
+    cuts = np.searchsorted(merged_keys, key_bounds)
+    return [(r, (merged_keys[a:b], merged_sums[a:b])) for r, (a, b) in enumerate(zip(cuts[:-1], cuts[1:])) if b > a]
+
+
+def merge_two(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    return merge_in_memory([a, b])
+
+
+def range_partition(key: int) -> int:
+    return key  # range r goes to reduce partition r, so partitions come back in key order
+
+
+# ---------------------------------------------------------------------------
+# the stage
+
+
+def cooccur_on_spark(corpus: TokenCorpus, output: Path, config: CooccurConfig, settings: SparkSettings, *,
+                     force: bool = False, progress: Progress = SILENT) -> dict[str, Any]:
+    """Count `corpus` on Spark into the same co-occurrence artifact as `count_cooccurrences`; return its manifest."""
+    started = time.perf_counter()
+    validate_cooccur_config(config, corpus)
+    require_spark()
+    vocab_size = len(corpus.vocab)
+    buffer_pairs = max(1024, int(config.memory_mb * (1 << 20)) // (5 * RECORD_BYTES))
+    symmetric = not config.asymmetric
+    with staged_directory(output, force=force) as staging, spark_session(settings) as spark, spark_job("cooccur"):
+        context = spark.sparkContext
+        tasks = plan_tasks(corpus.offsets, max(2 * context.defaultParallelism, math.ceil(corpus.n_tokens / TASK_TOKENS)))
+        expected_cells = corpus.n_tokens * config.window * (2 if symmetric else 1)
+        row_bounds = plan_ranges(corpus.vocab.counts, max(context.defaultParallelism,
+                                                            math.ceil(expected_cells / 4 / RANGE_CELLS_TARGET)))
+        key_bounds = row_bounds * vocab_size
+        ranges = len(row_bounds) - 1
+        progress.note(f"spark: counting {corpus.n_tokens:,} tokens in {len(tasks)} tasks into {ranges} key ranges "
+                      f"on {context.master}")
+        runs = context.parallelize(tasks, len(tasks)).flatMap(partial(
+            count_task, corpus_dir=str(Path(corpus.directory).resolve()), window=config.window, symmetric=symmetric,
+            skip=skip_unk(config), vocab_size=vocab_size, buffer_pairs=buffer_pairs, key_bounds=key_bounds))
+        reduced = runs.reduceByKey(merge_two, numPartitions=ranges, partitionFunc=range_partition)
+        scale, _ = weight_units(config.window)
+        writer = MatrixWriter(staging, vocab_size, scale)
+        previous = -1
+        try:
+            for r, (keys, sums) in reduced.toLocalIterator():
+                if r <= previous:
+                    raise RuntimeError(f"internal error: key range {r} arrived after {previous}")
+                writer(keys, sums)
+                previous = r
+        finally:
+            writer.close()
+        counted = time.perf_counter()
+        write_vocabulary(staging / VOCAB_NAME, corpus.vocab)
+        manifest = write_manifest(
+            staging,
+            COOCCURRENCE_KIND,
+            config=as_dict(config),
+            weighting=WEIGHTING,
+            window=config.window,
+            symmetric=symmetric,
+            keep_unk=config.keep_unk,
+            inputs={"corpus": manifest_reference(corpus.directory)},
+            counts={"vocab_size": vocab_size, "nnz": writer.nnz, "corpus_tokens": corpus.n_tokens,
+                    "corpus_sentences": corpus.n_sentences},
+            engine=describe_session(spark) | {"map_tasks": len(tasks), "key_ranges": ranges,
+                                              "task_buffer_pairs": buffer_pairs},
+            files={ROWS_NAME: "int32 row word ids, sorted by (row, col)", COLS_NAME: "int32 column word ids",
+                   VALUES_NAME: "float64 weighted counts (sum of 1/distance)", VOCAB_NAME: "the corpus vocabulary"},
+            timings={"count_seconds": round(counted - started, 3), "wall_seconds": round(time.perf_counter() - started, 3)},
+            peak_rss_mb=round(peak_rss_mb(), 1),
+        )
+    progress.note(f"co-occurrence on spark: {writer.nnz:,} nonzeros in {time.perf_counter() - started:.1f}s")
+    return manifest
