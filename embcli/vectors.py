@@ -189,8 +189,14 @@ def _attach_oov_tables(embeddings: Embeddings, directory: Path, manifest: dict[s
         embeddings.extras["hashing"] = HashedLookup(embeddings.words, manifest["hashing"])
 
 
-# kind -> loader(directory, manifest, mmap); other artifact kinds (e.g. quantized) register here.
-DIRECTORY_LOADERS: dict[str, Any] = {VECTORS_KIND: _load_vectors_directory}
+def _load_quantized_directory(directory: Path, manifest: dict[str, Any], mmap: bool) -> Embeddings:
+    from embcli.quantize import load_quantized_directory  # imported here: embcli.quantize imports this module
+
+    return load_quantized_directory(directory, manifest, mmap)
+
+
+# kind -> loader(directory, manifest, mmap); other artifact kinds register here.
+DIRECTORY_LOADERS: dict[str, Any] = {VECTORS_KIND: _load_vectors_directory, "quantized": _load_quantized_directory}
 
 
 def _load_matrix(path: Path, *, mmap: bool) -> np.ndarray:

@@ -1,0 +1,55 @@
+"""`embcli embed`: one vector per line of text, from word vectors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from embcli.cli import main
+from embcli.cli.common import echo_json, force_option, handle_errors, json_option, progress_from, quiet_option
+
+
+@main.command("embed")
+@click.argument("vectors", type=click.Path(path_type=Path))
+@click.argument("input_path", metavar="INPUT")
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True,
+              help="Output .npy (float32, one row per input line); settings go to OUTPUT.json beside it.")
+@click.option("--pool", type=click.Choice(["mean", "sum", "sif"]), default=None,
+              help="mean [default], sum, or sif: frequency-weighted mean minus the first principal component.")
+@click.option("--oov", type=click.Choice(["skip", "unk"]), default=None,
+              help="Unknown tokens are skipped [default] or take the <unk> row.")
+@click.option("--sif-a", type=float, default=None, help="SIF weight parameter a in a / (a + p(w)) [1e-3].")
+@click.option("--batch-lines", type=click.IntRange(min=1), default=None, help="Lines pooled at a time [8192].")
+@click.option("--vocab", "vocab_path", type=click.Path(path_type=Path), default=None,
+              help="vocab.tsv for a bare .npy matrix [default: vocab.tsv beside it].")
+@force_option
+@quiet_option
+@json_option
+@handle_errors
+def embed_command(vectors: Path, input_path: str, output: Path, vocab_path: Path | None, force: bool, quiet: bool,
+                  as_json: bool, **options: Any) -> None:
+    """Embed every line of INPUT (a text file, .gz/.bz2/.xz, or - for stdin) with VECTORS.
+
+    Lines are tokenized with the settings of the corpus the vectors were
+    trained on; a line with no known word gives a zero row.
+
+    \b
+      embcli embed work/sg sentences.txt -o sentences.npy --pool sif
+    """
+    from embcli.config import EmbedConfig, build_config
+    from embcli.embed import embed_file, sidecar_path
+
+    config = build_config(EmbedConfig, overrides=options)
+    result = embed_file(vectors, input_path, output, config, vocab_path=vocab_path, force=force,
+                        progress=progress_from(quiet))
+    summary = {"output": str(output), "sidecar": str(sidecar_path(output)), "rows": result.lines,
+               "empty_rows": result.empty_rows, "tokens": result.tokens, "oov_tokens": result.oov_tokens,
+               "seconds": round(result.seconds, 3)}
+    if as_json:
+        echo_json(summary)
+    elif not quiet:
+        click.echo(f"Wrote {output}: {result.lines:,} rows ({config.pool}); {result.empty_rows:,} lines had no known "
+                   f"word (zero rows); {result.oov_tokens:,} of {result.tokens:,} tokens out of vocabulary; "
+                   f"{result.seconds:.1f}s", err=True)

@@ -1,0 +1,47 @@
+"""`embcli plot`: a labelled 2-D map of word vectors (needs the `plot` extra)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from embcli.cli import main
+from embcli.cli.common import echo_json, force_option, handle_errors, json_option, quiet_option
+
+
+@main.command("plot")
+@click.argument("vectors", type=click.Path(path_type=Path))
+@click.argument("words", nargs=-1)
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True,
+              help="Image file: .png or .svg.")
+@click.option("--top", type=click.IntRange(min=1), default=None,
+              help="Without WORDs: plot the N most frequent words [50].")
+@click.option("--method", type=click.Choice(["pca", "tsne"]), default=None, help="2-D projection [pca].")
+@click.option("--perplexity", type=click.FloatRange(min=1), default=None, help="t-SNE perplexity [30, capped by the word count].")
+@click.option("--seed", type=int, default=None, help="t-SNE seed [1].")
+@click.option("--vocab", "vocab_path", type=click.Path(path_type=Path), default=None,
+              help="vocab.tsv for a bare .npy matrix [default: vocab.tsv beside it].")
+@force_option
+@quiet_option
+@json_option
+@handle_errors
+def plot_command(vectors: Path, words: tuple[str, ...], output: Path, vocab_path: Path | None, force: bool,
+                 quiet: bool, as_json: bool, **options: Any) -> None:
+    """Draw WORDS (or the --top N most frequent words) of VECTORS on a 2-D map.
+
+    \b
+      embcli plot work/sg -o map.png king queen man woman paris france
+      embcli plot work/sg -o map.svg --top 200 --method tsne
+    """
+    from embcli.config import PlotConfig, build_config
+    from embcli.plot import plot_words
+    from embcli.vectors import load_embeddings
+
+    config = build_config(PlotConfig, overrides=options)
+    plotted = plot_words(load_embeddings(vectors, vocab_path=vocab_path), output, config, words, force=force)
+    if as_json:
+        echo_json(plotted)
+    elif not quiet:
+        click.echo(f"Wrote {output}: {len(plotted['words'])} words ({config.method})", err=True)

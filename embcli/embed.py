@@ -1,0 +1,292 @@
+"""Sentence and document vectors from word vectors: one input line in, one row out.
+
+Lines are tokenized exactly as the vectors' corpus was (the tokenizer
+settings are read from the corpus manifest the vectors point to; when that is
+gone, preprocess's defaults are used and a note says so), then pooled:
+
+- `mean`: the average of the known tokens' vectors;
+- `sum`: their sum;
+- `sif`: Arora, Liang & Ma (2017), "A simple but tough-to-beat baseline for
+  sentence embeddings": the average weighted by `a / (a + p(w))`, p(w) being
+  the word's corpus frequency from `vocab.tsv`, then the projection on the
+  first principal component of all output rows (uncentred, as in the paper's
+  code) removed.
+
+Unknown tokens are skipped, or with `oov="unk"` take the `<unk>` row. A line
+with no known token gives a zero row and is counted. The output is a float32
+`.npy` of shape (lines, dim) plus a JSON sidecar (`OUT.npy.json`) with the
+counts, the settings and, for SIF, the removed component.
+
+Memory is bounded by the batch size: rows are pooled a batch at a time into a
+raw staging file (the row count is unknown until the input ends), then copied
+behind a `.npy` header, with the SIF projection removed during that copy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from embcli.artifacts import check_output_path, library_versions, manifest_reference, read_manifest, staged_file
+from embcli.config import EmbedConfig, PreprocessConfig, as_dict
+from embcli.corpus.readers import InputFile, LineSource
+from embcli.corpus.tokenize import Tokenizer, TokenizerSpec, load_stopwords, make_tokenizer
+from embcli.corpus.vocabulary import UNK
+from embcli.errors import ConfigError, EmbcliError, FormatError, InputError
+from embcli.progress import SILENT, Progress
+from embcli.vectors import Embeddings, load_embeddings
+
+SIDECAR_SUFFIX = ".json"
+COPY_ROWS = 65_536  # rows per block when copying the staged rows behind the .npy header
+
+
+@dataclass
+class EmbedResult:
+    lines: int  # input lines = output rows
+    empty_rows: int  # lines with no known token (zero rows)
+    tokens: int  # tokens seen
+    oov_tokens: int  # tokens not in the vocabulary (skipped, or mapped to <unk>)
+    first_component: np.ndarray | None  # SIF: the removed unit direction (dim,)
+    tokenizer: dict[str, Any]  # the settings used and where they came from
+    seconds: float
+
+
+# ---------------------------------------------------------------------------
+# tokenizer of the vectors' corpus
+
+
+def corpus_preprocess_config(manifest: dict[str, Any] | None, _depth: int = 0) -> dict[str, Any] | None:
+    """The preprocess config of the corpus these vectors came from, following `inputs` references.
+
+    A quantized artifact points at its vectors, which point at their corpus;
+    None when a link is missing (moved or deleted directories, a bare file).
+    """
+    if not manifest or _depth > 4:
+        return None
+    if manifest.get("kind") == "corpus":
+        return manifest.get("config")
+    for reference in (manifest.get("inputs") or {}).values():
+        if isinstance(reference, dict) and reference.get("kind") and reference.get("path"):
+            try:
+                parent = read_manifest(Path(reference["path"]))
+            except EmbcliError:
+                continue
+            found = corpus_preprocess_config(parent, _depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
+def tokenizer_for(embeddings: Embeddings, progress: Progress = SILENT) -> tuple[Tokenizer, dict[str, Any]]:
+    """The corpus's tokenizer for these vectors, or preprocess's defaults (with a note) when unknown."""
+    found = corpus_preprocess_config(embeddings.manifest)
+    settings = found if found is not None else as_dict(PreprocessConfig())
+    if found is None:
+        progress.note(f"the corpus of {embeddings.source} is unknown or gone; tokenizing with preprocess's defaults")
+    lowercase, nfkc = bool(settings.get("lowercase", True)), bool(settings.get("nfkc", True))
+    spec = TokenizerSpec(
+        kind=str(settings.get("tokenizer", "regex")), pattern=settings.get("token_pattern"),
+        lowercase=lowercase, nfkc=nfkc,
+        stopwords=load_stopwords(settings.get("stopwords"), lowercase=lowercase, nfkc=nfkc),
+    )
+    described = {key: settings.get(key) for key in ("tokenizer", "token_pattern", "lowercase", "nfkc", "stopwords")}
+    return make_tokenizer(spec), {"from": "corpus manifest" if found is not None else "defaults", **described}
+
+
+# ---------------------------------------------------------------------------
+# pooling
+
+
+def token_weights(embeddings: Embeddings, config: EmbedConfig) -> np.ndarray | None:
+    """SIF weights a / (a + p(w)) per row (float32), or None for mean/sum."""
+    if config.pool != "sif":
+        return None
+    if config.sif_a <= 0:
+        raise ConfigError(f"--sif-a must be positive, got {config.sif_a}")
+    counts = embeddings.counts
+    if counts is None or float(np.sum(counts)) <= 0:
+        raise InputError(f"{embeddings.source}: SIF needs word counts (vocab.tsv); use a vectors directory made "
+                         f"by embcli train, or --pool mean")
+    probability = np.asarray(counts, dtype=np.float64) / float(np.sum(counts))
+    return (config.sif_a / (config.sif_a + probability)).astype(np.float32)
+
+
+def pool_lines(
+    token_lists: list[list[str]], embeddings: Embeddings, pool: str, *, weights: np.ndarray | None = None,
+    unk_row: int | None = None,
+) -> tuple[np.ndarray, int, int]:
+    """(rows, OOV tokens, empty rows): one float32 row per token list; a list with no known token gives zeros.
+
+    >>> pool_lines([["a", "b"], []], toy, "mean")  # doctest: +SKIP
+    (array([[0.5, 0.5], [0., 0.]], dtype=float32), 0, 1)
+    """
+    index = embeddings.index
+    ids: list[int] = []
+    indptr = [0]
+    oov = 0
+    for tokens in token_lists:
+        for token in tokens:
+            row = index.get(token, unk_row)
+            if row is None:
+                oov += 1
+                continue
+            if row == unk_row and token != UNK:
+                oov += 1
+            ids.append(row)
+        indptr.append(len(ids))
+    columns = np.asarray(ids, dtype=np.int64)
+    pointers = np.asarray(indptr, dtype=np.int64)
+    lengths = np.diff(pointers)
+    values = np.ones(len(columns), dtype=np.float32) if weights is None else weights[columns]
+    if pool in ("mean", "sif"):
+        values = values / np.repeat(np.maximum(lengths, 1), lengths).astype(np.float32)
+    matrix = sparse.csr_matrix((values, columns, pointers), shape=(len(token_lists), len(embeddings)))
+    rows = np.asarray(matrix @ embeddings.vectors, dtype=np.float32)
+    return rows, oov, int(np.count_nonzero(lengths == 0))
+
+
+def remove_component(rows: np.ndarray, component: np.ndarray) -> np.ndarray:
+    """rows - (rows . u) u for a unit vector u: every row becomes orthogonal to u."""
+    return rows - np.outer(rows @ component, component).astype(np.float32)
+
+
+def first_component(gram: np.ndarray) -> np.ndarray | None:
+    """Unit top eigenvector of X^T X (X's first right singular vector), sign fixed; None if X is all zeros."""
+    if not np.any(gram):
+        return None
+    _, eigenvectors = np.linalg.eigh(gram)
+    component = eigenvectors[:, -1]
+    if component[np.argmax(np.abs(component))] < 0:
+        component = -component
+    return component.astype(np.float32)
+
+
+# ---------------------------------------------------------------------------
+# the stage
+
+
+def embed_file(
+    vectors: Path, input_path: str, output: Path, config: EmbedConfig, *, vocab_path: Path | None = None,
+    force: bool = False, progress: Progress = SILENT,
+) -> EmbedResult:
+    """Embed every line of `input_path` (a file, compressed or not, or `-`) into `output` (.npy)."""
+    started = time.perf_counter()
+    output = Path(output)
+    if output.suffix != ".npy":
+        raise ConfigError(f"-o {output}: the output must be a .npy file")
+    if config.batch_lines < 1:
+        raise ConfigError(f"--batch-lines must be at least 1, got {config.batch_lines}")
+    sidecar = sidecar_path(output)
+    check_output_path(output, force=force)
+    check_output_path(sidecar, force=force)
+    if input_path != "-" and not Path(input_path).is_file():
+        raise InputError(f"input {input_path} does not exist or is not a file")
+    embeddings = load_embeddings(vectors, vocab_path=vocab_path)
+    weights = token_weights(embeddings, config)
+    unk_row = _unk_row(embeddings) if config.oov == "unk" else None
+    tokenize, tokenizer_settings = tokenizer_for(embeddings, progress)
+    dim = embeddings.dim
+    gram = np.zeros((dim, dim), dtype=np.float64) if config.pool == "sif" else None
+    lines = empty = tokens = oov = 0
+    fd, raw_name = tempfile.mkstemp(prefix=f".{output.name}.rows-", dir=output.resolve().parent)
+    raw_path = Path(raw_name)
+    try:
+        with os.fdopen(fd, "wb") as raw, progress.bar(None, "embedding", unit="line") as bar:
+            for batch in _line_batches(input_path, config.batch_lines):
+                token_lists = [tokenize(line) for line in batch]
+                rows, batch_oov, batch_empty = pool_lines(token_lists, embeddings, config.pool, weights=weights,
+                                                          unk_row=unk_row)
+                raw.write(np.ascontiguousarray(rows, dtype="<f4").tobytes())
+                if gram is not None:
+                    gram += rows.T.astype(np.float64) @ rows.astype(np.float64)
+                lines += len(batch)
+                empty += batch_empty
+                tokens += sum(map(len, token_lists))
+                oov += batch_oov
+                bar.update(len(batch))
+        component = first_component(gram) if gram is not None else None
+        with staged_file(output, force=force) as staging:
+            _write_npy_from_raw(raw_path, staging, lines, dim, component)
+            _check_rows(staging, lines, dim)
+        result = EmbedResult(lines, empty, tokens, oov, component, tokenizer_settings, time.perf_counter() - started)
+        with staged_file(sidecar, force=force) as sidecar_staging:
+            sidecar_staging.write_text(json.dumps(_sidecar(result, embeddings, config, input_path, output),
+                                                  indent=2) + "\n", encoding="utf-8")
+    finally:
+        raw_path.unlink(missing_ok=True)
+    return result
+
+
+def sidecar_path(output: Path) -> Path:
+    """`sents.npy` -> `sents.npy.json` (settings, counts, the SIF component)."""
+    return output.with_name(output.name + SIDECAR_SUFFIX)
+
+
+def _unk_row(embeddings: Embeddings) -> int:
+    row = embeddings.index.get(UNK)
+    if row is None:
+        raise InputError(f"{embeddings.source} has no {UNK} row; use --oov skip")
+    return row
+
+
+def _line_batches(input_path: str, batch_lines: int) -> Iterator[list[str]]:
+    """Decoded lines (newline removed), `batch_lines` at a time; every input line counts, empty ones too."""
+    source = LineSource(InputFile(input_path))
+    try:
+        batch: list[str] = []
+        for raw_line in source.lines():
+            batch.append(raw_line.decode("utf-8", errors="replace").rstrip("\r\n"))
+            if len(batch) >= batch_lines:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+    finally:
+        source.close()
+
+
+def _write_npy_from_raw(raw_path: Path, target: Path, rows: int, dim: int, component: np.ndarray | None) -> None:
+    """Put a .npy header before the staged float32 rows, removing `component` from each block on the way."""
+    with open(raw_path, "rb") as raw, open(target, "wb") as out:
+        np.lib.format.write_array_header_1_0(out, {"descr": "<f4", "fortran_order": False, "shape": (rows, dim)})
+        block_bytes = COPY_ROWS * dim * 4
+        while block := raw.read(block_bytes):
+            block_rows = np.frombuffer(block, dtype="<f4").reshape(-1, dim)
+            if component is not None:
+                block_rows = remove_component(block_rows, component)
+            out.write(np.ascontiguousarray(block_rows, dtype="<f4").tobytes())
+
+
+def _check_rows(path: Path, expected_rows: int, dim: int) -> None:
+    written = np.load(path, mmap_mode="r", allow_pickle=False)
+    if written.shape != (expected_rows, dim) or written.dtype != np.float32:
+        raise FormatError(f"{path}: wrote {written.shape} {written.dtype} for {expected_rows} lines of {dim} dims; "
+                          f"the output is incomplete (is the disk full?)")
+
+
+def _sidecar(result: EmbedResult, embeddings: Embeddings, config: EmbedConfig, input_path: str,
+             output: Path) -> dict[str, Any]:
+    source = Path(embeddings.source)
+    return {
+        "kind": "text-vectors",
+        "output": output.name,
+        "shape": [result.lines, embeddings.dim],
+        "input": input_path,
+        "vectors": manifest_reference(source) if embeddings.manifest is not None else {"path": str(source)},
+        "config": as_dict(config),
+        "tokenizer": result.tokenizer,
+        "counts": {"lines": result.lines, "empty_rows": result.empty_rows, "tokens": result.tokens,
+                   "oov_tokens": result.oov_tokens},
+        "sif_first_component": None if result.first_component is None else result.first_component.tolist(),
+        "seconds": round(result.seconds, 3),
+        "libraries": library_versions(),
+    }

@@ -1,0 +1,93 @@
+"""A 2-D map of word vectors: PCA or t-SNE (scikit-learn), labelled points, PNG or SVG.
+
+matplotlib is an optional extra (`pip install 'embcli[plot]'`), imported
+only when a map is drawn. Figures are built with `matplotlib.figure.Figure`
+directly (no pyplot, no global backend switch), which renders PNG through
+Agg and SVG through matplotlib's SVG backend without a display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embcli.artifacts import check_output_path, staged_file
+from embcli.config import PlotConfig
+from embcli.corpus.vocabulary import UNK
+from embcli.errors import ConfigError, EmbcliError, InputError
+from embcli.vectors import Embeddings
+
+IMAGE_FORMATS = {".png": "png", ".svg": "svg"}
+MATPLOTLIB_MISSING = "plotting needs matplotlib, an optional extra: pip install 'embcli[plot]'"
+
+
+def chosen_rows(embeddings: Embeddings, words: Sequence[str], top: int) -> list[int]:
+    """Rows of the named words (any casing), or of the `top` most frequent words, `<unk>` left out."""
+    from embcli.evaluate.neighbors import resolve_rows
+
+    if words:
+        return list(dict.fromkeys(resolve_rows(embeddings, list(words))))
+    if top < 1:
+        raise ConfigError(f"--top must be at least 1, got {top}")
+    return [i for i, word in enumerate(embeddings.words) if word != UNK][:top]
+
+
+def project_2d(points: np.ndarray, method: str, *, perplexity: float = 30.0, seed: int = 1) -> np.ndarray:
+    """(n, dim) -> (n, 2) with PCA or t-SNE; t-SNE's perplexity is capped below n."""
+    points = np.asarray(points, dtype=np.float64)
+    if method == "pca":
+        from sklearn.decomposition import PCA
+
+        return PCA(n_components=2, random_state=seed).fit_transform(points)
+    from sklearn.manifold import TSNE
+
+    capped = min(perplexity, (len(points) - 1) / 3)
+    return TSNE(n_components=2, perplexity=max(capped, 1.0), init="pca", random_state=seed).fit_transform(points)
+
+
+def plot_words(
+    embeddings: Embeddings, output: Path, config: PlotConfig, words: Sequence[str] = (), *, force: bool = False,
+) -> dict[str, Any]:
+    """Draw the chosen words' 2-D map into `output` (.png or .svg); returns what was plotted."""
+    output = Path(output)
+    image_format = IMAGE_FORMATS.get(output.suffix.lower())
+    if image_format is None:
+        raise ConfigError(f"-o {output}: the map is written as .png or .svg; use one of those suffixes")
+    check_output_path(output, force=force)
+    figure_class = _figure_class()
+    rows = chosen_rows(embeddings, words, config.top)
+    minimum = 3 if config.method == "pca" else 4
+    if len(rows) < minimum:
+        raise InputError(f"a {config.method.upper()} map needs at least {minimum} distinct words, got {len(rows)}")
+    points = project_2d(np.asarray(embeddings.vectors[rows]), config.method, perplexity=config.perplexity,
+                        seed=config.seed)
+    labels = [embeddings.words[row] for row in rows]
+    figure = _draw(figure_class, points, labels, title=f"{Path(embeddings.source).name}: {config.method.upper()}")
+    with staged_file(output, force=force) as staging:
+        figure.savefig(staging, format=image_format, dpi=150, bbox_inches="tight")
+    return {"output": str(output), "method": config.method, "words": labels,
+            "coordinates": points.round(6).tolist()}
+
+
+def _figure_class() -> Any:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise EmbcliError(MATPLOTLIB_MISSING) from None
+    return Figure
+
+
+def _draw(figure_class: Any, points: np.ndarray, labels: list[str], *, title: str) -> Any:
+    side = float(np.clip(4 + 0.12 * len(labels), 6, 16))
+    figure = figure_class(figsize=(side, side * 0.75))
+    axes = figure.add_subplot()
+    axes.scatter(points[:, 0], points[:, 1], s=14, color="#3465a4", alpha=0.8)
+    for (x, y), label in zip(points, labels):
+        axes.annotate(label, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=8)
+    axes.set_title(title)
+    axes.set_xticks([])
+    axes.set_yticks([])
+    return figure
