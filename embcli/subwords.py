@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from embcli.errors import FormatError, InputError
+from embcli.errors import FormatError
 
 NGRAMS_NPY = "ngrams.npy"
 HASH_NAME = "fasttext-fnv1a-32"  # fastText's dictionary.cc hash (sign-extended bytes); gensim's ft_hash_bytes
@@ -119,15 +119,12 @@ def load_subword_table(directory: Path, manifest: dict[str, Any], *, mmap: bool 
     if section.get("hash") != HASH_NAME or section.get("hash_version", 0) > HASH_VERSION:
         raise FormatError(f"{directory}: unknown subword hash {section.get('hash')!r} "
                           f"(version {section.get('hash_version')}); upgrade embcli")
+    from embcli.vectors import _load_matrix  # imported here: embcli.vectors imports this module when loading
+
     path = Path(directory) / section.get("file", NGRAMS_NPY)
-    if not path.exists():
-        raise InputError(f"{path} is missing: the model's subword vectors are gone; train it again")
-    try:
-        ngrams = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
-    except (ValueError, OSError) as exc:
-        raise FormatError(f"{path}: not a readable .npy matrix ({exc})") from None
-    if ngrams.ndim != 2 or ngrams.dtype != np.float32 or ngrams.shape[0] != section["buckets"]:
-        raise FormatError(f"{path}: expected a float32 ({section['buckets']}, dim) matrix, found {ngrams.dtype} {ngrams.shape}")
+    ngrams = _load_matrix(path, mmap=mmap)
+    if ngrams.shape[0] != section["buckets"]:
+        raise FormatError(f"{path}: expected {section['buckets']} rows (the manifest's buckets), found {ngrams.shape[0]}")
     return SubwordTable(ngrams, int(section["minn"]), int(section["maxn"]))
 
 

@@ -29,6 +29,7 @@ from embcli.subwords import NGRAMS_NPY, subwords_section
 from embcli.train.common import require_trainable
 from embcli.train.resume import INPUT_WORD_VECTORS_NPY, load_parent
 from embcli.train.word2vec import (
+    gensim_options,
     gensim_to_vocab_order,
     progress_reporting,
     train_gensim_model,
@@ -60,12 +61,8 @@ def train_fasttext(corpus: TokenCorpus, output: Path, config: FastTextConfig, *,
     from gensim.models import FastText
 
     with staged_directory(output, force=force) as staging:
-        model = progress_reporting(FastText)(
-            vector_size=config.dim, window=config.window, min_count=1, sample=config.sample, workers=config.workers,
-            sg=1 if config.arch == "skipgram" else 0, hs=1 if config.hs else 0, negative=config.negative,
-            alpha=config.alpha, min_alpha=config.min_alpha, seed=config.seed, epochs=config.epochs, cbow_mean=1,
-            min_n=config.minn, max_n=config.maxn, bucket=config.buckets if uses_subwords(config) else 0,
-        )
+        model = progress_reporting(FastText)(**gensim_options(config, config.arch), min_n=config.minn,
+                                             max_n=config.maxn, bucket=config.buckets if uses_subwords(config) else 0)
         run = train_gensim_model(model, corpus, config, progress, parent, input_vectors=ComposedInputRows)
         files = {"input_word_vectors": INPUT_WORD_VECTORS_NPY}
         np.save(staging / INPUT_WORD_VECTORS_NPY,
