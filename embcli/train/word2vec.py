@@ -56,13 +56,17 @@ def train_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecConfig, *,
     from gensim.models import Word2Vec
 
     with staged_directory(output, force=force) as staging:
-        model = progress_reporting(Word2Vec)(
-            vector_size=config.dim, window=config.window, min_count=1, sample=config.sample, workers=config.workers,
-            sg=1 if config.model == "skipgram" else 0, hs=1 if config.hs else 0, negative=config.negative,
-            alpha=config.alpha, min_alpha=config.min_alpha, seed=config.seed, epochs=config.epochs, cbow_mean=1,
-        )
+        model = progress_reporting(Word2Vec)(**gensim_options(config, config.model))
         run = train_gensim_model(model, corpus, config, progress, parent)
         return write_gensim_artifact(staging, run, config, started=started, engine="gensim")
+
+
+def gensim_options(config: Any, architecture: str) -> dict[str, Any]:
+    """Keyword arguments of gensim's Word2Vec (and FastText) for a config; `architecture` is skipgram or cbow."""
+    return dict(vector_size=config.dim, window=config.window, min_count=1, sample=config.sample,
+                workers=config.workers, sg=1 if architecture == "skipgram" else 0, hs=1 if config.hs else 0,
+                negative=config.negative, alpha=config.alpha, min_alpha=config.min_alpha, seed=config.seed,
+                epochs=config.epochs, cbow_mean=1)
 
 
 def training_frequencies(corpus: TokenCorpus) -> dict[str, int]:
