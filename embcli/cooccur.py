@@ -461,29 +461,41 @@ def count_cooccurrences(corpus: TokenCorpus, output: Path, config: CooccurConfig
     plan = plan_counting(corpus, config)
     with staged_directory(output, force=force) as staging:
         stats = count_into(staging, corpus, config, plan, progress=progress, fan_in=fan_in)
-        write_vocabulary(staging / VOCAB_NAME, corpus.vocab)
-        manifest = write_manifest(
-            staging,
-            COOCCURRENCE_KIND,
-            config=as_dict(config),
-            weighting=WEIGHTING,
-            window=config.window,
-            symmetric=not config.asymmetric,
-            keep_unk=config.keep_unk,
-            inputs={"corpus": manifest_reference(corpus.directory)},
-            counts={"vocab_size": len(corpus.vocab), "nnz": stats.nnz, "window_pairs": stats.total_pairs,
-                    "corpus_tokens": corpus.n_tokens, "corpus_sentences": corpus.n_sentences},
+        manifest = write_matrix_manifest(
+            staging, corpus, config, nnz=stats.nnz, counts={"window_pairs": stats.total_pairs},
             spill={"memory_mb": config.memory_mb, "workers": stats.workers, "chunks": stats.chunks,
                    "runs_spilled": stats.runs_spilled, "merge_passes": stats.merge_passes},
-            files={ROWS_NAME: "int32 row word ids, sorted by (row, col)", COLS_NAME: "int32 column word ids",
-                   VALUES_NAME: "float64 weighted counts (sum of 1/distance)", VOCAB_NAME: "the corpus vocabulary"},
             timings={"count_seconds": round(stats.count_seconds, 3), "merge_seconds": round(stats.merge_seconds, 3),
                      "wall_seconds": round(time.perf_counter() - started, 3)},
-            peak_rss_mb=round(peak_rss_mb(), 1),
         )
     progress.note(f"co-occurrence: {stats.total_pairs:,} window pairs -> {stats.nnz:,} nonzeros in "
                   f"{time.perf_counter() - started:.1f}s ({stats.runs_spilled} runs spilled)")
     return manifest
+
+
+def write_matrix_manifest(directory: Path, corpus: TokenCorpus, config: Any, *, nnz: int,
+                          counts: dict[str, Any] | None = None, **sections: Any) -> dict[str, Any]:
+    """Write `vocab.tsv` and (last) `manifest.json` beside the matrix files; shared by every counting engine.
+
+    `config` needs `window`, `asymmetric` and `keep_unk`; `sections` add engine-specific blocks (timings, ...).
+    """
+    write_vocabulary(directory / VOCAB_NAME, corpus.vocab)
+    return write_manifest(
+        directory,
+        COOCCURRENCE_KIND,
+        config=as_dict(config),
+        weighting=WEIGHTING,
+        window=config.window,
+        symmetric=not config.asymmetric,
+        keep_unk=config.keep_unk,
+        inputs={"corpus": manifest_reference(corpus.directory)},
+        counts={"vocab_size": len(corpus.vocab), "nnz": nnz, "corpus_tokens": corpus.n_tokens,
+                "corpus_sentences": corpus.n_sentences, **(counts or {})},
+        files={ROWS_NAME: "int32 row word ids, sorted by (row, col)", COLS_NAME: "int32 column word ids",
+               VALUES_NAME: "float64 weighted counts (sum of 1/distance)", VOCAB_NAME: "the corpus vocabulary"},
+        peak_rss_mb=round(peak_rss_mb(), 1),
+        **sections,
+    )
 
 
 def count_into(directory: Path, corpus: TokenCorpus, config: CooccurConfig, plan: CountPlan, *,

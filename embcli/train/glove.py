@@ -285,13 +285,14 @@ def run_epoch(data: TrainingArrays, params: GloVeParameters, config: GloVeConfig
     threads = config.workers
     costs = np.zeros(threads, dtype=np.float64)
     nonfinite = np.zeros(threads, dtype=np.int64)
+    block_sizes = np.minimum(BLOCK_SIZE, nnz - block_order * BLOCK_SIZE)
     bounds = np.linspace(0, n_blocks, min(SEGMENTS_PER_EPOCH, n_blocks) + 1).astype(np.int64)
     for first, stop in zip(bounds[:-1], bounds[1:]):
         glove_epoch_segment(data.rows, data.cols, data.log_values, data.weights, block_order, int(first), int(stop),
                             BLOCK_SIZE, threads, params.word, params.context, params.word_bias, params.context_bias,
                             params.gradsq_word, params.gradsq_context, params.gradsq_word_bias, params.gradsq_context_bias,
                             float(config.eta), float(config.grad_clip), costs, nonfinite)
-        bar.update(min(int(stop) * BLOCK_SIZE, nnz) - min(int(first) * BLOCK_SIZE, nnz))
+        bar.update(int(block_sizes[first:stop].sum()))
     cost = float(costs.sum()) / nnz
     skipped = int(nonfinite.sum())
     if skipped or not np.isfinite(cost) or not params.all_finite():
