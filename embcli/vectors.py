@@ -108,8 +108,9 @@ def write_word2vec_text(path: Path, words: list[str], vectors: np.ndarray) -> No
     row_format = " ".join(["%.9g"] * matrix.shape[1])
     with open(path, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(f"{matrix.shape[0]} {matrix.shape[1]}\n")
-        for word, row in zip(words, matrix.tolist()):
-            handle.write(f"{word} {row_format % tuple(row)}\n")
+        for start in range(0, matrix.shape[0], 1024):  # blocks: tolist() of a whole matrix costs ~30 bytes a value
+            for word, row in zip(words[start : start + 1024], matrix[start : start + 1024].tolist()):
+                handle.write(f"{word} {row_format % tuple(row)}\n")
 
 
 def write_word2vec_binary(path: Path, words: list[str], vectors: np.ndarray) -> None:

@@ -32,7 +32,10 @@ MODEL_CHOICES = ["skipgram", "cbow", "glove", "fasttext"]
 @click.option("--min-alpha", type=click.FloatRange(min=0), default=None, help="word2vec: final learning rate [0.0001].")
 @workers_option
 @seed_option
-@click.option("--engine", type=click.Choice(["gensim"]), default=None, help="word2vec implementation [gensim].")
+@click.option("--engine", type=click.Choice(["gensim", "embcli"]), default=None,
+              help="word2vec implementation: gensim, or embcli's own numba engine (no --hs) [gensim].")
+@click.option("--deterministic", is_flag=True, default=None,
+              help="embcli engine: one thread, seeded, bit-identical vectors across runs.")
 @click.option("--binary", is_flag=True, default=None, help="Also write word2vec binary vectors.bin.")
 @click.option("--x-max", type=click.FloatRange(min=0, min_open=True), default=None,
               help="glove: weighting cutoff, f(x) = min(1, (x/x_max)^alpha) [100].")

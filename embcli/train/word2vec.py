@@ -50,6 +50,12 @@ def train_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecConfig, *,
     validate_word2vec(config)
     if config.resume and config.engine != "gensim":
         raise ConfigError("--resume needs --engine gensim")
+    if config.engine == "embcli":
+        from embcli.train.native_word2vec import train_native_word2vec
+
+        return train_native_word2vec(corpus, output, config, force=force, progress=progress)
+    if config.deterministic:
+        raise ConfigError("--deterministic needs --engine embcli (for gensim, --workers 1 and a --seed)")
     require_trainable(corpus)
     parent = load_parent(config, corpus) if config.resume else None
     started = time.perf_counter()

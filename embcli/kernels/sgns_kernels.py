@@ -1,0 +1,253 @@
+"""Numba kernels for word2vec with negative sampling (skip-gram and CBOW).
+
+Arrays in, arrays out: the engine (`embcli.train.native_word2vec`) builds
+the tables and calls one kernel per chunk of sentences from each worker
+thread. Kernels release the GIL (`nogil=True`) and update the shared
+float32 matrices without locks (Hogwild).
+
+Skip-gram uses the HogBatch scheme (Ji et al., "Parallelizing Word2Vec in
+Shared and Distributed Memory"): for each centre word the K context words
+of its (reduced) window are the inputs, the centre word plus `negative`
+samples drawn once per window are the outputs, and the update is three
+small dense products (K x M scores, then K x dim and M x dim gradients)
+instead of K separate per-pair updates.
+
+Randomness is word2vec's 64-bit linear congruential generator, so a seeded
+single-threaded run is bit-identical from run to run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+MAX_EXP = 6.0  # scores beyond +-MAX_EXP saturate the sigmoid, as in word2vec
+TABLE_SIZE = 4096  # entries of the sigmoid and log-sigmoid lookup tables
+LCG_MULTIPLIER = np.uint64(25214903917)
+LCG_INCREMENT = np.uint64(11)
+
+
+def sigmoid_tables(size: int = TABLE_SIZE, max_exp: float = MAX_EXP) -> tuple[np.ndarray, np.ndarray]:
+    """(sigmoid, log-sigmoid) of `size` evenly spaced scores in [-max_exp, max_exp], float32 / float64."""
+    x = np.linspace(-max_exp, max_exp, size)
+    return (1.0 / (1.0 + np.exp(-x))).astype(np.float32), -np.logaddexp(0.0, -x)
+
+
+# ---------------------------------------------------------------------------
+# small helpers (inlined into the kernels by LLVM)
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _next_random(state):
+    """word2vec's generator: state * 25214903917 + 11 (mod 2**64)."""
+    return state * LCG_MULTIPLIER + LCG_INCREMENT
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _sigmoid_and_log(score, sigmoid_table, log_sigmoid_table):
+    """(sigmoid(score), log(sigmoid(score))): one table slot in range, exact (and rare) outside."""
+    if score > -MAX_EXP and score < MAX_EXP:
+        index = int((score + MAX_EXP) * ((sigmoid_table.shape[0] - 1) / (2.0 * MAX_EXP)) + 0.5)
+        return sigmoid_table[index], log_sigmoid_table[index]
+    e = np.exp(-abs(score))
+    log_sig = min(score, 0.0) - np.log1p(e)
+    return np.float32(1.0 / (1.0 + e) if score > 0 else e / (1.0 + e)), log_sig
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _subsample_sentence(ids, start, stop, keep_prob, kept, state):
+    """Copy the ids of ids[start:stop] that survive subsampling into `kept`; (count, state)."""
+    n = 0
+    for t in range(start, stop):
+        word = ids[t]
+        p = keep_prob[word]
+        if p < 1.0:
+            state = _next_random(state)
+            if p < (state >> np.uint64(40)) * (1.0 / 16777216.0):
+                continue
+        kept[n] = word
+        n += 1
+    return n, state
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _draw_outputs(centre, negative, neg_table, outputs, labels, state):
+    """outputs[0] = centre (label 1), then `negative` draws (label 0; a draw equal to the centre is skipped)."""
+    outputs[0] = centre
+    labels[0] = 1.0
+    mask = np.uint64(neg_table.shape[0] - 1)
+    n = 1
+    for _ in range(negative):
+        state = _next_random(state)
+        target = neg_table[(state >> np.uint64(16)) & mask]
+        if target == centre:
+            continue
+        outputs[n] = target
+        labels[n] = 0.0
+        n += 1
+    return n, state
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _alpha_at(alpha, min_alpha, progress):
+    return max(min_alpha, alpha - (alpha - min_alpha) * progress)
+
+
+# ---------------------------------------------------------------------------
+# kernels
+
+
+@njit(cache=True, nogil=True)
+def count_ids(ids, vocab_size):
+    """Occurrences of each id in `ids` (int64[vocab_size]); ids must be < vocab_size."""
+    counts = np.zeros(vocab_size, dtype=np.int64)
+    for word in ids:
+        counts[word] += 1
+    return counts
+
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def train_skipgram_chunk(syn0, syn1neg, ids, offsets, first_sentence, end_sentence, keep_prob, neg_table,
+                         sigmoid_table, log_sigmoid_table, window, negative, alpha, min_alpha,
+                         progress_start, progress_per_word, rng_state):
+    """Train skip-gram (HogBatch) on sentences [first_sentence, end_sentence).
+
+    `progress_start + progress_per_word * words` is the fraction of all
+    training done, which sets the linearly decaying learning rate.
+    `rng_state` (uint64[1]) is read and advanced.
+    Returns (loss sum, training examples, words read).
+    """
+    dim = syn0.shape[1]
+    max_len = 0
+    for s in range(first_sentence, end_sentence):
+        max_len = max(max_len, offsets[s + 1] - offsets[s])
+    kept = np.empty(max_len, dtype=np.uint32)
+    context = np.empty(2 * window, dtype=np.uint32)
+    outputs = np.empty(negative + 1, dtype=np.uint32)
+    labels = np.empty(negative + 1, dtype=np.float32)
+    grad = np.empty((2 * window, negative + 1), dtype=np.float32)
+    inputs = np.empty((2 * window, dim), dtype=np.float32)
+    outs = np.empty((negative + 1, dim), dtype=np.float32)
+    state = rng_state[0]
+    loss = 0.0
+    examples = 0
+    words = 0
+    for s in range(first_sentence, end_sentence):
+        start = offsets[s]
+        stop = offsets[s + 1]
+        n, state = _subsample_sentence(ids, start, stop, keep_prob, kept, state)
+        lr = np.float32(_alpha_at(alpha, min_alpha, progress_start + progress_per_word * words))
+        words += stop - start
+        for i in range(n):
+            state = _next_random(state)
+            reduced = int(state % np.uint64(window))
+            k_count = 0
+            for j in range(max(0, i - window + reduced), min(n, i + window + 1 - reduced)):
+                if j != i:
+                    context[k_count] = kept[j]
+                    k_count += 1
+            if k_count == 0:
+                continue
+            m_count, state = _draw_outputs(kept[i], negative, neg_table, outputs, labels, state)
+            examples += k_count
+            # gather the rows: old values for every product below
+            for k in range(k_count):
+                row = context[k]
+                for d in range(dim):
+                    inputs[k, d] = syn0[row, d]
+            for m in range(m_count):
+                row = outputs[m]
+                for d in range(dim):
+                    outs[m, d] = syn1neg[row, d]
+            for k in range(k_count):
+                for m in range(m_count):
+                    score = np.float32(0.0)
+                    for d in range(dim):
+                        score += inputs[k, d] * outs[m, d]
+                    sig, log_sig = _sigmoid_and_log(score, sigmoid_table, log_sigmoid_table)
+                    label = labels[m]
+                    loss -= log_sig - (1.0 - label) * score
+                    grad[k, m] = (label - sig) * lr
+            for m in range(m_count):
+                row = outputs[m]
+                for k in range(k_count):
+                    g = grad[k, m]
+                    for d in range(dim):
+                        syn1neg[row, d] += g * inputs[k, d]
+            for k in range(k_count):
+                row = context[k]
+                for m in range(m_count):
+                    g = grad[k, m]
+                    for d in range(dim):
+                        syn0[row, d] += g * outs[m, d]
+    rng_state[0] = state
+    return loss, examples, words
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def train_cbow_chunk(syn0, syn1neg, ids, offsets, first_sentence, end_sentence, keep_prob, neg_table,
+                     sigmoid_table, log_sigmoid_table, window, negative, alpha, min_alpha,
+                     progress_start, progress_per_word, rng_state):
+    """Train CBOW (mean of context vectors, as word2vec's cbow_mean=1) on sentences [first, end).
+
+    Same arguments and result as `train_skipgram_chunk`; one example per centre word.
+    """
+    dim = syn0.shape[1]
+    max_len = 0
+    for s in range(first_sentence, end_sentence):
+        max_len = max(max_len, offsets[s + 1] - offsets[s])
+    kept = np.empty(max_len, dtype=np.uint32)
+    outputs = np.empty(negative + 1, dtype=np.uint32)
+    labels = np.empty(negative + 1, dtype=np.float32)
+    hidden = np.empty(dim, dtype=np.float32)
+    hidden_error = np.empty(dim, dtype=np.float32)
+    state = rng_state[0]
+    loss = 0.0
+    examples = 0
+    words = 0
+    for s in range(first_sentence, end_sentence):
+        start = offsets[s]
+        stop = offsets[s + 1]
+        n, state = _subsample_sentence(ids, start, stop, keep_prob, kept, state)
+        lr = np.float32(_alpha_at(alpha, min_alpha, progress_start + progress_per_word * words))
+        words += stop - start
+        for i in range(n):
+            state = _next_random(state)
+            reduced = int(state % np.uint64(window))
+            lo = max(0, i - window + reduced)
+            hi = min(n, i + window + 1 - reduced)
+            if hi - lo <= 1:
+                continue
+            for d in range(dim):
+                hidden[d] = 0.0
+                hidden_error[d] = 0.0
+            for j in range(lo, hi):
+                if j != i:
+                    row_in = syn0[kept[j]]
+                    for d in range(dim):
+                        hidden[d] += row_in[d]
+            scale = np.float32(1.0 / (hi - lo - 1))
+            for d in range(dim):
+                hidden[d] *= scale
+            m_count, state = _draw_outputs(kept[i], negative, neg_table, outputs, labels, state)
+            examples += 1
+            for m in range(m_count):
+                row_out = syn1neg[outputs[m]]
+                score = np.float32(0.0)
+                for d in range(dim):
+                    score += hidden[d] * row_out[d]
+                sig, log_sig = _sigmoid_and_log(score, sigmoid_table, log_sigmoid_table)
+                label = labels[m]
+                loss -= log_sig - (1.0 - label) * score
+                g = (label - sig) * lr
+                for d in range(dim):
+                    hidden_error[d] += g * row_out[d]
+                    row_out[d] += g * hidden[d]
+            for j in range(lo, hi):
+                if j != i:
+                    row_in = syn0[kept[j]]
+                    for d in range(dim):
+                        row_in[d] += hidden_error[d]
+    rng_state[0] = state
+    return loss, examples, words

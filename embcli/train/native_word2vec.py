@@ -1,0 +1,188 @@
+"""embcli's own word2vec engine (`--engine embcli`): SGNS and CBOW on the token-id corpus.
+
+Why a second engine: it reads `ids.npy` memory-mapped (no text parsing on
+any epoch), shares negative samples across each skip-gram window and
+updates with small dense products (HogBatch), reports the true loss per
+epoch (per-thread float64 sums), and has a bit-reproducible
+`--deterministic` mode. Hierarchical softmax stays on the gensim engine.
+
+What it shares with word2vec, so results are comparable:
+- negatives drawn from unigram counts ** 0.75 (`negative_table`);
+- subsampling keep-probability (sqrt(f / (s * total)) + 1) * (s * total) / f;
+- a window reduced uniformly at random per centre word;
+- learning rate decaying linearly from `alpha` to `min_alpha` over all epochs' words;
+- input rows initialised uniform in (-0.5, 0.5) / dim, output rows zero.
+
+Counts come from the id stream itself (a word that never occurs, such as
+`<unk>` after `--oov drop`, is never a negative and keeps its initial row).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embcli.artifacts import staged_directory
+from embcli.config import Word2VecConfig
+from embcli.corpus.token_corpus import TokenCorpus, load_token_corpus
+from embcli.errors import ConfigError
+from embcli.progress import SILENT, Progress
+from embcli.train.common import finish_vectors_artifact, require_trainable
+from embcli.train.word2vec import subsampling_keep_probability, validate_word2vec
+
+NEGATIVE_POWER = 0.75  # word2vec's exponent for the negative-sampling distribution
+WORDS_PER_CALL = 100_000  # words per kernel call: progress granularity, negligible call overhead
+
+
+# ---------------------------------------------------------------------------
+# tables
+
+
+def negative_table(counts: np.ndarray, size: int | None = None) -> np.ndarray:
+    """Word ids laid out so a uniform slot is drawn with probability count**0.75 / sum (uint32).
+
+    Word i fills slots round(size * P(i-1)) .. round(size * P(i)) of the
+    cumulative distribution P, so it gets within one slot of `size * p(i)`.
+    `size` is a power of two (the kernels mask instead of dividing), by
+    default about 64 slots per word, between 2**16 and 2**23.
+    """
+    weights = np.asarray(counts, dtype=np.float64) ** NEGATIVE_POWER
+    if size is None:
+        size = 1 << int(np.clip(np.ceil(np.log2(64 * max(1, len(weights)))), 16, 23))
+    if size & (size - 1):
+        raise ValueError("negative table size must be a power of two")
+    boundaries = np.rint(np.cumsum(weights) / weights.sum() * size).astype(np.int64)
+    boundaries[-1] = size
+    slots = np.diff(boundaries, prepend=0)
+    return np.repeat(np.arange(len(weights), dtype=np.uint32), slots)
+
+
+def initial_vectors(vocab_size: int, dim: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(input rows uniform in (-0.5, 0.5) / dim, output rows zero), as word2vec starts."""
+    rng = np.random.default_rng(seed)
+    syn0 = rng.random((vocab_size, dim), dtype=np.float32)
+    syn0 -= np.float32(0.5)
+    syn0 /= np.float32(dim)
+    return syn0, np.zeros((vocab_size, dim), dtype=np.float32)
+
+
+def split_sentences(offsets: np.ndarray, first: int, end: int, parts: int) -> np.ndarray:
+    """`parts + 1` sentence boundaries splitting [first, end) into runs of about equal token counts."""
+    targets = np.linspace(offsets[first], offsets[end], parts + 1)
+    bounds = np.searchsorted(offsets[first : end + 1], targets, side="left") + first
+    bounds[0], bounds[-1] = first, end
+    return np.maximum.accumulate(bounds)
+
+
+# ---------------------------------------------------------------------------
+# training
+
+
+def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecConfig, *, force: bool = False,
+                          progress: Progress = SILENT) -> dict[str, Any]:
+    """Train skip-gram or CBOW with negative sampling and write a vectors artifact to `output`.
+
+    Returns the manifest (its `epochs` list holds each epoch's mean loss).
+    """
+    from embcli.kernels import sgns_kernels
+
+    started = time.perf_counter()
+    config = config.resolved()
+    validate_word2vec(config)
+    _check_config(config)
+    corpus = load_token_corpus(corpus.directory, check_ids=True)
+    require_trainable(corpus)
+    ids = np.asarray(corpus.ids)
+    offsets = np.ascontiguousarray(corpus.offsets, dtype=np.int64)
+    counts = sgns_kernels.count_ids(ids, len(corpus.vocab))
+    keep_prob = subsampling_keep_probability(counts, config.sample).astype(np.float32)
+    neg_table = negative_table(counts)
+    sigmoid_table, log_sigmoid_table = sgns_kernels.sigmoid_tables()
+    syn0, syn1neg = initial_vectors(len(corpus.vocab), config.dim, config.seed)
+    workers = 1 if config.deterministic else config.workers
+    kernel = sgns_kernels.train_skipgram_chunk if config.model == "skipgram" else sgns_kernels.train_cbow_chunk
+    setup_seconds = time.perf_counter() - started
+
+    n_sentences = corpus.n_sentences
+    thread_bounds = split_sentences(offsets, 0, n_sentences, workers)
+    rng_states = [np.array([seed], dtype=np.uint64)
+                  for seed in np.random.default_rng(config.seed).integers(1, 2**62, size=workers)]
+    total_words = corpus.n_tokens * config.epochs
+    words_done = [0] * workers
+    epochs: list[dict[str, Any]] = []
+    train_started = time.perf_counter()
+    with staged_directory(output, force=force) as staging:
+        bar = progress.bar(total=total_words, desc=f"{config.model} (embcli)", unit="word")
+        with bar:
+            for epoch in range(config.epochs):
+                epoch_started = time.perf_counter()
+                losses = np.zeros(workers, dtype=np.float64)
+                examples = np.zeros(workers, dtype=np.int64)
+                errors: list[BaseException] = []
+
+                def work(t: int) -> None:
+                    try:
+                        first, end = int(thread_bounds[t]), int(thread_bounds[t + 1])
+                        slice_words = max(1, int(offsets[end] - offsets[first]))
+                        chunks = split_sentences(offsets, first, end, max(1, slice_words // WORDS_PER_CALL))
+                        per_word = 1.0 / (slice_words * config.epochs)
+                        done = 0
+                        for a, b in zip(chunks[:-1], chunks[1:]):
+                            loss, n, words = kernel(
+                                syn0, syn1neg, ids, offsets, int(a), int(b), keep_prob, neg_table, sigmoid_table,
+                                log_sigmoid_table, config.window, config.negative, config.alpha, config.min_alpha,
+                                (epoch + done / slice_words) / config.epochs, per_word, rng_states[t])
+                            losses[t] += loss
+                            examples[t] += n
+                            done += words
+                            words_done[t] += words
+                    except BaseException as exc:  # re-raised in the main thread
+                        errors.append(exc)
+
+                threads = [threading.Thread(target=work, args=(t,), daemon=True) for t in range(workers)]
+                for thread in threads:
+                    thread.start()
+                shown = bar.n
+                for thread in threads:
+                    while thread.is_alive():
+                        thread.join(timeout=0.25)
+                        bar.update(sum(words_done) - shown)
+                        shown = sum(words_done)
+                if errors:
+                    raise errors[0]
+                seconds = time.perf_counter() - epoch_started
+                epoch_words = int(offsets[-1])
+                record = {
+                    "epoch": epoch + 1,
+                    "loss": float(losses.sum() / max(1, examples.sum())),
+                    "loss_sum": float(losses.sum()),
+                    "examples": int(examples.sum()),
+                    "words": epoch_words,
+                    "seconds": round(seconds, 3),
+                    "words_per_second": round(epoch_words / max(seconds, 1e-9)),
+                }
+                epochs.append(record)
+                progress.note(f"epoch {epoch + 1}/{config.epochs}: loss {record['loss']:.4f} "
+                              f"({record['examples']:,} examples), {record['words_per_second']:,} words/s")
+        train_seconds = time.perf_counter() - train_started
+        return finish_vectors_artifact(
+            staging, corpus, syn0, config, started=started,
+            timings={"setup_seconds": round(setup_seconds, 3), "train_seconds": round(train_seconds, 3),
+                     "words_per_second": round(total_words / max(train_seconds, 1e-9))},
+            epochs=epochs,
+            engine={"name": "embcli", "scheme": "hogbatch" if config.model == "skipgram" else "cbow-mean",
+                    "threads": workers, "deterministic": config.deterministic,
+                    "negative_table_size": int(len(neg_table)),
+                    "loss": "mean negative-sampling loss per (input, output) example"},
+        )
+
+
+def _check_config(config: Word2VecConfig) -> None:
+    if config.hs:
+        raise ConfigError("--hs is not supported by --engine embcli; use --engine gensim for hierarchical softmax")
+    if config.negative < 1:
+        raise ConfigError("--engine embcli trains with negative sampling; give --negative 1 or more (or use --engine gensim)")

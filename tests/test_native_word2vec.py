@@ -1,0 +1,178 @@
+"""embcli's own word2vec engine: it learns, its tables follow word2vec's formulas, its loss is honest,
+`--deterministic` is bit-reproducible, and its errors are clear."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import group_separation, run
+from embcli.config import PreprocessConfig, Word2VecConfig
+from embcli.corpus.token_corpus import load_token_corpus
+from embcli.errors import ConfigError, FormatError
+from embcli.kernels import sgns_kernels
+from embcli.train.native_word2vec import initial_vectors, negative_table, train_native_word2vec
+from embcli.train.word2vec import subsampling_keep_probability
+from embcli.vectors import load_embeddings
+
+SMALL = ["--engine", "embcli", "--dim", "24", "--epochs", "8", "--sample", "0", "-q"]
+
+
+def vectors_of(directory: Path) -> np.ndarray:
+    return np.load(directory / "vectors.npy", allow_pickle=False)
+
+
+@pytest.mark.parametrize("model", ["skipgram", "cbow"])
+def test_learns_shared_contexts_and_loss_decreases(tmp_path, topic_corpus_dir, model):
+    out = tmp_path / model
+    result = run("train", topic_corpus_dir, "--model", model, "-o", out, "--workers", "2", *SMALL)
+    assert result.exit_code == 0, result.output
+    embeddings = load_embeddings(out)
+    within, across = group_separation(embeddings.words, np.asarray(embeddings.vectors))
+    assert within > across + 0.3, (within, across)
+    manifest = json.loads((out / "manifest.json").read_text())
+    losses = [epoch["loss"] for epoch in manifest["epochs"]]
+    assert len(losses) == 8 and all(np.isfinite(losses))
+    assert losses[-1] < losses[0] - 0.1, losses
+    # the mean loss of a fresh model is (1 + negative) * log 2 per example; training must go below it
+    assert losses[-1] < 6 * np.log(2)
+    assert manifest["engine"]["name"] == "embcli" and manifest["engine"]["threads"] == 2
+    assert manifest["epochs"][0]["examples"] > 0
+
+
+def test_deterministic_runs_are_bit_identical(tmp_path, topic_corpus_dir):
+    for name in ("a", "b"):
+        result = run("train", topic_corpus_dir, "-o", tmp_path / name, "--engine", "embcli", "--deterministic",
+                     "--workers", "2", "--dim", "16", "--epochs", "2", "--seed", "7", "-q")
+        assert result.exit_code == 0, result.output
+    assert (tmp_path / "a" / "vectors.npy").read_bytes() == (tmp_path / "b" / "vectors.npy").read_bytes()
+    assert (tmp_path / "a" / "vectors.vec").read_bytes() == (tmp_path / "b" / "vectors.vec").read_bytes()
+    manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    assert manifest["engine"]["threads"] == 1 and manifest["config"]["deterministic"] is True
+    run("train", topic_corpus_dir, "-o", tmp_path / "c", "--engine", "embcli", "--deterministic", "--dim", "16",
+        "--epochs", "2", "--seed", "8", "-q")
+    assert not np.array_equal(vectors_of(tmp_path / "a"), vectors_of(tmp_path / "c"))
+
+
+def test_vectors_load_in_gensim(tmp_path, topic_corpus_dir):
+    from gensim.models import KeyedVectors
+
+    out = tmp_path / "sg"
+    assert run("train", topic_corpus_dir, "-o", out, "--binary", *SMALL).exit_code == 0
+    matrix = vectors_of(out)
+    text = KeyedVectors.load_word2vec_format(str(out / "vectors.vec"))
+    binary = KeyedVectors.load_word2vec_format(str(out / "vectors.bin"), binary=True)
+    words = load_token_corpus(topic_corpus_dir).vocab.tokens
+    assert text.index_to_key == words == binary.index_to_key
+    np.testing.assert_array_equal(text.vectors, matrix)
+    np.testing.assert_array_equal(binary.vectors, matrix)
+
+
+def test_word_that_never_occurs_keeps_its_initial_row(tmp_path, topic_corpus_file):
+    from embcli.preprocess import preprocess_corpus
+
+    corpus_dir = tmp_path / "corpus"
+    text = topic_corpus_file.read_text() + "zebra\n"  # one rare word: out of vocabulary at min-count 2, then dropped
+    source = tmp_path / "text.txt"
+    source.write_text(text)
+    preprocess_corpus([str(source)], corpus_dir, PreprocessConfig(min_count=2, oov="drop", workers=1))
+    corpus = load_token_corpus(corpus_dir)
+    assert corpus.vocab.tokens[0] == "<unk>" and 0 not in np.asarray(corpus.ids)
+    config = Word2VecConfig(engine="embcli", dim=8, epochs=2, deterministic=True)
+    train_native_word2vec(corpus, tmp_path / "out", config)
+    matrix = vectors_of(tmp_path / "out")
+    assert np.isfinite(matrix).all()
+    np.testing.assert_array_equal(matrix[0], initial_vectors(len(corpus.vocab), 8, config.seed)[0][0])
+    assert not np.array_equal(matrix[1], initial_vectors(len(corpus.vocab), 8, config.seed)[0][1])
+
+
+# ---------------------------------------------------------------------------
+# tables and sampling against word2vec's formulas
+
+
+def test_negative_table_follows_unigram_to_the_three_quarters():
+    counts = np.array([0, 1000, 300, 40, 7, 1, 1], dtype=np.int64)
+    table = negative_table(counts, size=1 << 12)
+    expected = counts ** 0.75 / (counts ** 0.75).sum() * len(table)
+    slots = np.bincount(table, minlength=len(counts))
+    assert table.dtype == np.uint32 and len(table) == 1 << 12
+    assert np.all(np.abs(slots - expected) <= 1.0), (slots, expected)
+    assert slots[0] == 0  # a word that never occurs is never a negative
+    with pytest.raises(ValueError):
+        negative_table(counts, size=1000)
+
+
+def test_kernel_draws_negatives_from_the_table():
+    counts = np.array([0, 500, 120, 30, 6], dtype=np.int64)
+    table = negative_table(counts, size=1 << 14)
+    outputs = np.empty(6, dtype=np.uint32)
+    labels = np.empty(6, dtype=np.float32)
+    drawn = np.zeros(len(counts))
+    state = np.uint64(12345)
+    for _ in range(20_000):
+        n, state = sgns_kernels._draw_outputs(np.uint32(4), 5, table, outputs, labels, state)
+        assert outputs[0] == 4 and labels[0] == 1.0 and np.all(labels[1:n] == 0.0)
+        assert np.all(outputs[1:n] != 4)  # a draw equal to the centre word is skipped
+        np.add.at(drawn, outputs[1:n], 1)
+    p = counts[:4] ** 0.75 / (counts[:4] ** 0.75).sum()
+    observed = drawn[:4] / drawn.sum()
+    assert np.allclose(observed, p, atol=0.01), (observed, p)
+
+
+def test_subsampling_keeps_words_at_word2vecs_rate():
+    counts = np.array([0, 60_000, 20_000, 5_000, 500, 50], dtype=np.int64)
+    sample = 1e-3
+    threshold = sample * counts.sum()
+    with np.errstate(divide="ignore"):
+        formula = np.minimum((np.sqrt(counts / threshold) + 1) * threshold / counts, 1.0)
+    formula[0] = 1.0
+    keep = subsampling_keep_probability(counts, sample).astype(np.float32)
+    np.testing.assert_allclose(keep, formula, rtol=1e-6)
+    assert keep[1] < 0.2 and keep[-1] == 1.0
+    # the kernel keeps each occurrence with that probability
+    ids = np.repeat(np.arange(len(counts), dtype=np.uint32), counts)
+    kept = np.empty(len(ids), dtype=np.uint32)
+    n, _ = sgns_kernels._subsample_sentence(ids, 0, len(ids), keep, kept, np.uint64(99))
+    observed = np.bincount(kept[:n], minlength=len(counts))[1:] / counts[1:]
+    tolerance = 4 * np.sqrt(formula[1:] * (1 - formula[1:]) / counts[1:]) + 1e-9
+    assert np.all(np.abs(observed - formula[1:]) <= tolerance), (observed, formula[1:])
+
+
+def test_loss_table_matches_the_exact_log_sigmoid():
+    sigmoid_table, log_sigmoid_table = sgns_kernels.sigmoid_tables()
+    for score in np.linspace(-9.0, 9.0, 361):
+        sig, log_sig = sgns_kernels._sigmoid_and_log(np.float32(score), sigmoid_table, log_sigmoid_table)
+        assert abs(log_sig + np.logaddexp(0.0, -score)) < 2e-3, score
+        assert abs(sig - 1.0 / (1.0 + np.exp(-score))) < 1e-3, score
+
+
+# ---------------------------------------------------------------------------
+# errors
+
+
+def test_hierarchical_softmax_is_a_clear_error(tmp_path, topic_corpus_dir):
+    result = run("train", topic_corpus_dir, "-o", tmp_path / "out", "--engine", "embcli", "--hs", "-q")
+    assert result.exit_code == 2
+    assert "--hs is not supported by --engine embcli; use --engine gensim" in result.output
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(ConfigError, match="--deterministic needs --engine embcli"):
+        from embcli.train.word2vec import train_word2vec
+        train_word2vec(load_token_corpus(topic_corpus_dir), tmp_path / "g", Word2VecConfig(engine="gensim", deterministic=True))
+
+
+def test_ids_beyond_the_vocabulary_are_a_format_error(tmp_path, topic_corpus_dir):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(topic_corpus_dir, broken)
+    ids = np.load(broken / "ids.npy")
+    ids[3] = len(load_token_corpus(broken).vocab) + 5
+    np.save(broken / "ids.npy", ids)
+    with pytest.raises(FormatError, match="exceeds the vocabulary"):
+        train_native_word2vec(load_token_corpus(broken), tmp_path / "out", Word2VecConfig(engine="embcli", dim=8))
+    result = run("train", broken, "-o", tmp_path / "out", "--engine", "embcli", "-q")
+    assert result.exit_code == 1 and "exceeds the vocabulary" in result.output
+    assert not (tmp_path / "out").exists()
