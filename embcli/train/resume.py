@@ -90,7 +90,8 @@ def load_parent(config: Any, corpus: TokenCorpus) -> ParentModel:
     if input_vectors.shape[1] != config.dim:
         raise ConfigError(f"--resume {directory}: the model has {input_vectors.shape[1]}-dimensional vectors, "
                           f"but --dim {config.dim} was given; drop --dim or use the same value")
-    ngrams = np.load(directory / NGRAMS_NPY, allow_pickle=False) if is_fasttext and config.buckets and config.maxn >= config.minn else None
+    has_ngrams = is_fasttext and config.buckets > 0 and config.maxn >= config.minn
+    ngrams = _load_rows(directory / NGRAMS_NPY, config.buckets) if has_ngrams else None
     return ParentModel(directory, manifest, vocab, input_vectors, output_vectors, ngrams)
 
 
