@@ -120,6 +120,12 @@ def test_resume_errors(tmp_path, new_corpus_dir, small_parent):
             f"only models trained with negative sampling by this embcli can be resumed") in result.output
     result = run("train", new_corpus_dir, "--resume", tmp_path / "missing", "-o", out)
     assert result.exit_code == 1 and f"Error: {tmp_path / 'missing'} does not exist" in result.output
+    hashed = tmp_path / "hashed"
+    assert run("preprocess", new_corpus_dir / "corpus.txt", "-o", hashed, "--hash-buckets", "16", "-q").exit_code == 0
+    result = run("train", hashed, "--resume", small_parent, "-o", out)
+    assert result.exit_code == 1
+    assert (f"Error: --resume {small_parent}: the model and {hashed} do not use the same --hash-buckets; "
+            f"preprocess the new text as the old one was") in result.output
     assert not out.exists()
 
 
