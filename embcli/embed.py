@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
+from threadpoolctl import threadpool_limits
 
 from embcli.artifacts import check_output_path, library_versions, manifest_reference, read_manifest, staged_file
 from embcli.config import EmbedConfig, PreprocessConfig, as_dict
@@ -200,7 +201,10 @@ def embed_file(
     fd, raw_name = tempfile.mkstemp(prefix=f".{output.name}.rows-", dir=output.resolve().parent)
     raw_path = Path(raw_name)
     try:
-        with os.fdopen(fd, "wb") as raw, progress.bar(None, "embedding", unit="line") as bar:
+        # One BLAS thread: the only BLAS call is a small (dim x dim) Gram update, and idle spinning threads
+        # cost far more than they bring on a busy machine.
+        with os.fdopen(fd, "wb") as raw, progress.bar(None, "embedding", unit="line") as bar, \
+                threadpool_limits(limits=1, user_api="blas"):
             for batch in _line_batches(input_path, config.batch_lines):
                 token_lists = [tokenize(line) for line in batch]
                 rows, batch_oov, batch_empty = pool_lines(token_lists, embeddings, config.pool, weights=weights,

@@ -9,10 +9,11 @@ import click
 
 from embcli.cli import main
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, progress_from, quiet_option
+from embcli.cli.evaluate import vectors_argument, vocab_option
 
 
 @main.command("embed")
-@click.argument("vectors", type=click.Path(path_type=Path))
+@vectors_argument
 @click.argument("input_path", metavar="INPUT")
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True,
               help="Output .npy (float32, one row per input line); settings go to OUTPUT.json beside it.")
@@ -22,8 +23,7 @@ from embcli.cli.common import echo_json, force_option, handle_errors, json_optio
               help="Unknown tokens are skipped [default] or take the <unk> row.")
 @click.option("--sif-a", type=float, default=None, help="SIF weight parameter a in a / (a + p(w)) [1e-3].")
 @click.option("--batch-lines", type=click.IntRange(min=1), default=None, help="Lines pooled at a time [8192].")
-@click.option("--vocab", "vocab_path", type=click.Path(path_type=Path), default=None,
-              help="vocab.tsv for a bare .npy matrix [default: vocab.tsv beside it].")
+@vocab_option
 @force_option
 @quiet_option
 @json_option

@@ -9,10 +9,11 @@ import click
 
 from embcli.cli import main
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, quiet_option
+from embcli.cli.evaluate import vectors_argument, vocab_option
 
 
 @main.command("plot")
-@click.argument("vectors", type=click.Path(path_type=Path))
+@vectors_argument
 @click.argument("words", nargs=-1)
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True,
               help="Image file: .png or .svg.")
@@ -21,8 +22,7 @@ from embcli.cli.common import echo_json, force_option, handle_errors, json_optio
 @click.option("--method", type=click.Choice(["pca", "tsne"]), default=None, help="2-D projection [pca].")
 @click.option("--perplexity", type=click.FloatRange(min=1), default=None, help="t-SNE perplexity [30, capped by the word count].")
 @click.option("--seed", type=int, default=None, help="t-SNE seed [1].")
-@click.option("--vocab", "vocab_path", type=click.Path(path_type=Path), default=None,
-              help="vocab.tsv for a bare .npy matrix [default: vocab.tsv beside it].")
+@vocab_option
 @force_option
 @quiet_option
 @json_option

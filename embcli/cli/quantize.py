@@ -9,10 +9,11 @@ import click
 
 from embcli.cli import main
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, output_option, progress_from, quiet_option, workers_option
+from embcli.cli.evaluate import vectors_argument, vocab_option
 
 
 @main.command("quantize")
-@click.argument("vectors", type=click.Path(path_type=Path))
+@vectors_argument
 @output_option()
 @click.option("--method", type=click.Choice(["int8", "pq"]), default=None,
               help="int8: 1 byte per value + scales [default]; pq: product quantization, 1 byte per sub-space.")
@@ -27,8 +28,7 @@ from embcli.cli.common import echo_json, force_option, handle_errors, json_optio
 @workers_option
 @click.option("--eval/--no-eval", "run_eval", default=True, show_default=True,
               help="Score original and quantized vectors on the standard suite and print the drop.")
-@click.option("--vocab", "vocab_path", type=click.Path(path_type=Path), default=None,
-              help="vocab.tsv for a bare .npy matrix [default: vocab.tsv beside it].")
+@vocab_option
 @force_option
 @quiet_option
 @json_option
