@@ -26,7 +26,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[zh,plot,test]'
+	$(BIN)/python -m pip install --quiet -e '.[zh,plot,test,spark]'
 	touch $@
 
 test: $(STAMP)

@@ -61,8 +61,11 @@ class Word2VecConfig:
     min_alpha: float = 0.0001  # learning rate at the end of training (linear decay)
     workers: int = dataclasses.field(default_factory=default_workers)  # threads; 1 for reproducible runs
     seed: int = 1
-    engine: Literal["gensim", "embcli"] = "gensim"  # training implementation (embcli: own numba engine, no --hs)
+    engine: Literal["gensim", "embcli", "spark-mllib"] = "gensim"  # training implementation (embcli: own numba engine, no --hs; spark-mllib: skip-gram with --hs only)
     deterministic: bool = False  # embcli engine: one thread, seeded, bit-identical vectors across runs
+    mllib_partitions: int = 1  # spark-mllib engine: MLlib's numPartitions (faster, but accuracy falls as it grows)
+    spark_master: str | None = None  # spark-mllib engine: Spark master; None: spark-submit's, else local[*]
+    spark_conf: tuple[str, ...] = ()  # spark-mllib engine: Spark properties as key=value
     binary: bool = False  # also write word2vec binary vectors.bin
     resume: str | None = None  # a vectors directory (skipgram/cbow) to continue training from on a new corpus
 
@@ -144,6 +147,8 @@ def read_toml(path: Path) -> dict[str, Any]:
 def _accepts(annotation: Any, value: Any) -> bool:
     """True if a TOML value fits a dataclass field annotation (ints pass for floats)."""
     origin = get_origin(annotation)
+    if origin is tuple:  # tuple[X, ...]: a TOML array or a repeated option
+        return isinstance(value, (list, tuple)) and all(_accepts(get_args(annotation)[0], item) for item in value)
     if origin is Literal:
         return value in get_args(annotation)
     if origin is not None and type(None) in get_args(annotation):  # X | None

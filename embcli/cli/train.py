@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from embcli.cli import main
+from embcli.cli.spark_options import spark_options
 from embcli.cli.common import force_option, handle_errors, output_option, progress_from, quiet_option, seed_option, workers_option
 from embcli.errors import ConfigError
 
@@ -32,8 +33,12 @@ MODEL_CHOICES = ["skipgram", "cbow", "glove", "fasttext"]
 @click.option("--min-alpha", type=click.FloatRange(min=0), default=None, help="word2vec: final learning rate [0.0001].")
 @workers_option
 @seed_option
-@click.option("--engine", type=click.Choice(["gensim", "embcli"]), default=None,
-              help="word2vec implementation: gensim, or embcli's own numba engine (no --hs) [gensim].")
+@click.option("--engine", type=click.Choice(["gensim", "embcli", "spark-mllib"]), default=None,
+              help="word2vec implementation: gensim, or embcli's own numba engine (no --hs) [gensim]; "
+                   "spark-mllib: skip-gram with --hs on Spark MLlib (docs/scaling.md).")
+@click.option("--mllib-partitions", type=click.IntRange(min=1), default=None,
+              help="spark-mllib: MLlib numPartitions; faster, but accuracy falls as it grows [1].")
+@spark_options
 @click.option("--deterministic", is_flag=True, default=None,
               help="embcli engine: one thread, seeded, bit-identical vectors across runs.")
 @click.option("--binary", is_flag=True, default=None, help="Also write word2vec binary vectors.bin.")

@@ -26,6 +26,13 @@ TRAINERS: dict[str, tuple[str, str]] = {
 }
 
 
+# (model, engine) pairs trained by another trainer than the model's own
+ENGINE_TRAINERS: dict[tuple[str, str], str] = {
+    ("skipgram", "spark-mllib"): "embcli.spark.word2vec_mllib:train_mllib_word2vec",
+    ("cbow", "spark-mllib"): "embcli.spark.word2vec_mllib:train_mllib_word2vec",  # refuses: MLlib has no CBOW
+}
+
+
 def config_class(model: str) -> type:
     if model not in TRAINERS:
         raise ConfigError(f"unknown model '{model}' (choose from {', '.join(TRAINERS)})")
@@ -42,7 +49,8 @@ def make_config(model: str, *, config_file: str | Path | None = None, overrides:
 
 
 def train_model(corpus_dir: Path, output: Path, config: Any, *, force: bool = False, progress: Progress = SILENT) -> dict[str, Any]:
-    module_name, function_name = TRAINERS[config.model][1].split(":")
+    target = ENGINE_TRAINERS.get((config.model, getattr(config, "engine", "")), TRAINERS[config.model][1])
+    module_name, function_name = target.split(":")
     trainer = getattr(importlib.import_module(module_name), function_name)
     corpus = load_token_corpus(corpus_dir)
     return trainer(corpus, Path(output), config, force=force, progress=progress)
