@@ -53,16 +53,18 @@ def glove_weights(log_values, x_max, alpha, weights):
 
 @njit(cache=True, nogil=True, parallel=True, fastmath=FASTMATH)
 def glove_epoch_segment(rows, cols, log_values, weights, block_order, first_block, stop_block, block_size, n_threads,
-                        word, context, word_bias, context_bias, gradsq_word, gradsq_context, gradsq_word_bias,
-                        gradsq_context_bias, eta, grad_clip, costs, nonfinite):
+                        word, context, word_bias, context_bias, eta, grad_clip, costs, nonfinite):
     """One AdaGrad pass over blocks `block_order[first_block:stop_block]` of the nonzeros.
 
-    The blocks are split into `n_threads` contiguous shares, one per thread.
-    Adds each thread's weighted squared error (0.5 f(X) diff^2) to `costs[t]`
-    and counts updates skipped for a NaN/inf diff in `nonfinite[t]`.
+    `word`/`context` are (V, 2, dim): [:, 0] the vectors, [:, 1] their AdaGrad
+    accumulators, side by side so one update reads two memory streams, not four;
+    `word_bias`/`context_bias` are (V, 2) likewise. The blocks are split into
+    `n_threads` contiguous shares, one per thread. Adds each thread's weighted
+    squared error (0.5 f(X) diff^2) to `costs[t]` and counts updates skipped for
+    a NaN/inf diff in `nonfinite[t]`.
     """
     nnz = rows.shape[0]
-    dim = word.shape[1]
+    dim = word.shape[2]
     n_blocks = stop_block - first_block
     eta32 = np.float32(eta)
     clip = np.float32(grad_clip)
@@ -77,28 +79,30 @@ def glove_epoch_segment(rows, cols, log_values, weights, block_order, first_bloc
             for k in range(start, end):
                 r = rows[k]
                 c = cols[k]
+                w_state = word[r]
+                c_state = context[c]
                 dot = np.float32(0.0)
                 for d in range(dim):
-                    dot += word[r, d] * context[c, d]
-                diff = dot + word_bias[r] + context_bias[c] - log_values[k]
+                    dot += w_state[0, d] * c_state[0, d]
+                diff = dot + word_bias[r, 0] + context_bias[c, 0] - log_values[k]
                 fdiff = weights[k] * diff
                 if not np.isfinite(fdiff):
                     skipped += 1
                     continue
                 cost += 0.5 * np.float64(fdiff) * np.float64(diff)
                 for d in range(dim):
-                    w = word[r, d]
-                    x = context[c, d]
+                    w = w_state[0, d]
+                    x = c_state[0, d]
                     step_w = min(max(fdiff * x, -clip), clip) * eta32
                     step_c = min(max(fdiff * w, -clip), clip) * eta32
-                    word[r, d] = w - step_w / np.sqrt(gradsq_word[r, d])
-                    context[c, d] = x - step_c / np.sqrt(gradsq_context[c, d])
-                    gradsq_word[r, d] += step_w * step_w
-                    gradsq_context[c, d] += step_c * step_c
+                    w_state[0, d] = w - step_w / np.sqrt(w_state[1, d])
+                    c_state[0, d] = x - step_c / np.sqrt(c_state[1, d])
+                    w_state[1, d] += step_w * step_w
+                    c_state[1, d] += step_c * step_c
                 step_b = min(max(fdiff, -clip), clip) * eta32
-                word_bias[r] -= step_b / np.sqrt(gradsq_word_bias[r])
-                context_bias[c] -= step_b / np.sqrt(gradsq_context_bias[c])
-                gradsq_word_bias[r] += step_b * step_b
-                gradsq_context_bias[c] += step_b * step_b
+                word_bias[r, 0] -= step_b / np.sqrt(word_bias[r, 1])
+                context_bias[c, 0] -= step_b / np.sqrt(context_bias[c, 1])
+                word_bias[r, 1] += step_b * step_b
+                context_bias[c, 1] += step_b * step_b
         costs[t] += cost
         nonfinite[t] += skipped

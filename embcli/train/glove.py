@@ -57,42 +57,51 @@ RESUME_KEYS = ("dim", "window", "asymmetric", "keep_unk", "x_max", "alpha", "eta
 
 @dataclasses.dataclass
 class GloVeParameters:
-    """W, W~, biases and their AdaGrad accumulators (float32), as the kernel updates them."""
+    """W, W~ and the biases, each beside its AdaGrad accumulator (float32), as the kernel updates them.
+
+    `word[:, 0]` is W and `word[:, 1]` its accumulators, (V, 2, dim); `context` likewise for W~;
+    `word_bias`/`context_bias` are (V, 2). One update then reads two memory streams instead of four.
+    """
 
     word: np.ndarray
     context: np.ndarray
     word_bias: np.ndarray
     context_bias: np.ndarray
-    gradsq_word: np.ndarray
-    gradsq_context: np.ndarray
-    gradsq_word_bias: np.ndarray
-    gradsq_context_bias: np.ndarray
 
     @classmethod
     def initial(cls, vocab_size: int, dim: int, seed: int) -> "GloVeParameters":
         """Uniform in [-0.5, 0.5) / dim, accumulators at 1 (as Stanford's glove)."""
         rng = np.random.default_rng(seed)
 
-        def uniform(*shape: int) -> np.ndarray:
-            return ((rng.random(shape, dtype=np.float32) - np.float32(0.5)) / np.float32(dim)).astype(np.float32)
+        def with_accumulators(*shape: int) -> np.ndarray:
+            state = np.ones((shape[0], 2, *shape[1:]), dtype=np.float32)
+            state[:, 0] = (rng.random(shape, dtype=np.float32) - np.float32(0.5)) / np.float32(dim)
+            return state
 
-        ones = lambda *shape: np.ones(shape, dtype=np.float32)  # noqa: E731
-        return cls(uniform(vocab_size, dim), uniform(vocab_size, dim), uniform(vocab_size), uniform(vocab_size),
-                   ones(vocab_size, dim), ones(vocab_size, dim), ones(vocab_size), ones(vocab_size))
+        return cls(with_accumulators(vocab_size, dim), with_accumulators(vocab_size, dim),
+                   with_accumulators(vocab_size), with_accumulators(vocab_size))
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {name: getattr(self, name) for name in PARAMETER_NAMES}
+    def named_arrays(self) -> dict[str, np.ndarray]:
+        """The checkpoint files' arrays: `word`, ..., and `gradsq_word`, ... (views)."""
+        parts = {"word": self.word, "context": self.context, "word_bias": self.word_bias, "context_bias": self.context_bias}
+        return {**{name: state[:, 0] for name, state in parts.items()},
+                **{f"gradsq_{name}": state[:, 1] for name, state in parts.items()}}
+
+    @classmethod
+    def from_named_arrays(cls, arrays: dict[str, np.ndarray]) -> "GloVeParameters":
+        return cls(*(np.ascontiguousarray(np.stack([arrays[name], arrays[f"gradsq_{name}"]], axis=1))
+                     for name in ("word", "context", "word_bias", "context_bias")))
 
     def all_finite(self) -> bool:
-        return all(bool(np.isfinite(array).all()) for array in self.arrays().values())
+        return all(bool(np.isfinite(state).all()) for state in (self.word, self.context, self.word_bias, self.context_bias))
 
     def output_vectors(self, choice: str) -> np.ndarray:
         """W, W + W~ or [W, W~] (biases are not part of the vectors)."""
         if choice == "word":
-            return self.word.copy()
+            return self.word[:, 0].copy()
         if choice == "concat":
-            return np.hstack([self.word, self.context])
-        return self.word + self.context
+            return np.hstack([self.word[:, 0], self.context[:, 0]])
+        return self.word[:, 0] + self.context[:, 0]
 
 
 # ---------------------------------------------------------------------------
@@ -107,8 +116,8 @@ def save_checkpoint(directory: Path, params: GloVeParameters, config: GloVeConfi
                     cooccurrence_dir: Path) -> None:
     """Atomically replace `directory` with the state after `len(epochs)` epochs."""
     with staged_directory(directory, force=True) as staging:
-        for name, array in params.arrays().items():
-            np.save(staging / f"{name}.npy", array, allow_pickle=False)
+        for name, array in params.named_arrays().items():
+            np.save(staging / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
         write_manifest(staging, CHECKPOINT_KIND, epochs_done=len(epochs), epochs=epochs, config=as_dict(config),
                        inputs={"cooccurrence": manifest_reference(cooccurrence_dir)},
                        files={f"{name}.npy": "float32" for name in PARAMETER_NAMES})
@@ -139,7 +148,7 @@ def load_checkpoint(directory: Path, config: GloVeConfig, vocab_size: int) -> tu
         if arrays[name].shape != expected or arrays[name].dtype != np.float32:
             raise FormatError(f"{path}: expected float32 {expected}, found {arrays[name].dtype} {arrays[name].shape}; "
                               "the checkpoint is for another corpus")
-    return GloVeParameters(**arrays), epochs, manifest
+    return GloVeParameters.from_named_arrays(arrays), epochs, manifest
 
 
 # ---------------------------------------------------------------------------
@@ -290,7 +299,6 @@ def run_epoch(data: TrainingArrays, params: GloVeParameters, config: GloVeConfig
     for first, stop in zip(bounds[:-1], bounds[1:]):
         glove_epoch_segment(data.rows, data.cols, data.log_values, data.weights, block_order, int(first), int(stop),
                             BLOCK_SIZE, threads, params.word, params.context, params.word_bias, params.context_bias,
-                            params.gradsq_word, params.gradsq_context, params.gradsq_word_bias, params.gradsq_context_bias,
                             float(config.eta), float(config.grad_clip), costs, nonfinite)
         bar.update(int(block_sizes[first:stop].sum()))
     cost = float(costs.sum()) / nnz
