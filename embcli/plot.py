@@ -21,6 +21,7 @@ from embcli.errors import ConfigError, EmbcliError, InputError
 from embcli.vectors import Embeddings
 
 IMAGE_FORMATS = {".png": "png", ".svg": "svg"}
+METHOD_NAMES = {"pca": "PCA", "tsne": "t-SNE"}
 MATPLOTLIB_MISSING = "plotting needs matplotlib, an optional extra: pip install 'embcli[plot]'"
 
 
@@ -61,11 +62,11 @@ def plot_words(
     rows = chosen_rows(embeddings, words, config.top)
     minimum = 3 if config.method == "pca" else 4
     if len(rows) < minimum:
-        raise InputError(f"a {config.method.upper()} map needs at least {minimum} distinct words, got {len(rows)}")
+        raise InputError(f"a {METHOD_NAMES[config.method]} map needs at least {minimum} distinct words, got {len(rows)}")
     points = project_2d(np.asarray(embeddings.vectors[rows]), config.method, perplexity=config.perplexity,
                         seed=config.seed)
     labels = [embeddings.words[row] for row in rows]
-    figure = _draw(figure_class, points, labels, title=f"{Path(embeddings.source).name}: {config.method.upper()}")
+    figure = _draw(figure_class, points, labels, title=f"{Path(embeddings.source).name}: {METHOD_NAMES[config.method]}")
     with staged_file(output, force=force) as staging:
         figure.savefig(staging, format=image_format, dpi=150, bbox_inches="tight")
     return {"output": str(output), "method": config.method, "words": labels,

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import MANIFEST_NAME, describe_file, manifest_reference, staged_directory, write_manifest
+from embcli.artifacts import MANIFEST_NAME, check_output_path, describe_file, manifest_reference, staged_directory, write_manifest
 from embcli.config import EvalConfig, QuantizeConfig, as_dict
 from embcli.corpus.vocabulary import Vocabulary, write_vocabulary
 from embcli.errors import ConfigError, FormatError, InputError
@@ -153,6 +153,7 @@ def quantize_vectors(
 ) -> dict[str, Any]:
     """Quantize the vectors at `source` into a `quantized` directory at `output`; returns its manifest."""
     started = time.perf_counter()
+    check_output_path(output, force=force)
     embeddings = load_embeddings(source, vocab_path=vocab_path, mmap=False)
     if embeddings.extras.get("quantization"):
         raise InputError(f"{source} is already quantized; quantize the original vectors instead")

@@ -133,6 +133,10 @@ def test_quantized_directory_is_read_by_every_consumer(toy_dir: Path, tmp_path: 
     assert scores["original"] > 0.8
     assert abs(scores["quantized"] - scores["original"]) <= (0.01 if method == "int8" else 0.05)
 
+    printed = run("vectors", out, "w5")
+    assert printed.exit_code == 0, printed.output
+    assert np.allclose([float(v) for v in printed.stdout.split()[1:]], quantized.vectors[5], atol=1e-6)
+
     neighbors = run("neighbors", out, "w0", "-k", "3", "--json")
     assert neighbors.exit_code == 0, neighbors.output
     assert all(int(found["word"][1:]) % 6 == 0 for found in json.loads(neighbors.stdout)["w0"])  # same cluster

@@ -45,17 +45,16 @@ def quantize_command(vectors: Path, output: Path, run_eval: bool, vocab_path: Pa
       embcli quantize work/sg -o work/sg-int8
       embcli quantize work/sg -o work/sg-pq --method pq --subspaces 25
     """
-    from embcli.artifacts import check_output_path
     from embcli.config import EvalConfig, QuantizeConfig, build_config
     from embcli.quantize import evaluation_drop, quantize_vectors
     from embcli.vectors import load_embeddings
 
     config = build_config(QuantizeConfig, overrides=options)
-    check_output_path(output, force=force)
     progress = progress_from(quiet)
     manifest = quantize_vectors(vectors, output, config, vocab_path=vocab_path, force=force, progress=progress)
     drop = None
     if run_eval:
+        progress.note("scoring the original and the quantized vectors on the standard suite")
         eval_config = EvalConfig(workers=config.workers)
         drop = evaluation_drop(load_embeddings(vectors, vocab_path=vocab_path), load_embeddings(output),
                                eval_config=eval_config)
@@ -64,7 +63,7 @@ def quantize_command(vectors: Path, output: Path, run_eval: bool, vocab_path: Pa
                    "sizes": manifest["sizes"], "reconstruction": manifest["reconstruction"], "eval": drop})
         return
     sizes = manifest["sizes"]
-    click.echo(f"Wrote {output}: {manifest['method']} {_describe(manifest['parameters'])}")
+    click.echo(f"Wrote {output}: {manifest['method']} ({_describe(manifest['parameters'])})")
     click.echo(f"size: {_megabytes(sizes['source_bytes'])} -> {_megabytes(sizes['quantized_bytes'])} "
                f"({sizes['ratio']:.1f}x smaller); mean cosine to the original rows "
                f"{manifest['reconstruction']['mean_row_cosine']:.4f}")
@@ -90,7 +89,7 @@ def _drop_row(label: str, row: dict[str, Any], *, scale: float, digits: int) -> 
 
 
 def _describe(parameters: dict[str, Any]) -> str:
-    return ", ".join(f"{key} {value}" for key, value in parameters.items())
+    return ", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in parameters.items())
 
 
 def _megabytes(size: int) -> str:
