@@ -39,7 +39,7 @@ from embcli.corpus.vocabulary import write_vocabulary
 from embcli.progress import SILENT, Progress
 from embcli.spark.session import SparkSettings, describe_session, require_spark, spark_job, spark_session
 
-TASK_TOKENS = 5_000_000  # tokens per map task (the last may be smaller)
+TASK_TOKENS = 2_000_000  # tokens per map task: bounds its runs (up to 2 * window * 16 B per token)
 RANGE_CELLS_TARGET = 4_000_000  # aimed-at nonzero cells per reduce range
 
 
