@@ -236,6 +236,8 @@ def train_glove(corpus: TokenCorpus, output: Path, config: GloVeConfig, *, force
     vocab_size = len(corpus.vocab)
     resumed = load_checkpoint(Path(config.resume), config, vocab_size) if config.resume else None
     checkpoint_dir = Path(config.checkpoint_dir) if config.checkpoint_dir else default_checkpoint_dir(output)
+    if config.checkpoint_every:
+        check_output_path(checkpoint_dir, force=True)  # fail now, not after the first K epochs
 
     directory = matrix_directory(corpus, output, config)
     if config.cooccurrence is not None and directory.exists():
