@@ -93,18 +93,23 @@ def load_cooccurrence(directory: Path, *, mmap: bool = False) -> Cooccurrence:
     arrays = []
     for name, dtype in ((ROWS_NAME, np.int32), (COLS_NAME, np.int32), (VALUES_NAME, np.float64)):
         path = directory / name
-        if not path.exists():
-            raise InputError(f"{path} is missing; re-run embcli cooccur")
-        try:
-            array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
-        except (ValueError, OSError) as exc:
-            raise FormatError(f"{path}: not a readable .npy array ({exc}); re-run embcli cooccur") from None
+        array = load_npy(path, mmap=mmap, remedy="re-run embcli cooccur")
         if array.dtype != dtype or array.ndim != 1:
             raise FormatError(f"{path}: expected a 1-D {np.dtype(dtype)} array, found {array.ndim}-D {array.dtype}")
         arrays.append(array)
     if not (len(arrays[0]) == len(arrays[1]) == len(arrays[2]) == manifest.get("counts", {}).get("nnz")):
         raise FormatError(f"{directory}: rows, cols and values disagree with the manifest's nnz; re-run embcli cooccur")
     return Cooccurrence(directory, manifest, vocab, *arrays)
+
+
+def load_npy(path: Path, *, mmap: bool = False, remedy: str) -> np.ndarray:
+    """`np.load` without pickles; a missing or unreadable file is a one-line error that ends with `remedy`."""
+    if not path.exists():
+        raise InputError(f"{path} is missing; {remedy}")
+    try:
+        return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise FormatError(f"{path}: not a readable .npy array ({exc}); {remedy}") from None
 
 
 # ---------------------------------------------------------------------------

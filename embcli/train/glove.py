@@ -36,7 +36,7 @@ import numpy as np
 from embcli.artifacts import manifest_reference, read_manifest, staged_directory, write_manifest
 from embcli.config import CooccurConfig, GloVeConfig, as_dict
 from embcli.cooccur import (COLS_NAME, ROWS_NAME, VALUES_NAME, Cooccurrence, cache_mismatch, cache_name,
-                            ensure_cooccurrence, load_cooccurrence)
+                            ensure_cooccurrence, load_cooccurrence, load_npy)
 from embcli.corpus.token_corpus import TokenCorpus
 from embcli.errors import ConfigError, FormatError, InputError
 from embcli.progress import SILENT, Progress
@@ -138,12 +138,7 @@ def load_checkpoint(directory: Path, config: GloVeConfig, vocab_size: int) -> tu
     arrays = {}
     for name in PARAMETER_NAMES:
         path = directory / f"{name}.npy"
-        if not path.exists():
-            raise InputError(f"{path} is missing; the checkpoint is incomplete")
-        try:
-            arrays[name] = np.load(path, allow_pickle=False)
-        except (ValueError, OSError) as exc:
-            raise FormatError(f"{path}: not a readable .npy array ({exc})") from None
+        arrays[name] = load_npy(path, remedy="the checkpoint is damaged; resume from another one")
         expected = (vocab_size, config.dim) if not name.endswith("bias") else (vocab_size,)
         if arrays[name].shape != expected or arrays[name].dtype != np.float32:
             raise FormatError(f"{path}: expected float32 {expected}, found {arrays[name].dtype} {arrays[name].shape}; "
