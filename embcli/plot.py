@@ -73,6 +73,24 @@ def plot_words(
             "coordinates": points.round(6).tolist()}
 
 
+def label_steps(points: np.ndarray, near: tuple[float, float] = (0.04, 0.02)) -> list[int]:
+    """How many lines down to move each label so labels of nearly coincident points do not overprint.
+
+    A point's label moves one line further for each earlier point within `near` (fractions of the
+    plot's width and height) of it.
+
+    >>> label_steps(np.array([[0.0, 0.0], [0.001, 0.0], [1.0, 1.0]]))
+    [0, 1, 0]
+    """
+    span = np.ptp(points, axis=0)
+    scaled = (points - points.min(axis=0)) / np.where(span > 0, span, 1.0)
+    steps: list[int] = []
+    for i, point in enumerate(scaled):
+        close = np.all(np.abs(scaled[:i] - point) < near, axis=1)
+        steps.append(int(np.count_nonzero(close)))
+    return steps
+
+
 def _figure_class() -> Any:
     try:
         from matplotlib.figure import Figure
@@ -86,8 +104,8 @@ def _draw(figure_class: Any, points: np.ndarray, labels: list[str], *, title: st
     figure = figure_class(figsize=(side, side * 0.75))
     axes = figure.add_subplot()
     axes.scatter(points[:, 0], points[:, 1], s=14, color="#3465a4", alpha=0.8)
-    for (x, y), label in zip(points, labels):
-        axes.annotate(label, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=8)
+    for (x, y), label, step in zip(points, labels, label_steps(points)):
+        axes.annotate(label, (x, y), xytext=(3, 3 - 9 * step), textcoords="offset points", fontsize=8)
     axes.set_title(title)
     axes.set_xticks([])
     axes.set_yticks([])

@@ -66,3 +66,12 @@ def test_missing_matplotlib_is_one_line(toy_dir: Path, tmp_path: Path, monkeypat
     assert result.exit_code == 1
     assert result.output == "Error: plotting needs matplotlib, an optional extra: pip install 'embcli[plot]'\n"
     assert not (tmp_path / "m.png").exists()
+
+
+def test_labels_of_close_points_move_apart() -> None:
+    import numpy as np
+
+    from embcli.plot import label_steps
+
+    points = np.array([[0.0, 0.0], [0.001, 0.0], [0.002, 0.001], [1.0, 1.0], [0.5, 0.0]])
+    assert label_steps(points) == [0, 1, 2, 0, 0]
