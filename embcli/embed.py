@@ -196,7 +196,8 @@ def embed_file(
     unk_row = _unk_row(embeddings) if config.oov == "unk" else None
     tokenize, tokenizer_settings = tokenizer_for(embeddings, progress)
     dim = embeddings.dim
-    gram = np.zeros((dim, dim), dtype=np.float64) if config.pool == "sif" else None
+    saved_component = saved_sif_component(config, dim)
+    gram = np.zeros((dim, dim), dtype=np.float64) if config.pool == "sif" and saved_component is None else None
     lines = empty = tokens = oov = 0
     fd, raw_name = tempfile.mkstemp(prefix=f".{output.name}.rows-", dir=output.resolve().parent)
     raw_path = Path(raw_name)
@@ -217,7 +218,7 @@ def embed_file(
                 tokens += sum(map(len, token_lists))
                 oov += batch_oov
                 bar.update(len(batch))
-        component = first_component(gram) if gram is not None else None
+        component = first_component(gram) if gram is not None else saved_component
         with staged_file(output, force=force) as staging:
             _write_npy_from_raw(raw_path, staging, lines, dim, component)
             _check_rows(staging, lines, dim)
@@ -233,6 +234,26 @@ def embed_file(
 def sidecar_path(output: Path) -> Path:
     """`sents.npy` -> `sents.npy.json` (settings, counts, the SIF component)."""
     return output.with_name(output.name + SIDECAR_SUFFIX)
+
+
+def saved_sif_component(config: EmbedConfig, dim: int) -> np.ndarray | None:
+    """The component stored by an earlier SIF run (`--sif-component OUT.npy.json`), so new text is
+    embedded in the same space as the old; None when not asked for."""
+    if config.sif_component is None:
+        return None
+    if config.pool != "sif":
+        raise ConfigError("--sif-component applies only to --pool sif")
+    path = Path(config.sif_component)
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8")).get("sif_first_component")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError):
+        raise InputError(f"--sif-component {path}: not a readable sidecar of embcli embed (OUT.npy.json)") from None
+    if stored is None:
+        raise InputError(f"--sif-component {path}: the sidecar holds no SIF component (was it made with --pool sif?)")
+    component = np.asarray(stored, dtype=np.float32)
+    if component.shape != (dim,):
+        raise InputError(f"--sif-component {path}: a component of {component.size} dims for vectors of {dim}")
+    return component
 
 
 def _unk_row(embeddings: Embeddings) -> int:

@@ -122,3 +122,16 @@ def test_embed_errors(toy_dir: Path, text_file: Path, tmp_path: Path) -> None:
     again = run("embed", toy_dir, text_file, "-o", tmp_path / "o.npy")
     assert again.exit_code == 1 and "already exists; pass --force" in again.output
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith((".", "o."))) == ["o.npy", "o.npy.json"]
+
+
+def test_sif_component_of_an_earlier_run_is_reused(toy_dir: Path, text_file: Path, tmp_path: Path) -> None:
+    first = embed(toy_dir, text_file, tmp_path / "first.npy", "--pool", "sif")
+    sidecar = tmp_path / "first.npy.json"
+    component = np.array(json.loads(sidecar.read_text())["sif_first_component"])
+    new_text = tmp_path / "new.txt"
+    new_text.write_text("c c c\na b\n", encoding="utf-8")
+    rows = embed(toy_dir, new_text, tmp_path / "new.npy", "--pool", "sif", "--sif-component", sidecar)
+    assert np.allclose(rows[1], first[0], atol=1e-6)  # "a b" lands where it did in the first run
+    assert np.allclose(rows @ component, 0, atol=1e-5)
+    wrong = run("embed", toy_dir, new_text, "-o", tmp_path / "x.npy", "--sif-component", sidecar)
+    assert wrong.exit_code == 2 and "--sif-component applies only to --pool sif" in wrong.output

@@ -22,6 +22,8 @@ from embcli.cli.evaluate import vectors_argument, vocab_option
 @click.option("--oov", type=click.Choice(["skip", "unk"]), default=None,
               help="Unknown tokens are skipped [default] or take the <unk> row.")
 @click.option("--sif-a", type=float, default=None, help="SIF weight parameter a in a / (a + p(w)) [1e-3].")
+@click.option("--sif-component", type=str, default=None,
+              help="SIF: remove the component saved in an earlier run's OUT.npy.json (same space as that run).")
 @click.option("--batch-lines", type=click.IntRange(min=1), default=None, help="Lines pooled at a time [8192].")
 @vocab_option
 @force_option
