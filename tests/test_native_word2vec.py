@@ -14,7 +14,7 @@ from embcli.config import PreprocessConfig, Word2VecConfig
 from embcli.corpus.token_corpus import load_token_corpus
 from embcli.errors import ConfigError, FormatError
 from embcli.kernels import sgns_kernels
-from embcli.train.native_word2vec import initial_vectors, negative_table, train_native_word2vec
+from embcli.train.native_word2vec import initial_vectors, negative_sampling_table, train_native_word2vec
 from embcli.train.word2vec import subsampling_keep_probability
 from embcli.vectors import load_embeddings
 
@@ -93,27 +93,32 @@ def test_word_that_never_occurs_keeps_its_initial_row(tmp_path, topic_corpus_fil
 # tables and sampling against word2vec's formulas
 
 
-def test_negative_table_follows_unigram_to_the_three_quarters():
-    counts = np.array([0, 1000, 300, 40, 7, 1, 1], dtype=np.int64)
-    table = negative_table(counts, size=1 << 12)
-    expected = counts ** 0.75 / (counts ** 0.75).sum() * len(table)
-    slots = np.bincount(table, minlength=len(counts))
-    assert table.dtype == np.uint32 and len(table) == 1 << 12
-    assert np.all(np.abs(slots - expected) <= 1.0), (slots, expected)
-    assert slots[0] == 0  # a word that never occurs is never a negative
-    with pytest.raises(ValueError):
-        negative_table(counts, size=1000)
+def alias_distribution(probability: np.ndarray, alias: np.ndarray) -> np.ndarray:
+    """The exact distribution an alias table draws from: slot i gives i w.p. probability[i], else alias[i]."""
+    n = len(probability)
+    distribution = probability.astype(np.float64) / n
+    np.add.at(distribution, alias, (1.0 - probability.astype(np.float64)) / n)
+    return distribution
 
 
-def test_kernel_draws_negatives_from_the_table():
+def test_negative_sampling_follows_unigram_to_the_three_quarters():
+    counts = np.array([0, 1000, 300, 40, 7, 1, 1, 123_456], dtype=np.int64)
+    probability, alias = negative_sampling_table(counts)
+    assert probability.dtype == np.float32 and alias.dtype == np.uint32 and len(alias) == len(counts)
+    expected = counts ** 0.75 / (counts ** 0.75).sum()
+    np.testing.assert_allclose(alias_distribution(probability, alias), expected, rtol=1e-6, atol=1e-9)
+    assert alias_distribution(probability, alias)[0] == 0.0  # a word that never occurs is never a negative
+
+
+def test_kernel_draws_negatives_with_that_distribution():
     counts = np.array([0, 500, 120, 30, 6], dtype=np.int64)
-    table = negative_table(counts, size=1 << 14)
+    probability, alias = negative_sampling_table(counts)
     outputs = np.empty(6, dtype=np.uint32)
     labels = np.empty(6, dtype=np.float32)
     drawn = np.zeros(len(counts))
     state = np.uint64(12345)
     for _ in range(20_000):
-        n, state = sgns_kernels._draw_outputs(np.uint32(4), 5, table, outputs, labels, state)
+        n, state = sgns_kernels._draw_outputs(np.uint32(4), 5, probability, alias, outputs, labels, np.uint64(state))
         assert outputs[0] == 4 and labels[0] == 1.0 and np.all(labels[1:n] == 0.0)
         assert np.all(outputs[1:n] != 4)  # a draw equal to the centre word is skipped
         np.add.at(drawn, outputs[1:n], 1)

@@ -12,6 +12,10 @@ samples drawn once per window are the outputs, and the update is three
 small dense products (K x M scores, then K x dim and M x dim gradients)
 instead of K separate per-pair updates.
 
+Negative words are drawn from unigram counts ** 0.75 with an alias table
+(Vose): one slot per word, so the distribution is exact and the table
+(8 bytes a word) stays in cache, where word2vec's 1e8-slot table misses it.
+
 Randomness is word2vec's 64-bit linear congruential generator, so a seeded
 single-threaded run is bit-identical from run to run.
 """
@@ -71,15 +75,17 @@ def _subsample_sentence(ids, start, stop, keep_prob, kept, state):
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _draw_outputs(centre, negative, neg_table, outputs, labels, state):
-    """outputs[0] = centre (label 1), then `negative` draws (label 0; a draw equal to the centre is skipped)."""
+def _draw_outputs(centre, negative, alias_prob, alias_word, outputs, labels, state):
+    """outputs[0] = centre (label 1), then `negative` draws from the alias table (label 0; a draw equal to the centre is skipped)."""
     outputs[0] = centre
     labels[0] = 1.0
-    mask = np.uint64(neg_table.shape[0] - 1)
+    n_words = np.uint64(alias_prob.shape[0])
     n = 1
     for _ in range(negative):
         state = _next_random(state)
-        target = neg_table[(state >> np.uint64(16)) & mask]
+        slot = ((state >> np.uint64(32)) * n_words) >> np.uint64(32)
+        state = _next_random(state)
+        target = slot if (state >> np.uint64(40)) * (1.0 / 16777216.0) < alias_prob[slot] else alias_word[slot]
         if target == centre:
             continue
         outputs[n] = target
@@ -97,6 +103,41 @@ def _alpha_at(alpha, min_alpha, progress):
 # kernels
 
 
+@njit(cache=True)
+def alias_table(weights):
+    """Vose's alias table of a discrete distribution: (probability float32, alias uint32), one slot per word.
+
+    Slot i is drawn uniformly; it yields i with probability `probability[i]`, else `alias[i]`.
+    """
+    n = weights.shape[0]
+    scaled = weights / weights.sum() * n
+    probability = np.ones(n, dtype=np.float32)
+    alias = np.arange(n).astype(np.uint32)
+    small = np.empty(n, dtype=np.int64)
+    large = np.empty(n, dtype=np.int64)
+    n_small = 0
+    n_large = 0
+    for i in range(n):
+        if scaled[i] < 1.0:
+            small[n_small] = i
+            n_small += 1
+        else:
+            large[n_large] = i
+            n_large += 1
+    while n_small > 0 and n_large > 0:
+        n_small -= 1
+        s = small[n_small]
+        l = large[n_large - 1]
+        probability[s] = scaled[s]
+        alias[s] = l
+        scaled[l] = (scaled[l] + scaled[s]) - 1.0
+        if scaled[l] < 1.0:
+            n_large -= 1
+            small[n_small] = l
+            n_small += 1
+    return probability, alias
+
+
 @njit(cache=True, nogil=True)
 def count_ids(ids, vocab_size):
     """Occurrences of each id in `ids` (int64[vocab_size]); ids must be < vocab_size."""
@@ -108,7 +149,7 @@ def count_ids(ids, vocab_size):
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def train_skipgram_chunk(syn0, syn1neg, ids, offsets, first_sentence, end_sentence, keep_prob, neg_table,
+def train_skipgram_chunk(syn0, syn1neg, ids, offsets, first_sentence, end_sentence, keep_prob, alias_prob, alias_word,
                          sigmoid_table, log_sigmoid_table, window, negative, alpha, min_alpha,
                          progress_start, progress_per_word, rng_state):
     """Train skip-gram (HogBatch) on sentences [first_sentence, end_sentence).
@@ -149,7 +190,7 @@ def train_skipgram_chunk(syn0, syn1neg, ids, offsets, first_sentence, end_senten
                     k_count += 1
             if k_count == 0:
                 continue
-            m_count, state = _draw_outputs(kept[i], negative, neg_table, outputs, labels, state)
+            m_count, state = _draw_outputs(kept[i], negative, alias_prob, alias_word, outputs, labels, state)
             examples += k_count
             # gather the rows: old values for every product below
             for k in range(k_count):
@@ -186,7 +227,7 @@ def train_skipgram_chunk(syn0, syn1neg, ids, offsets, first_sentence, end_senten
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def train_cbow_chunk(syn0, syn1neg, ids, offsets, first_sentence, end_sentence, keep_prob, neg_table,
+def train_cbow_chunk(syn0, syn1neg, ids, offsets, first_sentence, end_sentence, keep_prob, alias_prob, alias_word,
                      sigmoid_table, log_sigmoid_table, window, negative, alpha, min_alpha,
                      progress_start, progress_per_word, rng_state):
     """Train CBOW (mean of context vectors, as word2vec's cbow_mean=1) on sentences [first, end).
@@ -230,7 +271,7 @@ def train_cbow_chunk(syn0, syn1neg, ids, offsets, first_sentence, end_sentence, 
             scale = np.float32(1.0 / (hi - lo - 1))
             for d in range(dim):
                 hidden[d] *= scale
-            m_count, state = _draw_outputs(kept[i], negative, neg_table, outputs, labels, state)
+            m_count, state = _draw_outputs(kept[i], negative, alias_prob, alias_word, outputs, labels, state)
             examples += 1
             for m in range(m_count):
                 row_out = syn1neg[outputs[m]]
@@ -251,3 +292,4 @@ def train_cbow_chunk(syn0, syn1neg, ids, offsets, first_sentence, end_sentence, 
                         row_in[d] += hidden_error[d]
     rng_state[0] = state
     return loss, examples, words
+

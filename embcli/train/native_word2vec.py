@@ -7,7 +7,7 @@ epoch (per-thread float64 sums), and has a bit-reproducible
 `--deterministic` mode. Hierarchical softmax stays on the gensim engine.
 
 What it shares with word2vec, so results are comparable:
-- negatives drawn from unigram counts ** 0.75 (`negative_table`);
+- negatives drawn from unigram counts ** 0.75 (exactly, with an alias table);
 - subsampling keep-probability (sqrt(f / (s * total)) + 1) * (s * total) / f;
 - a window reduced uniformly at random per centre word;
 - learning rate decaying linearly from `alpha` to `min_alpha` over all epochs' words;
@@ -42,23 +42,14 @@ WORDS_PER_CALL = 100_000  # words per kernel call: progress granularity, negligi
 # tables
 
 
-def negative_table(counts: np.ndarray, size: int | None = None) -> np.ndarray:
-    """Word ids laid out so a uniform slot is drawn with probability count**0.75 / sum (uint32).
+def negative_sampling_table(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Alias table (probability float32, alias uint32) drawing word i with probability count_i**0.75 / sum.
 
-    Word i fills slots round(size * P(i-1)) .. round(size * P(i)) of the
-    cumulative distribution P, so it gets within one slot of `size * p(i)`.
-    `size` is a power of two (the kernels mask instead of dividing), by
-    default about 64 slots per word, between 2**16 and 2**23.
+    A word that never occurs (count 0) is never drawn.
     """
-    weights = np.asarray(counts, dtype=np.float64) ** NEGATIVE_POWER
-    if size is None:
-        size = 1 << int(np.clip(np.ceil(np.log2(64 * max(1, len(weights)))), 16, 23))
-    if size & (size - 1):
-        raise ValueError("negative table size must be a power of two")
-    boundaries = np.rint(np.cumsum(weights) / weights.sum() * size).astype(np.int64)
-    boundaries[-1] = size
-    slots = np.diff(boundaries, prepend=0)
-    return np.repeat(np.arange(len(weights), dtype=np.uint32), slots)
+    from embcli.kernels.sgns_kernels import alias_table
+
+    return alias_table(np.asarray(counts, dtype=np.float64) ** NEGATIVE_POWER)
 
 
 def initial_vectors(vocab_size: int, dim: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -100,7 +91,7 @@ def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecCon
     offsets = np.ascontiguousarray(corpus.offsets, dtype=np.int64)
     counts = sgns_kernels.count_ids(ids, len(corpus.vocab))
     keep_prob = subsampling_keep_probability(counts, config.sample).astype(np.float32)
-    neg_table = negative_table(counts)
+    alias_probability, alias_word = negative_sampling_table(counts)
     sigmoid_table, log_sigmoid_table = sgns_kernels.sigmoid_tables()
     syn0, syn1neg = initial_vectors(len(corpus.vocab), config.dim, config.seed)
     workers = 1 if config.deterministic else config.workers
@@ -133,7 +124,7 @@ def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecCon
                         done = 0
                         for a, b in zip(chunks[:-1], chunks[1:]):
                             loss, n, words = kernel(
-                                syn0, syn1neg, ids, offsets, int(a), int(b), keep_prob, neg_table, sigmoid_table,
+                                syn0, syn1neg, ids, offsets, int(a), int(b), keep_prob, alias_probability, alias_word, sigmoid_table,
                                 log_sigmoid_table, config.window, config.negative, config.alpha, config.min_alpha,
                                 (epoch + done / slice_words) / config.epochs, per_word, rng_states[t])
                             losses[t] += loss
@@ -176,7 +167,7 @@ def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecCon
             epochs=epochs,
             engine={"name": "embcli", "scheme": "hogbatch" if config.model == "skipgram" else "cbow-mean",
                     "threads": workers, "deterministic": config.deterministic,
-                    "negative_table_size": int(len(neg_table)),
+                    "negative_sampling": "alias table of unigram counts ** 0.75",
                     "loss": "mean negative-sampling loss per (input, output) example"},
         )
 

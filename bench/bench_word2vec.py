@@ -1,0 +1,136 @@
+"""Benchmark of embcli's own word2vec engine against gensim `corpus_file` (issue: three times gensim's skip-gram).
+
+On the shared corpus (lowercased [a-z0-9']+ tokens, min-count 5), dim 100, window 5, negative 5,
+sample 1e-3, 5 epochs, 2 workers, whole processes (start-up, imports and cached JIT included),
+embcli and gensim interleaved so both see the same machine load:
+
+- skip-gram and CBOW wall time, words/s and their ratio (median of --repeats runs each);
+- Google analogy (30k restriction), WS-353 and SimLex-999 of the median runs (`embcli eval`);
+- peak RSS of each process;
+- extras (one run each): embcli skip-gram with 1 worker (scaling) and both tools at dim 300.
+
+Usage: python bench/bench_word2vec.py [--repeats 3] [--work DIR] [--no-extras]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import tempfile
+from pathlib import Path
+
+from harness import EMBCLI, PYTHON, REFERENCE_PREPROCESS, SHARED_CORPUS, Run, eval_scores, machine, timed, write_section
+
+GENSIM_DIRECT = str(Path(__file__).with_name("gensim_direct.py"))
+SETTINGS = {"dim": 100, "window": 5, "negative": 5, "sample": 1e-3, "epochs": 5, "workers": 2}
+
+
+def options(settings: dict) -> list[str]:
+    return [item for key, value in settings.items() for item in (f"--{key}", str(value))]
+
+
+def embcli_command(corpus: Path, out: Path, model: str, settings: dict) -> list[str]:
+    return EMBCLI + ["train", str(corpus), "--model", model, "--engine", "embcli", "-o", str(out), "--force", "-q",
+                     *options(settings)]
+
+
+def gensim_command(corpus: Path, out: Path, model: str, settings: dict) -> list[str]:
+    return [PYTHON, GENSIM_DIRECT, str(corpus / "corpus.txt"), str(out), "--model", model, *options(settings)]
+
+
+def prepare_corpora(work: Path) -> tuple[Path, int]:
+    """The reference corpus directory (made once per work dir) and a tiny one for warming the kernel cache."""
+    corpus, tiny = work / "corpus", work / "tiny"
+    if not (corpus / "manifest.json").exists():
+        timed(EMBCLI + ["preprocess", str(SHARED_CORPUS), "-o", str(corpus), "--force", "-q", *REFERENCE_PREPROCESS])
+    if not (tiny / "manifest.json").exists():
+        with gzip.open(SHARED_CORPUS, "rt", encoding="utf-8") as source:
+            lines = [next(source) for _ in range(2000)]
+        (work / "tiny.txt").write_text("".join(lines), encoding="utf-8")
+        timed(EMBCLI + ["preprocess", str(work / "tiny.txt"), "-o", str(tiny), "--force", "-q", *REFERENCE_PREPROCESS])
+    tokens = json.loads((corpus / "manifest.json").read_text())["counts"]["tokens_written"]
+    for model in ("skipgram", "cbow"):  # compile (or load) the cached kernels outside the timed runs
+        timed(embcli_command(tiny, work / "warm", model, {**SETTINGS, "epochs": 1}))
+    return corpus, tokens
+
+
+def median_of(runs: list[Run]) -> Run:
+    return sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
+
+
+def row(label: str, run: Run, times: list[float], words: int, scores: dict) -> str:
+    return (f"| {label} | {run.seconds:.1f} ({', '.join(f'{t:.1f}' for t in times)}) | {words / run.seconds:,.0f} | "
+            f"{run.peak_rss_mb:.0f} | {scores.get('google', float('nan')):.2f} | {scores.get('ws353', float('nan')):.3f} | "
+            f"{scores.get('simlex999', float('nan')):.3f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--no-extras", action="store_true", help="skip the 1-worker and dim-300 runs")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="embcli-bench-w2v-"))
+    work.mkdir(parents=True, exist_ok=True)
+    header = machine()
+    corpus, tokens = prepare_corpora(work)
+    words = tokens * SETTINGS["epochs"]
+    table = ["| model / tool | wall s (runs) | words/s | peak RSS MB | Google % | WS-353 | SimLex-999 |",
+             "|---|---|---|---|---|---|---|"]
+    results: dict[str, dict] = {}
+    medians: dict[str, Run] = {}
+    for model in ("skipgram", "cbow"):
+        ours, theirs = [], []
+        for repeat in range(args.repeats):  # interleaved: both tools see the same load
+            theirs.append(timed(gensim_command(corpus, work / f"{model}-gensim-{repeat}.vec", model, SETTINGS)))
+            ours.append(timed(embcli_command(corpus, work / f"{model}-embcli-{repeat}", model, SETTINGS)))
+        our_median, their_median = median_of(ours), median_of(theirs)
+        our_scores = eval_scores(Path(our_median.command[our_median.command.index("-o") + 1]))
+        their_scores = eval_scores(Path(their_median.command[3]))
+        ratio = their_median.seconds / our_median.seconds
+        medians[model] = our_median
+        results[model] = {"embcli_seconds": [r.seconds for r in ours], "gensim_seconds": [r.seconds for r in theirs],
+                          "embcli_rss_mb": our_median.peak_rss_mb, "gensim_rss_mb": their_median.peak_rss_mb,
+                          "ratio": ratio, "embcli_scores": our_scores, "gensim_scores": their_scores}
+        table.append(row(f"{model} / embcli", our_median, [r.seconds for r in ours], words, our_scores))
+        table.append(row(f"{model} / gensim corpus_file", their_median, [r.seconds for r in theirs], words, their_scores))
+        table.append(f"| {model} / **ratio embcli : gensim words/s** | | **{ratio:.2f}x** | | | | |")
+    extras = []
+    if not args.no_extras:
+        one = timed(embcli_command(corpus, work / "skipgram-embcli-1w", "skipgram", {**SETTINGS, "workers": 1}))
+        two = medians["skipgram"]
+        extras.append(f"- Scaling, embcli skip-gram: 1 worker {one.seconds:.1f} s, 2 workers {two.seconds:.1f} s "
+                      f"(speed-up {one.seconds / two.seconds:.2f}x).")
+        wide = {**SETTINGS, "dim": 300}
+        ours300 = timed(embcli_command(corpus, work / "skipgram-embcli-300", "skipgram", wide))
+        theirs300 = timed(gensim_command(corpus, work / "skipgram-gensim-300.vec", "skipgram", wide))
+        s300, g300 = eval_scores(work / "skipgram-embcli-300"), eval_scores(work / "skipgram-gensim-300.vec")
+        extras.append(f"- dim 300 skip-gram (one run each): embcli {ours300.seconds:.1f} s, {ours300.peak_rss_mb:.0f} MB, "
+                      f"Google {s300.get('google', float('nan')):.2f}%, WS-353 {s300.get('ws353', float('nan')):.3f}, "
+                      f"SimLex {s300.get('simlex999', float('nan')):.3f}; gensim {theirs300.seconds:.1f} s, "
+                      f"{theirs300.peak_rss_mb:.0f} MB, Google {g300.get('google', float('nan')):.2f}%, "
+                      f"WS-353 {g300.get('ws353', float('nan')):.3f}, SimLex {g300.get('simlex999', float('nan')):.3f} "
+                      f"(ratio {theirs300.seconds / ours300.seconds:.2f}x).")
+        results["extras"] = {"one_worker_seconds": one.seconds, "two_workers_seconds": two.seconds,
+                             "dim300_embcli_seconds": ours300.seconds, "dim300_gensim_seconds": theirs300.seconds}
+    (work / "bench_word2vec.json").write_text(json.dumps(results, indent=2, default=str))
+    lines = [
+        "## word2vec: embcli's own engine vs gensim corpus_file",
+        "",
+        f"Machine: {header}.",
+        f"Command: `python bench/bench_word2vec.py --repeats {args.repeats}` — whole processes, median of "
+        f"{args.repeats}, embcli and gensim runs interleaved; {tokens:,} tokens x {SETTINGS['epochs']} epochs; "
+        f"settings {options(SETTINGS)}; scores of the median runs with `embcli eval --suite standard` "
+        "(Google analogy restricted to the 30k most frequent words).",
+        "",
+        *table,
+        "",
+        *extras,
+    ]
+    write_section("word2vec", "\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
