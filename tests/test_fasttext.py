@@ -148,3 +148,11 @@ def test_eval_reports_scores_with_and_without_subwords(trained, tmp_path):
     cosines = [float(model.wv.similarity(a, b)) for a, b in
                [("cat", "dog"), ("cats", "dogs"), ("cat", "truck"), ("trucks", "cows"), ("bus", "van"), ("horse", "bike")]]
     assert filled["spearman"] == pytest.approx(spearmanr([9, 9, 1, 1, 8, 2], cosines)[0], abs=1e-6)
+
+
+def test_fasttext_preset(tmp_path, topic_corpus_dir):
+    out = tmp_path / "preset"
+    assert run("train", topic_corpus_dir, "--config", "fasttext", "--buckets", "1000", "--dim", "8", "--epochs", "1",
+               "-o", out, "-q").exit_code == 0
+    config = json.loads((out / "manifest.json").read_text())["config"]
+    assert config["model"] == "fasttext" and (config["minn"], config["maxn"], config["buckets"]) == (3, 6, 1000)
