@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import errno
 import math
+import mmap
 import queue
 import shutil
 import struct
@@ -62,6 +63,7 @@ RECORD_BYTES = 16  # one buffered pair key or run cell: int64 key + int64 weight
 MERGE_FAN_IN = 32  # run files merged at once (two open files each)
 MIN_BUFFER_PAIRS = 256  # smallest useful pair buffer
 MIN_MERGE_BLOCK = 256  # smallest block of records read from one run while merging
+PLAN_SENTENCES = 1 << 16  # sentences per slice of the planning pass
 EXACT_SCALE_LIMIT = 1 << 28  # above this lcm(1..window), weights are rounded to 1/2**28 units
 
 
@@ -156,7 +158,12 @@ def plan_counting(corpus: TokenCorpus, config: CooccurConfig) -> CountPlan:
     from embcli.kernels.cooccur_kernels import sentence_pair_counts
 
     validate_cooccur_config(config, corpus)
-    pairs = sentence_pair_counts(corpus.ids, corpus.offsets, config.window, not config.asymmetric, skip_unk(config))
+    pairs = np.empty(corpus.n_sentences, dtype=np.int64)
+    for first in range(0, corpus.n_sentences, PLAN_SENTENCES):  # a slice at a time, so the corpus never all maps in
+        stop = min(first + PLAN_SENTENCES, corpus.n_sentences)
+        pairs[first:stop] = sentence_pair_counts(corpus.ids, corpus.offsets[first : stop + 1], config.window,
+                                                 not config.asymmetric, skip_unk(config))
+        release_pages(corpus.ids, int(corpus.offsets[stop]))
     total = int(pairs.sum())
     longest = int(pairs.max()) if len(pairs) else 0
     cap = int(config.memory_mb * (1 << 20))
@@ -194,6 +201,21 @@ def validate_cooccur_config(config: Any, corpus: TokenCorpus) -> None:
 
 def skip_unk(config: Any) -> bool:
     return not config.keep_unk
+
+
+def release_pages(array: np.ndarray, stop: int) -> None:
+    """Let go of the resident pages of a memory-mapped array before item `stop` (no-op for in-memory arrays).
+
+    The corpus is read once, front to back: without this, every page read stays
+    in this process's RSS, which would grow with the corpus instead of the cap.
+    """
+    mapping = getattr(array, "_mmap", None)
+    if mapping is None or not hasattr(mapping, "madvise"):
+        return
+    end = array.offset % mmap.ALLOCATIONGRANULARITY + stop * array.itemsize  # numpy maps from an aligned offset
+    end -= end % mmap.PAGESIZE
+    if end > 0:
+        mapping.madvise(mmap.MADV_DONTNEED, 0, end)
 
 
 # ---------------------------------------------------------------------------
@@ -556,15 +578,22 @@ def _sorted_chunk_runs(corpus: TokenCorpus, config: CooccurConfig, plan: CountPl
         finally:
             buffers.put((keys, sums))
 
+    def finished_oldest() -> tuple[MemoryRun, int]:
+        """The oldest chunk's result; every earlier chunk is done too, so the corpus pages before it can go."""
+        stop, future = pending.popleft()
+        result = future.result()
+        release_pages(corpus.ids, int(corpus.offsets[stop]))
+        return result
+
     pool = ThreadPoolExecutor(max_workers=plan.workers, thread_name_prefix="cooccur")
     pending: deque = deque()
     try:
         for first, stop in plan.chunks:
-            pending.append(pool.submit(chunk_run, first, stop))
+            pending.append((stop, pool.submit(chunk_run, first, stop)))
             if len(pending) >= plan.workers:
-                yield pending.popleft().result()
+                yield finished_oldest()
         while pending:
-            yield pending.popleft().result()
+            yield finished_oldest()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
