@@ -90,6 +90,7 @@ def test_spark_preprocess_is_identical_to_local(corpora):
     assert spark_manifest["kind"] == "corpus" and spark_manifest["engine"]["name"] == "spark"
     assert spark_manifest["counts"] == local_manifest["counts"]
     assert spark_manifest["config"] == local_manifest["config"]
+    assert spark_manifest["inputs"] == local_manifest["inputs"]
     assert spark_manifest["counts"]["undecodable_bytes"] == 1
     shards = -(-len(local_corpus.ids) // 100_000)
     assert shards >= 2 and spark_manifest["files"]["ids"] == [f"ids-{i:05d}.npy" for i in range(shards)]
@@ -174,6 +175,8 @@ def test_train_cli_refuses_negative_sampling_on_mllib(tmp_path):
     result = run("train", tmp_path / "corpus", "--engine", "spark-mllib", "-o", tmp_path / "out")
     assert result.exit_code == 2
     assert "hierarchical softmax only (no negative sampling); pass --hs (or --negative 0)" in result.output
+    result = run("train", tmp_path / "corpus", "--spark-master", "local[2]", "-o", tmp_path / "out")
+    assert result.exit_code == 2 and "apply only to --engine spark-mllib" in result.output
 
 
 # ---------------------------------------------------------------------------

@@ -90,16 +90,17 @@ def plan_input_groups(inputs: list[str]) -> tuple[list[InputGroup], list[str]]:
         if is_remote(spec):
             groups.append(InputGroup([spec], remote=True))
             continue
-        files = [os.path.abspath(item.path) for item in expand_inputs([spec])]
+        files = [item.path for item in expand_inputs([spec])]
         for path in files:
             check_spark_readable(path)
         if not groups or groups[-1].remote:
             groups.append(InputGroup([]))
         group = groups[-1]
         for path in files:
-            group.ranks.setdefault(normal_path(path), len(local_files))
-            group.paths.append(path)
-            local_files.append(path)
+            absolute = os.path.abspath(path)
+            group.ranks.setdefault(normal_path(absolute), len(local_files))
+            group.paths.append(absolute)
+            local_files.append(path)  # as the local engine records it
     return groups, local_files
 
 

@@ -17,6 +17,7 @@ is given; otherwise it defaults to `local[*]`.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -182,15 +183,32 @@ def describe_session(session: Any) -> dict[str, Any]:
 # errors
 
 
+_EXCEPTION_PREFIX = re.compile(r"^(?:Caused by: )?[\w$.]+(?:Exception|Error)(?::\s*|$)")
+_PYTHON_ERROR = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt): ")
+
+
 def first_line(exc: BaseException) -> str:
-    """The most telling line of a (Java or Python) exception, without the stack."""
-    text = str(exc).strip()
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    for line in reversed(lines):  # the innermost cause ("java.io.IOException: ...", "ValueError: ...") says most
-        if line.split(":", 1)[0].endswith(("Error", "Exception")) and not line.startswith(("at ", "\tat ")):
-            if "Traceback" not in line and "Py4JJavaError" not in line:
-                return line[:400]
-    return (lines[0] if lines else type(exc).__name__)[:400]
+    """Spark's message in one line: the failing step and its root cause, without Java or Python stacks.
+
+    A Py4J error reads `An error occurred while calling ...`, then `: SomeSparkException: message`,
+    a stack, and `Caused by: ...` lines; an error raised on an executor embeds a Python traceback,
+    whose last `XxxError: ...` line is what went wrong.
+    """
+    text = str(exc)
+    lines = [line.strip() for line in text.splitlines()]
+    lines = [line for line in lines if line and not line.startswith(("at ", "... "))]
+    if "PythonException" in text:
+        python_errors = [line for line in lines if _PYTHON_ERROR.match(line)]
+        if python_errors:
+            return python_errors[-1][:400]
+    java = [line[2:] for line in lines if line.startswith(": ")]
+    causes = [line for line in lines if line.startswith("Caused by: ")]
+    main = _EXCEPTION_PREFIX.sub("", java[0] if java else (lines[0] if lines else type(exc).__name__))
+    if causes:
+        cause = _EXCEPTION_PREFIX.sub("", causes[-1]) or causes[-1].removeprefix("Caused by: ")
+        if cause and cause not in main:
+            main = f"{main.rstrip(' .')} ({cause})"
+    return " ".join(main.split())[:400]
 
 
 def log_hint() -> str:

@@ -106,5 +106,8 @@ def train_mllib_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecConf
                                             "objective": "hierarchical softmax", "subsampling": False,
                                             "max_sentence_length": MLLIB_MAX_SENTENCE_LENGTH,
                                             "words_trained": len(rows)}
-        return finish_vectors_artifact(staging, corpus, vectors, effective, started=started, timings=timings,
+        # Spark properties may hold credentials: the manifest names them without their values
+        recorded = dataclasses.replace(effective, spark_conf=tuple(f"{item.partition('=')[0]}=(not recorded)"
+                                                                   for item in effective.spark_conf))
+        return finish_vectors_artifact(staging, corpus, vectors, recorded, started=started, timings=timings,
                                        epochs=[], engine=engine)

@@ -50,6 +50,9 @@ def make_config(model: str, *, config_file: str | Path | None = None, overrides:
 
 def train_model(corpus_dir: Path, output: Path, config: Any, *, force: bool = False, progress: Progress = SILENT) -> dict[str, Any]:
     target = ENGINE_TRAINERS.get((config.model, getattr(config, "engine", "")), TRAINERS[config.model][1])
+    if getattr(config, "engine", "") != "spark-mllib" and (getattr(config, "spark_master", None) or getattr(
+            config, "spark_conf", ()) or getattr(config, "mllib_partitions", 1) != 1):
+        raise ConfigError("--spark-master, --spark-conf and --mllib-partitions apply only to --engine spark-mllib")
     module_name, function_name = target.split(":")
     trainer = getattr(importlib.import_module(module_name), function_name)
     corpus = load_token_corpus(corpus_dir)
