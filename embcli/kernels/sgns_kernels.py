@@ -95,6 +95,22 @@ def _draw_outputs(centre, negative, alias_prob, alias_word, outputs, labels, sta
 
 
 @njit(cache=True, nogil=True, fastmath=True)
+def _longest_sentence(offsets, first_sentence, end_sentence):
+    longest = 0
+    for s in range(first_sentence, end_sentence):
+        longest = max(longest, offsets[s + 1] - offsets[s])
+    return longest
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _reduced_window(i, n, window, state):
+    """Positions [lo, hi) around i in a sentence of n words: word2vec's window shrunk by a random 0..window-1."""
+    state = _next_random(state)
+    reduced = int(state % np.uint64(window))
+    return max(0, i - window + reduced), min(n, i + window + 1 - reduced), state
+
+
+@njit(cache=True, nogil=True, fastmath=True)
 def _alpha_at(alpha, min_alpha, progress):
     return max(min_alpha, alpha - (alpha - min_alpha) * progress)
 
@@ -149,21 +165,19 @@ def count_ids(ids, vocab_size):
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def train_skipgram_chunk(syn0, syn1neg, ids, offsets, first_sentence, end_sentence, keep_prob, alias_prob, alias_word,
-                         sigmoid_table, log_sigmoid_table, window, negative, alpha, min_alpha,
-                         progress_start, progress_per_word, rng_state):
-    """Train skip-gram (HogBatch) on sentences [first_sentence, end_sentence).
+def train_chunk(syn0, syn1neg, ids, offsets, first_sentence, end_sentence, keep_prob, alias_prob, alias_word,
+                sigmoid_table, log_sigmoid_table, window, negative, alpha, min_alpha, progress_start,
+                progress_per_word, rng_state, cbow):
+    """Train skip-gram (HogBatch), or CBOW if `cbow`, on sentences [first_sentence, end_sentence).
 
     `progress_start + progress_per_word * words` is the fraction of all
     training done, which sets the linearly decaying learning rate.
     `rng_state` (uint64[1]) is read and advanced.
-    Returns (loss sum, training examples, words read).
+    Returns (loss sum, training examples, words read): an example is one
+    (context, centre) pair for skip-gram, one centre word for CBOW.
     """
     dim = syn0.shape[1]
-    max_len = 0
-    for s in range(first_sentence, end_sentence):
-        max_len = max(max_len, offsets[s + 1] - offsets[s])
-    kept = np.empty(max_len, dtype=np.uint32)
+    kept = np.empty(_longest_sentence(offsets, first_sentence, end_sentence), dtype=np.uint32)
     context = np.empty(2 * window, dtype=np.uint32)
     outputs = np.empty(negative + 1, dtype=np.uint32)
     labels = np.empty(negative + 1, dtype=np.float32)
@@ -175,121 +189,107 @@ def train_skipgram_chunk(syn0, syn1neg, ids, offsets, first_sentence, end_senten
     examples = 0
     words = 0
     for s in range(first_sentence, end_sentence):
-        start = offsets[s]
-        stop = offsets[s + 1]
-        n, state = _subsample_sentence(ids, start, stop, keep_prob, kept, state)
         lr = np.float32(_alpha_at(alpha, min_alpha, progress_start + progress_per_word * words))
-        words += stop - start
+        n, state = _subsample_sentence(ids, offsets[s], offsets[s + 1], keep_prob, kept, state)
+        words += offsets[s + 1] - offsets[s]
         for i in range(n):
-            state = _next_random(state)
-            reduced = int(state % np.uint64(window))
+            lo, hi, state = _reduced_window(i, n, window, state)
             k_count = 0
-            for j in range(max(0, i - window + reduced), min(n, i + window + 1 - reduced)):
+            for j in range(lo, hi):
                 if j != i:
                     context[k_count] = kept[j]
                     k_count += 1
             if k_count == 0:
                 continue
             m_count, state = _draw_outputs(kept[i], negative, alias_prob, alias_word, outputs, labels, state)
-            examples += k_count
-            # gather the rows: old values for every product below
-            for k in range(k_count):
-                row = context[k]
-                for d in range(dim):
-                    inputs[k, d] = syn0[row, d]
-            for m in range(m_count):
-                row = outputs[m]
-                for d in range(dim):
-                    outs[m, d] = syn1neg[row, d]
-            for k in range(k_count):
-                for m in range(m_count):
-                    score = np.float32(0.0)
-                    for d in range(dim):
-                        score += inputs[k, d] * outs[m, d]
-                    sig, log_sig = _sigmoid_and_log(score, sigmoid_table, log_sigmoid_table)
-                    label = labels[m]
-                    loss -= log_sig - (1.0 - label) * score
-                    grad[k, m] = (label - sig) * lr
-            for m in range(m_count):
-                row = outputs[m]
-                for k in range(k_count):
-                    g = grad[k, m]
-                    for d in range(dim):
-                        syn1neg[row, d] += g * inputs[k, d]
-            for k in range(k_count):
-                row = context[k]
-                for m in range(m_count):
-                    g = grad[k, m]
-                    for d in range(dim):
-                        syn0[row, d] += g * outs[m, d]
+            if cbow:
+                loss += _cbow_update(syn0, syn1neg, context, k_count, outputs, labels, m_count, lr, inputs,
+                                     sigmoid_table, log_sigmoid_table)
+                examples += 1
+            else:
+                loss += _skipgram_update(syn0, syn1neg, context, k_count, outputs, labels, m_count, lr, inputs, outs,
+                                         grad, sigmoid_table, log_sigmoid_table)
+                examples += k_count
     rng_state[0] = state
     return loss, examples, words
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def train_cbow_chunk(syn0, syn1neg, ids, offsets, first_sentence, end_sentence, keep_prob, alias_prob, alias_word,
-                     sigmoid_table, log_sigmoid_table, window, negative, alpha, min_alpha,
-                     progress_start, progress_per_word, rng_state):
-    """Train CBOW (mean of context vectors, as word2vec's cbow_mean=1) on sentences [first, end).
+def _gather_rows(matrix, rows, count, out):
+    for r in range(count):
+        row = rows[r]
+        for d in range(matrix.shape[1]):
+            out[r, d] = matrix[row, d]
 
-    Same arguments and result as `train_skipgram_chunk`; one example per centre word.
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _add_products(matrix, rows, n_rows, weights, sources, n_sources):
+    """matrix[rows[r]] += sum over q of weights[r, q] * sources[q], for r < n_rows."""
+    for r in range(n_rows):
+        row = rows[r]
+        for q in range(n_sources):
+            w = weights[r, q]
+            for d in range(matrix.shape[1]):
+                matrix[row, d] += w * sources[q, d]
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _skipgram_update(syn0, syn1neg, context, k_count, outputs, labels, m_count, lr, inputs, outs, grad,
+                     sigmoid_table, log_sigmoid_table):
+    """One window, HogBatch: K context rows predict the centre and shared negatives; returns the loss."""
+    dim = syn0.shape[1]
+    loss = 0.0
+    _gather_rows(syn0, context, k_count, inputs)  # old values for every product below
+    _gather_rows(syn1neg, outputs, m_count, outs)
+    for k in range(k_count):
+        for m in range(m_count):
+            score = np.float32(0.0)
+            for d in range(dim):
+                score += inputs[k, d] * outs[m, d]
+            sig, log_sig = _sigmoid_and_log(score, sigmoid_table, log_sigmoid_table)
+            label = labels[m]
+            loss -= log_sig - (1.0 - label) * score
+            grad[k, m] = (label - sig) * lr
+    _add_products(syn1neg, outputs, m_count, grad.T, inputs, k_count)  # output rows += grad^T @ inputs
+    _add_products(syn0, context, k_count, grad, outs, m_count)  # context rows += grad @ old output rows
+    return loss
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _cbow_update(syn0, syn1neg, context, k_count, outputs, labels, m_count, lr, work, sigmoid_table,
+                 log_sigmoid_table):
+    """One window, CBOW: the mean of the K context rows predicts the centre and negatives; returns the loss.
+
+    As word2vec (cbow_mean=1), every context row then gets the whole hidden-layer error.
     """
     dim = syn0.shape[1]
-    max_len = 0
-    for s in range(first_sentence, end_sentence):
-        max_len = max(max_len, offsets[s + 1] - offsets[s])
-    kept = np.empty(max_len, dtype=np.uint32)
-    outputs = np.empty(negative + 1, dtype=np.uint32)
-    labels = np.empty(negative + 1, dtype=np.float32)
-    hidden = np.empty(dim, dtype=np.float32)
-    hidden_error = np.empty(dim, dtype=np.float32)
-    state = rng_state[0]
+    hidden = work[0]
+    hidden_error = work[1]
     loss = 0.0
-    examples = 0
-    words = 0
-    for s in range(first_sentence, end_sentence):
-        start = offsets[s]
-        stop = offsets[s + 1]
-        n, state = _subsample_sentence(ids, start, stop, keep_prob, kept, state)
-        lr = np.float32(_alpha_at(alpha, min_alpha, progress_start + progress_per_word * words))
-        words += stop - start
-        for i in range(n):
-            state = _next_random(state)
-            reduced = int(state % np.uint64(window))
-            lo = max(0, i - window + reduced)
-            hi = min(n, i + window + 1 - reduced)
-            if hi - lo <= 1:
-                continue
-            for d in range(dim):
-                hidden[d] = 0.0
-                hidden_error[d] = 0.0
-            for j in range(lo, hi):
-                if j != i:
-                    row_in = syn0[kept[j]]
-                    for d in range(dim):
-                        hidden[d] += row_in[d]
-            scale = np.float32(1.0 / (hi - lo - 1))
-            for d in range(dim):
-                hidden[d] *= scale
-            m_count, state = _draw_outputs(kept[i], negative, alias_prob, alias_word, outputs, labels, state)
-            examples += 1
-            for m in range(m_count):
-                row_out = syn1neg[outputs[m]]
-                score = np.float32(0.0)
-                for d in range(dim):
-                    score += hidden[d] * row_out[d]
-                sig, log_sig = _sigmoid_and_log(score, sigmoid_table, log_sigmoid_table)
-                label = labels[m]
-                loss -= log_sig - (1.0 - label) * score
-                g = (label - sig) * lr
-                for d in range(dim):
-                    hidden_error[d] += g * row_out[d]
-                    row_out[d] += g * hidden[d]
-            for j in range(lo, hi):
-                if j != i:
-                    row_in = syn0[kept[j]]
-                    for d in range(dim):
-                        row_in[d] += hidden_error[d]
-    rng_state[0] = state
-    return loss, examples, words
-
+    for d in range(dim):
+        hidden[d] = 0.0
+        hidden_error[d] = 0.0
+    for k in range(k_count):
+        row = context[k]
+        for d in range(dim):
+            hidden[d] += syn0[row, d]
+    scale = np.float32(1.0 / k_count)
+    for d in range(dim):
+        hidden[d] *= scale
+    for m in range(m_count):
+        row = outputs[m]
+        score = np.float32(0.0)
+        for d in range(dim):
+            score += hidden[d] * syn1neg[row, d]
+        sig, log_sig = _sigmoid_and_log(score, sigmoid_table, log_sigmoid_table)
+        label = labels[m]
+        loss -= log_sig - (1.0 - label) * score
+        g = (label - sig) * lr
+        for d in range(dim):
+            hidden_error[d] += g * syn1neg[row, d]
+            syn1neg[row, d] += g * hidden[d]
+    for k in range(k_count):
+        row = context[k]
+        for d in range(dim):
+            syn0[row, d] += hidden_error[d]
+    return loss

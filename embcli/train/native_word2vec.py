@@ -95,7 +95,6 @@ def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecCon
     sigmoid_table, log_sigmoid_table = sgns_kernels.sigmoid_tables()
     syn0, syn1neg = initial_vectors(len(corpus.vocab), config.dim, config.seed)
     workers = 1 if config.deterministic else config.workers
-    kernel = sgns_kernels.train_skipgram_chunk if config.model == "skipgram" else sgns_kernels.train_cbow_chunk
     setup_seconds = time.perf_counter() - started
 
     n_sentences = corpus.n_sentences
@@ -123,10 +122,10 @@ def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecCon
                         per_word = 1.0 / (slice_words * config.epochs)
                         done = 0
                         for a, b in zip(chunks[:-1], chunks[1:]):
-                            loss, n, words = kernel(
+                            loss, n, words = sgns_kernels.train_chunk(
                                 syn0, syn1neg, ids, offsets, int(a), int(b), keep_prob, alias_probability, alias_word, sigmoid_table,
                                 log_sigmoid_table, config.window, config.negative, config.alpha, config.min_alpha,
-                                (epoch + done / slice_words) / config.epochs, per_word, rng_states[t])
+                                (epoch + done / slice_words) / config.epochs, per_word, rng_states[t], config.model == "cbow")
                             losses[t] += loss
                             examples[t] += n
                             done += words
