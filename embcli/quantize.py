@@ -159,6 +159,11 @@ def quantize_vectors(
         raise InputError(f"{source} is already quantized; quantize the original vectors instead")
     if config.method == "pq":
         check_subspaces(config.subspaces or default_subspaces(embeddings.dim), embeddings.dim)
+    if "subwords" in embeddings.extras:
+        progress.note(f"{source} has fastText subword vectors; only the vocabulary's rows are quantized, so the "
+                      f"quantized model has no vectors for unseen words")
+    # A hashed corpus's bucket lookup needs only the vocabulary and this manifest section, so it carries over.
+    hashing = {"hashing": embeddings.manifest["hashing"]} if (embeddings.manifest or {}).get("hashing") else {}
     vectors = np.asarray(embeddings.vectors, dtype=np.float32)
     with staged_directory(output, force=force) as staging:
         arrays = _encode(vectors, config, progress)
@@ -184,6 +189,7 @@ def quantize_vectors(
             reconstruction=reconstruction_error(vectors, restored),
             files={**{name.removesuffix(".npy"): name for name in arrays}, "vocab": VOCAB_NAME},
             timings={"wall_seconds": round(time.perf_counter() - started, 3)},
+            **hashing,
         )
 
 
@@ -278,8 +284,13 @@ def load_quantized_directory(directory: Path, manifest: dict[str, Any], mmap: bo
                               f"do not fit together; re-run embcli quantize")
     vocab = read_vocabulary(directory / VOCAB_NAME)
     vectors = decode_arrays(str(method), arrays)
-    return Embeddings(vocab.tokens, vectors, vocab.counts, manifest=manifest, source=str(directory),
-                      extras={"quantization": method})
+    embeddings = Embeddings(vocab.tokens, vectors, vocab.counts, manifest=manifest, source=str(directory),
+                            extras={"quantization": method})
+    if manifest.get("hashing"):
+        from embcli.corpus.hashing import HashedLookup
+
+        embeddings.extras["hashing"] = HashedLookup(embeddings.words, manifest["hashing"])
+    return embeddings
 
 
 def _load_array(path: Path) -> np.ndarray:

@@ -184,3 +184,24 @@ def test_corrupt_quantized_directory_is_a_clear_error(toy_dir: Path, tmp_path: P
     result = run("neighbors", out, "w0")
     assert result.exit_code == 1
     assert "do not fit together; re-run embcli quantize" in result.output
+
+
+def test_hashed_models_keep_their_bucket_lookup(tmp_path: Path) -> None:
+    from embcli.config import PreprocessConfig
+    from embcli.corpus.vocabulary import read_vocabulary
+    from embcli.preprocess import preprocess_corpus
+
+    raw = tmp_path / "ids.txt"
+    raw.write_text("\n".join(f"user{i} item{i % 7} item{i % 5}" for i in range(200)) + "\n", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    manifest = preprocess_corpus([str(raw)], corpus, PreprocessConfig(hash_buckets=16, min_count=1, workers=1))
+    words = read_vocabulary(corpus / "vocab.tsv").tokens
+    vectors = np.random.default_rng(0).normal(size=(len(words), 8)).astype(np.float32)
+    source = write_vectors_dir(tmp_path / "vectors", words, vectors, corpus=corpus, hashing=manifest["hashing"])
+    out = tmp_path / "q"
+    assert run("quantize", source, "-o", out, "--no-eval").exit_code == 0
+    unseen = run("vectors", out, "user999999")  # never seen: hashed to its bucket
+    assert unseen.exit_code == 0, unseen.output
+    original = run("vectors", source, "user999999")
+    assert np.allclose([float(v) for v in unseen.stdout.split()[1:]], [float(v) for v in original.stdout.split()[1:]],
+                       atol=0.02)

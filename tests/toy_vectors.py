@@ -12,7 +12,7 @@ from embcli.vectors import VECTORS_KIND, save_vectors_npy
 
 
 def write_vectors_dir(directory: Path, words: list[str], vectors: np.ndarray, counts: list[int] | None = None,
-                      corpus: Path | None = None) -> Path:
+                      corpus: Path | None = None, **sections: object) -> Path:
     """A `vectors` artifact as `embcli train` lays it out; `corpus` links it to a preprocess directory."""
     directory.mkdir(parents=True)
     matrix = np.asarray(vectors, dtype=np.float32)
@@ -21,7 +21,7 @@ def write_vectors_dir(directory: Path, words: list[str], vectors: np.ndarray, co
                      Vocabulary(list(words), np.asarray(counts or [1] * len(words), dtype=np.int64)))
     inputs = {"corpus": manifest_reference(corpus)} if corpus is not None else {}
     write_manifest(directory, VECTORS_KIND, model="toy", inputs=inputs,
-                   counts={"vocab_size": len(words), "dim": int(matrix.shape[1])})
+                   counts={"vocab_size": len(words), "dim": int(matrix.shape[1])}, **sections)
     return directory
 
 
