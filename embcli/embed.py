@@ -115,8 +115,8 @@ def token_weights(embeddings: Embeddings, config: EmbedConfig) -> np.ndarray | N
         raise ConfigError(f"--sif-a must be positive, got {config.sif_a}")
     counts = embeddings.counts
     if counts is None or float(np.sum(counts)) <= 0:
-        raise InputError(f"{embeddings.source}: SIF needs word counts (vocab.tsv); use a vectors directory made "
-                         f"by embcli train, or --pool mean")
+        raise InputError(f"{embeddings.source}: SIF needs corpus word counts and these vectors have none (word2vec "
+                         f"text/binary files carry no counts); use vectors made by embcli train, or --pool mean")
     probability = np.asarray(counts, dtype=np.float64) / float(np.sum(counts))
     return (config.sif_a / (config.sif_a + probability)).astype(np.float32)
 

@@ -52,6 +52,7 @@ def test_oov_unk_uses_the_unk_row(toy_dir: Path, text_file: Path, tmp_path: Path
     assert np.allclose(rows[2], 0)  # an empty line has no token at all
     sidecar = json.loads((tmp_path / "unk.npy.json").read_text())
     assert sidecar["counts"] == {"lines": 5, "empty_rows": 1, "tokens": 8, "oov_tokens": 1}
+    assert sidecar["tokenizer"]["from"] == "defaults"  # these vectors name no corpus
 
 
 def test_sif_weights_and_removes_the_first_component(toy_dir: Path, text_file: Path, tmp_path: Path) -> None:
@@ -135,3 +136,12 @@ def test_sif_component_of_an_earlier_run_is_reused(toy_dir: Path, text_file: Pat
     assert np.allclose(rows @ component, 0, atol=1e-5)
     wrong = run("embed", toy_dir, new_text, "-o", tmp_path / "x.npy", "--sif-component", sidecar)
     assert wrong.exit_code == 2 and "--sif-component applies only to --pool sif" in wrong.output
+
+
+def test_sif_needs_counts(tmp_path: Path, text_file: Path) -> None:
+    vec = tmp_path / "plain.vec"
+    vec.write_text("2 3\na 1 0 0\nb 0 1 0\n", encoding="utf-8")
+    result = run("embed", vec, text_file, "-o", tmp_path / "o.npy", "--pool", "sif")
+    assert result.exit_code == 1
+    assert "SIF needs corpus word counts and these vectors have none" in result.output
+    assert np.allclose(embed(vec, text_file, tmp_path / "o.npy")[0], [0.5, 0.5, 0])
