@@ -80,15 +80,16 @@ def normal_path(uri: str) -> str:
     return uri
 
 
-def plan_input_groups(inputs: list[str]) -> tuple[list[InputGroup], list[str]]:
-    """Group inputs into Spark reads, in input order; also return the local files (for the manifest)."""
+def plan_input_groups(inputs: list[str]) -> tuple[list[InputGroup], list[dict[str, Any]]]:
+    """Group inputs into Spark reads, in input order; also return the manifest's record of every input."""
     groups: list[InputGroup] = []
-    local_files: list[str] = []
+    records: list[dict[str, Any]] = []
     for spec in inputs:
         if spec == "-":
             raise InputError("--engine spark cannot read standard input; give files (or hdfs://, s3a:// paths) or use --engine local")
         if is_remote(spec):
             groups.append(InputGroup([spec], remote=True))
+            records.append({"path": spec})
             continue
         files = [item.path for item in expand_inputs([spec])]
         for path in files:
@@ -98,10 +99,10 @@ def plan_input_groups(inputs: list[str]) -> tuple[list[InputGroup], list[str]]:
         group = groups[-1]
         for path in files:
             absolute = os.path.abspath(path)
-            group.ranks.setdefault(normal_path(absolute), len(local_files))
+            group.ranks.setdefault(normal_path(absolute), len(records))
             group.paths.append(absolute)
-            local_files.append(path)  # as the local engine records it
-    return groups, local_files
+            records.append(describe_file(Path(path)))  # as the local engine records it
+    return groups, records
 
 
 def check_spark_readable(path: str) -> None:
@@ -243,7 +244,7 @@ def preprocess_on_spark(inputs: list[str], output: Path, config: PreprocessConfi
     if shard_tokens is not None and shard_tokens < 1:
         raise ConfigError(f"--shard-tokens must be at least 1, got {shard_tokens}")
     require_spark()
-    groups, local_files = plan_input_groups(inputs)
+    groups, input_records = plan_input_groups(inputs)
     stopwords = load_stopwords(config.stopwords, lowercase=config.lowercase, nfkc=config.nfkc)
     spec = TokenizerSpec(config.tokenizer, config.token_pattern, config.lowercase, config.nfkc, stopwords)
     make_tokenizer(spec)  # fail now (bad pattern, missing jieba), not on an executor
@@ -273,7 +274,7 @@ def preprocess_on_spark(inputs: list[str], output: Path, config: PreprocessConfi
             staging,
             CORPUS_KIND,
             config=as_dict(config),
-            inputs=[describe_file(Path(path)) for path in local_files] + [{"path": g.paths[0]} for g in groups if g.remote],
+            inputs=input_records,
             counts=counts,
             files=files,
             engine=describe_session(spark) | {"input_partitions": chunks.getNumPartitions()},

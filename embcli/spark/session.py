@@ -105,8 +105,11 @@ def _log4j_properties(log_path: Path) -> Path:
     properties = log_path.with_suffix(".log4j2.properties")
     properties.write_text(
         "rootLogger.level = info\n"
-        "logger.repl.name = org.apache.spark.repl.Main\n"  # same level as root: Spark then keeps quiet about it
-        "logger.repl.level = info\n"
+        # a pyspark driver counts as a shell: with its logger at root's level Spark prints no level banner
+        "logger.gateway.name = org.apache.spark.api.python.PythonGatewayServer\n"
+        "logger.gateway.level = info\n"
+        "logger.context.name = org.apache.spark.SparkContext\n"
+        "logger.context.level = info\n"
         "rootLogger.appenderRef.file.ref = file\n"
         "appender.file.type = File\n"
         "appender.file.name = file\n"
