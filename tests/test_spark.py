@@ -112,13 +112,15 @@ def test_spark_preprocess_cli_drop_and_max_vocab(spark, inputs, tmp_path):
 def test_spark_reads_uris_in_input_order(spark, inputs, tmp_path):
     from embcli.spark.preprocess import preprocess_on_spark
 
+    second = tmp_path / "second.txt"
+    second.write_text("zebra crossing\nthe last words here\n")
     config = PreprocessConfig(min_count=1, workers=1)
-    preprocess_corpus(inputs, tmp_path / "local", config)
-    uris = [Path(inputs[0]).as_uri(), inputs[1]]  # a URI Spark resolves itself, then a local path
+    preprocess_corpus([inputs[0], str(second)], tmp_path / "local", config)
+    uris = [Path(inputs[0]).as_uri(), str(second)]  # a URI Spark resolves itself, then a local path
     manifest = preprocess_on_spark(uris, tmp_path / "spark", config, SparkSettings())
     for name in ("vocab.tsv", "ids.npy", "offsets.npy", "corpus.txt"):
         assert (tmp_path / "spark" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
-    assert manifest["inputs"][0] == {"path": uris[0]} and manifest["inputs"][1]["path"] == inputs[1]
+    assert manifest["inputs"][0] == {"path": uris[0]} and manifest["inputs"][1]["path"] == str(second)
 
 
 @needs_spark
