@@ -9,7 +9,7 @@ embcli and gensim interleaved so both see the same machine load:
 - peak RSS of each process;
 - extras (one run each): embcli skip-gram with 1 worker (scaling) and both tools at dim 300.
 
-Usage: python bench/bench_word2vec.py [--repeats 3] [--work DIR] [--no-extras]
+Usage: python bench/bench_word2vec.py [--repeats 3] [--work DIR] [--no-extras | --extras-only]
 """
 
 from __future__ import annotations
@@ -65,71 +65,87 @@ def row(label: str, run: Run, times: list[float], words: int, scores: dict) -> s
             f"{scores.get('simlex999', float('nan')):.3f} |")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--work", type=Path, default=None)
-    parser.add_argument("--no-extras", action="store_true", help="skip the 1-worker and dim-300 runs")
-    args = parser.parse_args()
-    work = args.work or Path(tempfile.mkdtemp(prefix="embcli-bench-w2v-"))
-    work.mkdir(parents=True, exist_ok=True)
-    header = machine()
-    corpus, tokens = prepare_corpora(work)
+def compare(corpus: Path, work: Path, tokens: int, repeats: int, header: str) -> None:
+    """Skip-gram and CBOW, embcli vs gensim, median of `repeats` interleaved runs: section `word2vec`."""
     words = tokens * SETTINGS["epochs"]
     table = ["| model / tool | wall s (runs) | words/s | peak RSS MB | Google % | WS-353 | SimLex-999 |",
              "|---|---|---|---|---|---|---|"]
     results: dict[str, dict] = {}
-    medians: dict[str, Run] = {}
     for model in ("skipgram", "cbow"):
         ours, theirs = [], []
-        for repeat in range(args.repeats):  # interleaved: both tools see the same load
+        for repeat in range(repeats):  # interleaved: both tools see the same load
             theirs.append(timed(gensim_command(corpus, work / f"{model}-gensim-{repeat}.vec", model, SETTINGS)))
             ours.append(timed(embcli_command(corpus, work / f"{model}-embcli-{repeat}", model, SETTINGS)))
         our_median, their_median = median_of(ours), median_of(theirs)
         our_scores = eval_scores(Path(our_median.command[our_median.command.index("-o") + 1]))
         their_scores = eval_scores(Path(their_median.command[3]))
         ratio = their_median.seconds / our_median.seconds
-        medians[model] = our_median
         results[model] = {"embcli_seconds": [r.seconds for r in ours], "gensim_seconds": [r.seconds for r in theirs],
                           "embcli_rss_mb": our_median.peak_rss_mb, "gensim_rss_mb": their_median.peak_rss_mb,
                           "ratio": ratio, "embcli_scores": our_scores, "gensim_scores": their_scores}
         table.append(row(f"{model} / embcli", our_median, [r.seconds for r in ours], words, our_scores))
         table.append(row(f"{model} / gensim corpus_file", their_median, [r.seconds for r in theirs], words, their_scores))
         table.append(f"| {model} / **ratio embcli : gensim words/s** | | **{ratio:.2f}x** | | | | |")
-    extras = []
-    if not args.no_extras:
-        one = timed(embcli_command(corpus, work / "skipgram-embcli-1w", "skipgram", {**SETTINGS, "workers": 1}))
-        two = medians["skipgram"]
-        extras.append(f"- Scaling, embcli skip-gram: 1 worker {one.seconds:.1f} s, 2 workers {two.seconds:.1f} s "
-                      f"(speed-up {one.seconds / two.seconds:.2f}x).")
-        wide = {**SETTINGS, "dim": 300}
-        ours300 = timed(embcli_command(corpus, work / "skipgram-embcli-300", "skipgram", wide))
-        theirs300 = timed(gensim_command(corpus, work / "skipgram-gensim-300.vec", "skipgram", wide))
-        s300, g300 = eval_scores(work / "skipgram-embcli-300"), eval_scores(work / "skipgram-gensim-300.vec")
-        extras.append(f"- dim 300 skip-gram (one run each): embcli {ours300.seconds:.1f} s, {ours300.peak_rss_mb:.0f} MB, "
-                      f"Google {s300.get('google', float('nan')):.2f}%, WS-353 {s300.get('ws353', float('nan')):.3f}, "
-                      f"SimLex {s300.get('simlex999', float('nan')):.3f}; gensim {theirs300.seconds:.1f} s, "
-                      f"{theirs300.peak_rss_mb:.0f} MB, Google {g300.get('google', float('nan')):.2f}%, "
-                      f"WS-353 {g300.get('ws353', float('nan')):.3f}, SimLex {g300.get('simlex999', float('nan')):.3f} "
-                      f"(ratio {theirs300.seconds / ours300.seconds:.2f}x).")
-        results["extras"] = {"one_worker_seconds": one.seconds, "two_workers_seconds": two.seconds,
-                             "dim300_embcli_seconds": ours300.seconds, "dim300_gensim_seconds": theirs300.seconds}
     (work / "bench_word2vec.json").write_text(json.dumps(results, indent=2, default=str))
     lines = [
         "## word2vec: embcli's own engine vs gensim corpus_file",
         "",
         f"Machine: {header}.",
-        f"Command: `python bench/bench_word2vec.py --repeats {args.repeats}` — whole processes, median of "
-        f"{args.repeats}, embcli and gensim runs interleaved; {tokens:,} tokens x {SETTINGS['epochs']} epochs; "
-        f"settings {options(SETTINGS)}; scores of the median runs with `embcli eval --suite standard` "
+        f"Command: `python bench/bench_word2vec.py --repeats {repeats} --no-extras` — whole processes, median of "
+        f"{repeats}, embcli and gensim runs interleaved; {tokens:,} tokens x {SETTINGS['epochs']} epochs; "
+        f"`{' '.join(options(SETTINGS))}`; scores of the median runs with `embcli eval --suite standard` "
         "(Google analogy restricted to the 30k most frequent words).",
         "",
         *table,
-        "",
-        *extras,
     ]
     write_section("word2vec", "\n".join(lines))
     print("\n".join(lines))
+
+
+def extras(corpus: Path, work: Path, header: str) -> None:
+    """One run each: embcli skip-gram on 1 and 2 workers, both tools at dim 300: section `word2vec-extras`."""
+    one = timed(embcli_command(corpus, work / "skipgram-embcli-1w", "skipgram", {**SETTINGS, "workers": 1}))
+    two = timed(embcli_command(corpus, work / "skipgram-embcli-2w", "skipgram", SETTINGS))
+    wide = {**SETTINGS, "dim": 300}
+    ours300 = timed(embcli_command(corpus, work / "skipgram-embcli-300", "skipgram", wide))
+    theirs300 = timed(gensim_command(corpus, work / "skipgram-gensim-300.vec", "skipgram", wide))
+    s300, g300 = eval_scores(work / "skipgram-embcli-300"), eval_scores(work / "skipgram-gensim-300.vec")
+
+    def scores(values: dict) -> str:
+        return (f"Google {values.get('google', float('nan')):.2f}%, WS-353 {values.get('ws353', float('nan')):.3f}, "
+                f"SimLex {values.get('simlex999', float('nan')):.3f}")
+
+    lines = [
+        "## word2vec: embcli engine scaling and dim 300",
+        "",
+        f"Machine: {header}.",
+        "Command: `python bench/bench_word2vec.py --extras-only` (one run each, whole processes).",
+        "",
+        f"- Skip-gram, embcli: 1 worker {one.seconds:.1f} s, 2 workers {two.seconds:.1f} s "
+        f"(speed-up {one.seconds / two.seconds:.2f}x).",
+        f"- Skip-gram dim 300: embcli {ours300.seconds:.1f} s, {ours300.peak_rss_mb:.0f} MB, {scores(s300)}; "
+        f"gensim {theirs300.seconds:.1f} s, {theirs300.peak_rss_mb:.0f} MB, {scores(g300)} "
+        f"(ratio {theirs300.seconds / ours300.seconds:.2f}x).",
+    ]
+    write_section("word2vec-extras", "\n".join(lines))
+    print("\n".join(lines))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--no-extras", action="store_true", help="skip the 1-worker and dim-300 runs")
+    parser.add_argument("--extras-only", action="store_true", help="only the 1-worker and dim-300 runs")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="embcli-bench-w2v-"))
+    work.mkdir(parents=True, exist_ok=True)
+    header = machine()
+    corpus, tokens = prepare_corpora(work)
+    if not args.extras_only:
+        compare(corpus, work, tokens, args.repeats, header)
+    if not args.no_extras:
+        extras(corpus, work, header)
 
 
 if __name__ == "__main__":
