@@ -25,9 +25,10 @@ def manifest_of(directory: Path) -> dict:
     return json.loads((directory / "manifest.json").read_text())
 
 
-def test_glove_learns_shared_contexts(corpus_dir: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_glove_learns_shared_contexts(corpus_dir: Path, tmp_path: Path, workers: str) -> None:
     out = tmp_path / "glove"
-    result = run("train", corpus_dir, "--model", "glove", "-o", out, "--epochs", "40", *SMALL)
+    result = run("train", corpus_dir, "--model", "glove", "-o", out, "--epochs", "40", *SMALL, "--workers", workers)
     assert result.exit_code == 0, result.output
     vectors = load_embeddings(out)
     within, across = group_separation(vectors.words, np.asarray(vectors.vectors))

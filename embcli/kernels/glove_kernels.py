@@ -52,28 +52,28 @@ def glove_weights(log_values, x_max, alpha, weights):
 
 
 @njit(cache=True, nogil=True, parallel=True, fastmath=FASTMATH)
-def glove_epoch_segment(rows, cols, log_values, weights, block_order, first_block, stop_block, block_size, n_threads,
-                        word, context, word_bias, context_bias, eta, grad_clip, costs, nonfinite):
-    """One AdaGrad pass over blocks `block_order[first_block:stop_block]` of the nonzeros.
+def glove_epoch_segments(rows, cols, log_values, weights, block_order, segment_bounds, block_size,
+                         word, context, word_bias, context_bias, eta, grad_clip, totals):
+    """AdaGrad updates for the segments of blocks between consecutive `segment_bounds`.
 
+    Segment s covers blocks `block_order[segment_bounds[s]:segment_bounds[s + 1]]`;
+    segments run in parallel (Hogwild), handed to threads as they free up when
+    the caller sets `numba.parallel_chunksize(1)`, and in order on one thread.
     `word`/`context` are (V, 2, dim): [:, 0] the vectors, [:, 1] their AdaGrad
     accumulators, side by side so one update reads two memory streams, not four;
-    `word_bias`/`context_bias` are (V, 2) likewise. The blocks are split into
-    `n_threads` contiguous shares, one per thread. Adds each thread's weighted
-    squared error (0.5 f(X) diff^2) to `costs[t]` and counts updates skipped for
-    a NaN/inf diff in `nonfinite[t]`.
+    `word_bias`/`context_bias` are (V, 2) likewise. Adds each segment's weighted
+    squared error (0.5 f(X) diff^2) to `totals[s, 0]` and its updates skipped for
+    a NaN/inf diff to `totals[s, 1]`. (A `parallel=True` kernel also lets LLVM
+    vectorise the updates: its arrays are known not to alias.)
     """
     nnz = rows.shape[0]
     dim = word.shape[2]
-    n_blocks = stop_block - first_block
     eta32 = np.float32(eta)
     clip = np.float32(grad_clip)
-    for t in prange(n_threads):
-        lo = first_block + n_blocks * t // n_threads
-        hi = first_block + n_blocks * (t + 1) // n_threads
+    for s in prange(segment_bounds.shape[0] - 1):
         cost = 0.0
         skipped = 0
-        for b in range(lo, hi):
+        for b in range(segment_bounds[s], segment_bounds[s + 1]):
             start = block_order[b] * block_size
             end = min(start + block_size, nnz)
             for k in range(start, end):
@@ -104,5 +104,5 @@ def glove_epoch_segment(rows, cols, log_values, weights, block_order, first_bloc
                 context_bias[c, 0] -= step_b / np.sqrt(context_bias[c, 1])
                 word_bias[r, 1] += step_b * step_b
                 context_bias[c, 1] += step_b * step_b
-        costs[t] += cost
-        nonfinite[t] += skipped
+        totals[s, 0] += cost
+        totals[s, 1] += skipped

@@ -44,7 +44,8 @@ from embcli.train.common import finish_vectors_artifact, require_trainable
 
 CHECKPOINT_KIND = "glove-checkpoint"
 BLOCK_SIZE = 2048  # nonzeros per block of the per-epoch shuffle
-SEGMENTS_PER_EPOCH = 16  # kernel calls per epoch (progress bar updates)
+SEGMENTS_PER_WORKER = 8  # segments per thread per progress step; threads take the next free one (load balance)
+PROGRESS_STEPS = 16  # kernel calls (progress bar updates) per epoch
 PARAMETER_NAMES = ("word", "context", "word_bias", "context_bias",
                    "gradsq_word", "gradsq_context", "gradsq_word_bias", "gradsq_context_bias")
 # settings a checkpoint must share with the run that resumes it
@@ -219,8 +220,6 @@ def validate_glove_config(config: GloVeConfig) -> None:
 def train_glove(corpus: TokenCorpus, output: Path, config: GloVeConfig, *, force: bool = False,
                 progress: Progress = SILENT) -> dict[str, Any]:
     """Train GloVe vectors on `corpus` into the vectors artifact `output`; return its manifest."""
-    import numba
-
     from embcli.artifacts import check_output_path
 
     started = time.perf_counter()
@@ -253,7 +252,6 @@ def train_glove(corpus: TokenCorpus, output: Path, config: GloVeConfig, *, force
     params, epochs = (resumed[0], resumed[1]) if resumed is not None else (GloVeParameters.initial(vocab_size, config.dim, config.seed), [])
     prepared = time.perf_counter()
 
-    numba.set_num_threads(min(config.workers, numba.config.NUMBA_NUM_THREADS))
     first_epoch = len(epochs) + 1
     with progress.bar(len(data.rows) * (config.epochs - len(epochs)), "glove", unit="pair") as bar:
         for epoch in range(first_epoch, config.epochs + 1):
@@ -281,25 +279,35 @@ def train_glove(corpus: TokenCorpus, output: Path, config: GloVeConfig, *, force
 
 
 def run_epoch(data: TrainingArrays, params: GloVeParameters, config: GloVeConfig, epoch: int, bar: Any) -> dict[str, Any]:
-    """One pass over all nonzeros in a block order that depends only on (seed, epoch); stops on divergence."""
-    from embcli.kernels.glove_kernels import glove_epoch_segment
+    """One pass over all nonzeros in a block order that depends only on (seed, epoch); stops on divergence.
+
+    The epoch is cut into segments of blocks that `workers` threads take as they
+    free up, so a thread slowed by other work on the machine takes fewer segments
+    instead of holding the others back. With one worker the segments run in
+    order: the result is deterministic.
+    """
+    import numba
+
+    from embcli.kernels.glove_kernels import glove_epoch_segments
 
     started = time.perf_counter()
     nnz = len(data.rows)
     n_blocks = -(-nnz // BLOCK_SIZE)
     block_order = np.random.default_rng([config.seed, epoch]).permutation(n_blocks)
-    threads = config.workers
-    costs = np.zeros(threads, dtype=np.float64)
-    nonfinite = np.zeros(threads, dtype=np.int64)
     block_sizes = np.minimum(BLOCK_SIZE, nnz - block_order * BLOCK_SIZE)
-    bounds = np.linspace(0, n_blocks, min(SEGMENTS_PER_EPOCH, n_blocks) + 1).astype(np.int64)
-    for first, stop in zip(bounds[:-1], bounds[1:]):
-        glove_epoch_segment(data.rows, data.cols, data.log_values, data.weights, block_order, int(first), int(stop),
-                            BLOCK_SIZE, threads, params.word, params.context, params.word_bias, params.context_bias,
-                            float(config.eta), float(config.grad_clip), costs, nonfinite)
-        bar.update(int(block_sizes[first:stop].sum()))
-    cost = float(costs.sum()) / nnz
-    skipped = int(nonfinite.sum())
+    n_segments = min(n_blocks, SEGMENTS_PER_WORKER * config.workers * PROGRESS_STEPS)
+    bounds = np.linspace(0, n_blocks, n_segments + 1).astype(np.int64)
+    totals = np.zeros((n_segments, 2), dtype=np.float64)  # per segment: cost, updates skipped for NaN/inf
+    steps = np.linspace(0, n_segments, min(PROGRESS_STEPS, n_segments) + 1).astype(np.int64)
+    numba.set_num_threads(min(config.workers, numba.config.NUMBA_NUM_THREADS))
+    with numba.parallel_chunksize(1):
+        for first, stop in zip(steps[:-1], steps[1:]):
+            glove_epoch_segments(data.rows, data.cols, data.log_values, data.weights, block_order, bounds[first : stop + 1],
+                                 BLOCK_SIZE, params.word, params.context, params.word_bias, params.context_bias,
+                                 float(config.eta), float(config.grad_clip), totals[first:stop])
+            bar.update(int(block_sizes[bounds[first] : bounds[stop]].sum()))
+    cost = float(totals[:, 0].sum()) / nnz
+    skipped = int(totals[:, 1].sum())
     if skipped or not np.isfinite(cost) or not params.all_finite():
         raise InputError(f"GloVe training diverged in epoch {epoch} (NaN/inf in {skipped or 'the'} updates); "
                          f"nothing was written; lower --eta (now {config.eta:g}) and retry")
