@@ -154,18 +154,14 @@ def plan_counting(corpus: TokenCorpus, config: CooccurConfig) -> CountPlan:
     The cap is shared: a fifth for the workers' pair buffers, two fifths for
     runs kept in memory, a fifth for finished chunks waiting to be added, a
     fifth for merge blocks. Fails if one buffer cannot hold the longest sentence.
+    Two streaming passes (sizes, then cuts) keep the plan's memory independent
+    of the number of sentences.
     """
-    from embcli.kernels.cooccur_kernels import sentence_pair_counts
-
     validate_cooccur_config(config, corpus)
-    pairs = np.empty(corpus.n_sentences, dtype=np.int64)
-    for first in range(0, corpus.n_sentences, PLAN_SENTENCES):  # a slice at a time, so the corpus never all maps in
-        stop = min(first + PLAN_SENTENCES, corpus.n_sentences)
-        pairs[first:stop] = sentence_pair_counts(corpus.ids, corpus.offsets[first : stop + 1], config.window,
-                                                 not config.asymmetric, skip_unk(config))
-        release_pages(corpus.ids, int(corpus.offsets[stop]))
-    total = int(pairs.sum())
-    longest = int(pairs.max()) if len(pairs) else 0
+    total = longest = 0
+    for _, pairs in sentence_pairs_by_slice(corpus, config):
+        total += int(pairs.sum())
+        longest = max(longest, int(pairs.max(initial=0)))
     cap = int(config.memory_mb * (1 << 20))
     needed = max(longest, MIN_BUFFER_PAIRS)
     workers = max(1, min(config.workers, cap // (5 * RECORD_BYTES * needed)))
@@ -177,15 +173,39 @@ def plan_counting(corpus: TokenCorpus, config: CooccurConfig) -> CountPlan:
             f"(the longest sentence gives {longest} window pairs); raise --memory-mb to at least {math.ceil(need_mb * 100) / 100:g}"
         )
     buffer_pairs = min(buffer_pairs, max(needed, -(-total // workers)))
-    cumulative = np.zeros(len(pairs) + 1, dtype=np.int64)
-    np.cumsum(pairs, out=cumulative[1:])
+    return CountPlan(chunk_ranges(corpus, config, buffer_pairs), total, buffer_pairs, workers, 2 * cap // 5, cap // 5)
+
+
+def sentence_pairs_by_slice(corpus: TokenCorpus, config: Any):
+    """Yield (first sentence, window pairs of each sentence) for slices of `PLAN_SENTENCES` sentences."""
+    from embcli.kernels.cooccur_kernels import sentence_pair_counts
+
+    for first in range(0, corpus.n_sentences, PLAN_SENTENCES):  # the corpus pages are let go slice by slice
+        stop = min(first + PLAN_SENTENCES, corpus.n_sentences)
+        yield first, sentence_pair_counts(corpus.ids, corpus.offsets[first : stop + 1], config.window,
+                                          not config.asymmetric, skip_unk(config))
+        release_pages(corpus.ids, int(corpus.offsets[stop]))
+
+
+def chunk_ranges(corpus: TokenCorpus, config: Any, buffer_pairs: int) -> list[tuple[int, int]]:
+    """Greedy sentence ranges [first, stop) whose window pairs fit `buffer_pairs` (every sentence does)."""
     chunks = []
-    first = 0
-    while first < len(pairs):
-        stop = int(np.searchsorted(cumulative, cumulative[first] + buffer_pairs, side="right")) - 1
-        chunks.append((first, stop))
-        first = stop
-    return CountPlan(chunks, total, buffer_pairs, workers, 2 * cap // 5, cap // 5)
+    chunk_first = 0
+    in_chunk = 0  # pairs of the open chunk
+    for first, pairs in sentence_pairs_by_slice(corpus, config):
+        cumulative = np.cumsum(pairs)
+        consumed = 0  # cumulative pairs of this slice already placed in closed chunks
+        while True:
+            fits = int(np.searchsorted(cumulative, buffer_pairs - in_chunk + consumed, side="right"))
+            if fits >= len(pairs):  # the rest of the slice joins the open chunk
+                in_chunk += int(cumulative[-1]) - consumed if len(pairs) else 0
+                break
+            chunks.append((chunk_first, first + fits))  # sentence first + fits does not fit: close the chunk
+            chunk_first, in_chunk = first + fits, 0
+            consumed = int(cumulative[fits - 1]) if fits else 0
+    if chunk_first < corpus.n_sentences:
+        chunks.append((chunk_first, corpus.n_sentences))
+    return chunks
 
 
 def validate_cooccur_config(config: Any, corpus: TokenCorpus) -> None:

@@ -136,6 +136,21 @@ def test_tiny_memory_cap_spills_and_gives_the_identical_matrix(random_corpus, tm
     assert sorted(p.name for p in (tmp_path / "small").iterdir()) == ["cols.npy", "manifest.json", "rows.npy", "values.npy", "vocab.tsv"]
 
 
+def test_chunks_tile_the_corpus_within_the_buffer(random_corpus, monkeypatch: pytest.MonkeyPatch) -> None:
+    import embcli.cooccur as cooccur
+
+    corpus_dir, sentences = random_corpus
+    monkeypatch.setattr(cooccur, "PLAN_SENTENCES", 7)  # chunks carry over many planning slices
+    config = CooccurConfig(window=5, memory_mb=0.05, workers=1)
+    plan = cooccur.plan_counting(load_token_corpus(corpus_dir), config)
+    assert plan.chunks[0][0] == 0 and plan.chunks[-1][1] == len(sentences) and len(plan.chunks) > 10
+    assert all(a[1] == b[0] for a, b in zip(plan.chunks, plan.chunks[1:]))
+    pairs = [sum(2 * min(j, 5) for j in range(len([t for t in s if t]))) for s in sentences]
+    assert sum(pairs) == plan.total_pairs
+    assert all(sum(pairs[first:stop]) <= plan.buffer_pairs for first, stop in plan.chunks)
+    assert all(sum(pairs[first : stop + 1]) > plan.buffer_pairs for first, stop in plan.chunks[:-1])  # greedy
+
+
 def test_disk_full_while_spilling_cleans_up(random_corpus, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     corpus_dir, _ = random_corpus
 
