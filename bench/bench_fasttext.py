@@ -164,7 +164,8 @@ def main() -> None:
         "## fastText (subwords) through gensim",
         "",
         f"Machine: {started_machine}.",
-        f"Command: `python bench/bench_fasttext.py --repeats {args.repeats} --speed-epochs {args.speed_epochs}` "
+        f"Command: `python bench/bench_fasttext.py --repeats {args.repeats} --speed-epochs {args.speed_epochs}"
+        f"{' --concurrent' if args.concurrent else ''}` "
         f"(corpus: en-mixed-5m.txt.gz preprocessed with `{shlex.join(REFERENCE_PREPROCESS)}`, "
         f"{manifest['counts']['corpus_tokens']:,} tokens, {manifest['counts']['vocab_size'] - 1:,} words).",
         "Settings: skip-gram, " + ", ".join(f"{key} {value}" for key, value in SETTINGS.items()) +
