@@ -156,3 +156,13 @@ def test_fasttext_preset(tmp_path, topic_corpus_dir):
                "-o", out, "-q").exit_code == 0
     config = json.loads((out / "manifest.json").read_text())["config"]
     assert config["model"] == "fasttext" and (config["minn"], config["maxn"], config["buckets"]) == (3, 6, 1000)
+
+
+def test_neighbors_of_unseen_words_use_subwords(trained):
+    out, _ = trained
+    result = run("neighbors", out, "cats", "-k", "3", "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert "cat" in json.dumps(payload)  # "cats" lands beside "cat"
+    result = run("analogy", out, "cat", "cats", "truck", "--json")
+    assert result.exit_code == 0, result.output

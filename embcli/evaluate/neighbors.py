@@ -33,25 +33,51 @@ def resolve_rows(embeddings: Embeddings, words: Sequence[str]) -> list[int]:
     return rows
 
 
+def query_vectors(embeddings: Embeddings, words: Sequence[str]) -> tuple[np.ndarray, list[int]]:
+    """Unit query vector per word and the rows to exclude from its answers.
+
+    Vocabulary words (any casing) use their own row. Words outside it get a vector
+    from the model's subwords (fastText) or hash bucket when the model has them;
+    otherwise `resolve_rows` raises the usual error naming them.
+    """
+    unit = embeddings.unit_vectors
+    any_case = CaseInsensitiveVocab(embeddings.words)
+    queries, rows = [], []
+    for word in words:
+        row = embeddings.index.get(word, -1)
+        row = row if row >= 0 else any_case.row(word)
+        if row >= 0:
+            queries.append(unit[row])
+            rows.append(row)
+            continue
+        if not ("subwords" in embeddings.extras or "hashing" in embeddings.extras):
+            resolve_rows(embeddings, words)  # raises, listing every unknown word
+        vector, _ = embeddings.lookup(word)
+        queries.append(vector / max(float(np.linalg.norm(vector)), np.finfo(np.float32).tiny))
+        rows.append(-1)
+    return np.vstack(queries).astype(np.float32), rows
+
+
 def nearest_neighbors(embeddings: Embeddings, words: Sequence[str], k: int = 10) -> dict[str, Neighbors]:
     """The k words with the highest cosine to each of `words` (the word itself excluded).
+
+    Unseen words work on models with subwords or hash buckets.
 
     >>> nearest_neighbors(embeddings, ["paris"], k=2)  # doctest: +SKIP
     {'paris': [('london', 0.81), ('berlin', 0.79)]}
     """
-    rows = resolve_rows(embeddings, words)
-    unit = embeddings.unit_vectors
-    scores = unit[rows] @ unit.T  # (len(words), vocab)
-    return {word: _top_k(embeddings, scores[i], k, exclude=[row]) for i, (word, row) in enumerate(zip(words, rows))}
+    queries, rows = query_vectors(embeddings, words)
+    scores = queries @ embeddings.unit_vectors.T  # (len(words), vocab)
+    return {word: _top_k(embeddings, scores[i], k, exclude=[row] if row >= 0 else [])
+            for i, (word, row) in enumerate(zip(words, rows))}
 
 
 def solve_analogy(embeddings: Embeddings, a: str, b: str, c: str, k: int = 10) -> Neighbors:
     """a is to b as c is to ?: the k words nearest to b̂ - â + ĉ (3CosAdd), a, b, c excluded."""
-    rows = resolve_rows(embeddings, [a, b, c])
-    unit = embeddings.unit_vectors
-    target = unit[rows[1]] - unit[rows[0]] + unit[rows[2]]
+    queries, rows = query_vectors(embeddings, [a, b, c])
+    target = queries[1] - queries[0] + queries[2]
     target /= max(float(np.linalg.norm(target)), np.finfo(np.float32).tiny)
-    return _top_k(embeddings, unit @ target, k, exclude=rows)
+    return _top_k(embeddings, embeddings.unit_vectors @ target, k, exclude=[row for row in rows if row >= 0])
 
 
 def _top_k(embeddings: Embeddings, scores: np.ndarray, k: int, exclude: Sequence[int]) -> Neighbors:
