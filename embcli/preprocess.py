@@ -57,7 +57,7 @@ _worker_tokenizer: Tokenizer | None = None
 _worker_stopwords: frozenset[str] = frozenset()
 
 
-def _init_worker(spec: TokenizerSpec) -> None:
+def init_tokenizer_worker(spec: TokenizerSpec) -> None:
     global _worker_tokenizer, _worker_stopwords
     _worker_tokenizer = make_tokenizer(TokenizerSpec(spec.kind, spec.pattern, spec.lowercase, spec.nfkc))
     _worker_stopwords = spec.stopwords
@@ -99,13 +99,13 @@ def _encoded_chunks(chunks: Iterator[tuple[list[bytes], int]], spec: TokenizerSp
                     on_bytes: Any) -> Iterator[EncodedChunk]:
     """Encode chunks in order, in-process or in a pool with bounded in-flight work."""
     if workers <= 1:
-        _init_worker(spec)
+        init_tokenizer_worker(spec)
         for lines, consumed in chunks:
             on_bytes(consumed)
             yield encode_lines(lines)
         return
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with context.Pool(workers, initializer=_init_worker, initargs=(spec,)) as pool:
+    with context.Pool(workers, initializer=init_tokenizer_worker, initargs=(spec,)) as pool:
         pending: deque[tuple[Any, int]] = deque()
         for lines, consumed in chunks:
             pending.append((pool.apply_async(encode_lines, (lines,)), consumed))
@@ -127,7 +127,7 @@ def preprocess_corpus(inputs: list[str], output: Path, config: PreprocessConfig,
                       progress: Progress = SILENT) -> dict[str, Any]:
     """Tokenize `inputs` and write a corpus directory at `output`; returns its manifest."""
     started = time.perf_counter()
-    _validate(config)
+    validate_preprocess_config(config)
     items = expand_inputs(inputs)
     stopwords = load_stopwords(config.stopwords, lowercase=config.lowercase, nfkc=config.nfkc)
     spec = TokenizerSpec(config.tokenizer, config.token_pattern, config.lowercase, config.nfkc, stopwords)
@@ -144,7 +144,7 @@ def preprocess_corpus(inputs: list[str], output: Path, config: PreprocessConfig,
         hashed = hash_vocabulary(first_pass.tokens, first_pass.counts, config.hash_buckets, lowercase=config.lowercase,
                                  nfkc=config.nfkc) if config.hash_buckets and first_pass.tokens else None
         vocab = hashed.vocab if hashed else _vocabulary_from(first_pass, config)
-        counts = _write_corpus(staging, first_pass, vocab, config, progress, remap=hashed.remap if hashed else None)
+        counts = write_corpus_files(staging, first_pass, vocab, config, progress, remap=hashed.remap if hashed else None)
         write_vocabulary(staging / VOCAB_NAME, vocab)
         finished = time.perf_counter()
         manifest = write_manifest(
@@ -162,7 +162,7 @@ def preprocess_corpus(inputs: list[str], output: Path, config: PreprocessConfig,
     return manifest
 
 
-def _validate(config: PreprocessConfig) -> None:
+def validate_preprocess_config(config: PreprocessConfig) -> None:
     if config.min_count < 1:
         raise ConfigError(f"--min-count must be at least 1, got {config.min_count}")
     if config.max_vocab is not None and config.max_vocab < 1:
@@ -235,7 +235,7 @@ def _vocabulary_from(first: FirstPass, config: PreprocessConfig) -> Vocabulary:
     return vocab
 
 
-def _write_corpus(staging: Path, first: FirstPass, vocab: Vocabulary, config: PreprocessConfig,
+def write_corpus_files(staging: Path, first: FirstPass, vocab: Vocabulary, config: PreprocessConfig,
                   progress: Progress, remap: np.ndarray | None = None) -> dict[str, Any]:
     """Pass 2: remap provisional ids to vocabulary ids (`remap`, default by token), sentence chunk by chunk."""
     if remap is None:

@@ -14,7 +14,7 @@ What runs where, and why the artifacts are byte-identical to the local engine's:
    are sorted by (input position, file, split offset, chunk number) — input
    order, whatever order Spark packed files into partitions — and streamed to
    the driver, which writes `ids.npy`, `offsets.npy` and `corpus.txt` with the
-   local engine's own writer (`embcli.preprocess._write_corpus`).
+   local engine's own writer (`embcli.preprocess.write_corpus_files`).
 
 Inputs are local files, directories and globs (expanded as the local engine
 does) or anything Spark reads (`hdfs://`, `s3a://`, `file://`), passed
@@ -143,9 +143,9 @@ def tokenize_partition(rows: Iterable[Any], spec: TokenizerSpec, groups: list[In
     The key (input position, path, split start, chunk number) sorts chunks into
     input order; rows of one split are contiguous and in file order within a partition.
     """
-    from embcli.preprocess import _init_worker, encode_lines
+    from embcli.preprocess import init_tokenizer_worker, encode_lines
 
-    _init_worker(spec)
+    init_tokenizer_worker(spec)
     current: tuple | None = None
     lines: list[bytes] = []
     size = chunk_number = 0
@@ -235,10 +235,10 @@ def preprocess_on_spark(inputs: list[str], output: Path, config: PreprocessConfi
     `shard_tokens` writes the ids as `ids-00000.npy`, ... of at most that many
     tokens each (default: one `ids.npy` up to SHARD_TOKENS tokens, shards beyond).
     """
-    from embcli.preprocess import _validate
+    from embcli.preprocess import validate_preprocess_config
 
     started = time.perf_counter()
-    _validate(config)
+    validate_preprocess_config(config)
     if getattr(config, "hash_buckets", None):
         raise ConfigError("--hash-buckets is not available with --engine spark; use --engine local")
     if shard_tokens is not None and shard_tokens < 1:
@@ -264,7 +264,7 @@ def preprocess_on_spark(inputs: list[str], output: Path, config: PreprocessConfi
             collect_ids(spark, chunks, counted, staging, progress)
         finally:
             chunks.unpersist()
-        counts = write_corpus_files(staging, counted, config, progress)
+        counts = write_collected_corpus(staging, counted, config, progress)
         files: dict[str, Any] = {"ids": IDS_NAME, "offsets": OFFSETS_NAME, "text": TEXT_NAME, "vocab": VOCAB_NAME}
         limit = shard_tokens if shard_tokens is not None else SHARD_TOKENS
         if counts["tokens_written"] > limit or shard_tokens is not None:
@@ -321,20 +321,20 @@ def collect_ids(spark: Any, chunks: Any, counted: SparkVocabulary, staging: Path
         index.unpersist()
 
 
-def write_corpus_files(staging: Path, counted: SparkVocabulary, config: PreprocessConfig,
+def write_collected_corpus(staging: Path, counted: SparkVocabulary, config: PreprocessConfig,
                        progress: Progress) -> dict[str, Any]:
     """ids.npy, offsets.npy, corpus.txt and vocab.tsv with the local engine's writer.
 
     The temp ids already hold final ids, so the writer's provisional -> final
     remap is the identity (its provisional vocabulary is the final one).
     """
-    from embcli.preprocess import FirstPass, _write_corpus
+    from embcli.preprocess import FirstPass, write_corpus_files
 
     first = FirstPass(tokens=counted.vocab.tokens, counts=counted.vocab.counts, ids_path=staging / "ids.provisional",
                       lengths_path=staging / "lengths.provisional", lines=counted.lines,
                       sentences=counted.sentences, bad_bytes=counted.bad_bytes,
                       stopwords_removed=counted.stopwords_removed)
-    counts = _write_corpus(staging, first, counted.vocab, config, progress)
+    counts = write_corpus_files(staging, first, counted.vocab, config, progress)
     counts["types_seen"] = counted.types_seen
     write_vocabulary(staging / VOCAB_NAME, counted.vocab)
     return counts
