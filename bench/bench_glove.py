@@ -17,6 +17,7 @@ import argparse
 import gzip
 import hashlib
 import json
+import os
 import resource
 import shutil
 import sys
@@ -206,6 +207,7 @@ def main() -> None:
     lines += ["", "With the two words made only of apostrophes (`'`, `''`) treated as out-of-vocabulary, as the "
               "tokenization behind Stanford's figures did (34,140 words), `embcli cooccur` counts "
               f"**{nnz_stanford_vocab:,}** nonzeros: {match} Stanford's {STANFORD['nnz']:,}."]
+    lines += ["", f"Load average at the end: {os.getloadavg()[0]:.2f}."]
     markdown = "\n".join(lines)
     write_section("glove", markdown)
     print(markdown)
