@@ -10,7 +10,9 @@ What it shares with word2vec, so results are comparable:
 - negatives drawn from unigram counts ** 0.75 (exactly, with an alias table);
 - subsampling keep-probability (sqrt(f / (s * total)) + 1) * (s * total) / f;
 - a window reduced uniformly at random per centre word;
-- learning rate decaying linearly from `alpha` to `min_alpha` over all epochs' words;
+- learning rate decaying linearly from `alpha` to `min_alpha` over all epochs' words (each thread
+  counts its progress through its own slice; gensim's corpus_file mode counts a worker's words against
+  the whole epoch, so with several workers its rate stays higher than linear);
 - input rows initialised uniform in (-0.5, 0.5) / dim, output rows zero.
 
 Counts come from the id stream itself (a word that never occurs, such as
