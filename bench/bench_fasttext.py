@@ -27,7 +27,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from harness import EMBCLI, PYTHON, REFERENCE_PREPROCESS, REPO, SHARED_CORPUS, machine, median_run, timed, write_section
+from harness import EMBCLI, PYTHON, REFERENCE_PREPROCESS, REPO, SHARED_CORPUS, machine, timed, write_section
 
 SETTINGS = {"dim": 100, "window": 5, "negative": 5, "sample": 1e-3, "epochs": 5, "minn": 3, "maxn": 6,
             "buckets": 2_000_000, "workers": 2}

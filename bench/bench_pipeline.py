@@ -3,7 +3,8 @@
 - `embcli preprocess` of the 5.1M-token corpus: wall time and peak RSS (target < 15 s on 2 cores);
 - skip-gram and CBOW with `embcli train --engine gensim` versus gensim used directly on the same tokens
   (dim 100, window 5, negative 5, sample 1e-3, 5 epochs, 2 workers): words/s of the whole process,
-  peak RSS and scores (target: embcli within 10% of gensim direct).
+  peak RSS and scores (target: embcli within 10% of gensim direct);
+- analogy evaluation speed against gensim's on the trained skip-gram vectors (target >= 10x, identical accuracy).
 
 Usage: python bench/bench_pipeline.py [--repeats 3] [--work DIR]
 """
@@ -15,7 +16,7 @@ import shlex
 import tempfile
 from pathlib import Path
 
-from harness import EMBCLI, PYTHON, REFERENCE_PREPROCESS, SHARED_CORPUS, eval_scores, machine, median_run, write_section
+from harness import EMBCLI, PYTHON, REFERENCE_PREPROCESS, SHARED_CORPUS, eval_scores, machine, median_run, timed, write_section
 
 COMMON = ["--dim", "100", "--window", "5", "--negative", "5", "--sample", "1e-3", "--epochs", "5", "--workers", "2"]
 
@@ -59,8 +60,26 @@ def main() -> None:
                          f"{run.peak_rss_mb:.0f} | {scores.get('google', float('nan')):.2f} ({scores.get('google_answered')}) | "
                          f"{scores.get('ws353', float('nan')):.3f} | {scores.get('simlex999', float('nan')):.3f} |")
         lines.append(f"| {model} | ratio embcli/gensim words/s | | **{direct.seconds / ours.seconds:.2f}** | | | | |")
+    lines += eval_speed_lines(work / "skipgram-embcli")
     write_section("pipeline", "\n".join(lines))
     print("\n".join(lines))
+
+
+def eval_speed_lines(vectors: Path) -> list[str]:
+    """Full Google analogy set, 30k restriction: embcli's batched evaluator vs gensim's, same matrix."""
+    figures = timed([PYTHON, str(Path(__file__).with_name("bench_eval.py")), str(vectors), "--json"]).json()
+    identical = "identical per-section results" if figures["identical_per_section"] else "**per-section MISMATCH**"
+    return [
+        "",
+        f"Analogy evaluation (`python bench/bench_eval.py VECTORS`, the skip-gram vectors above, Google set, "
+        f"{figures['answered']:,}/{figures['questions']:,} questions answered among the 30,000 most frequent words; "
+        f"best of 3 after a warm-up): embcli 3CosAdd **{figures['embcli_3cosadd_seconds']:.2f} s** "
+        f"({figures['embcli_3cosadd_cpu_seconds']:.2f} s CPU), both 3CosAdd and 3CosMul {figures['embcli_both_seconds']:.2f} s, "
+        f"gensim `evaluate_word_analogies` {figures['gensim_3cosadd_seconds']:.1f} s: "
+        f"**{figures['speedup_3cosadd']:.0f}x faster**, accuracy {100 * figures['embcli_3cosadd_accuracy']:.2f}% vs "
+        f"{100 * figures['gensim_3cosadd_accuracy']:.2f}%, {identical}. The first evaluation in a new process adds "
+        f"{figures['embcli_first_run_seconds']:.1f} s (numba kernel loaded from its cache).",
+    ]
 
 
 if __name__ == "__main__":

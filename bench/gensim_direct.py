@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 
 from gensim.models import Word2Vec
-from gensim.models.word2vec import LineSentence
 
 
 def main() -> None:

@@ -100,6 +100,24 @@ def staged_file(path: Path, *, force: bool) -> Iterator[Path]:
 
 
 # ---------------------------------------------------------------------------
+# arrays
+
+
+def load_npy(path: Path, *, mmap: bool = False, remedy: str | None = None) -> Any:
+    """`np.load` that never unpickles; a missing or unreadable file is a one-line error ending with `remedy`."""
+    import numpy as np
+
+    path = Path(path)
+    hint = f"; {remedy}" if remedy else ""
+    if not path.exists():
+        raise InputError(f"{path} is missing{hint}")
+    try:
+        return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise FormatError(f"{path}: not a readable .npy array ({exc}){hint}") from None
+
+
+# ---------------------------------------------------------------------------
 # manifests
 
 

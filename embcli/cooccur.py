@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import manifest_reference, peak_rss_mb, read_manifest, staged_directory, write_manifest
+from embcli.artifacts import load_npy, manifest_reference, peak_rss_mb, read_manifest, staged_directory, write_manifest
 from embcli.config import CooccurConfig, as_dict
 from embcli.corpus.token_corpus import TokenCorpus
 from embcli.corpus.vocabulary import Vocabulary, read_vocabulary, write_vocabulary
@@ -102,16 +102,6 @@ def load_cooccurrence(directory: Path, *, mmap: bool = False) -> Cooccurrence:
     if not (len(arrays[0]) == len(arrays[1]) == len(arrays[2]) == manifest.get("counts", {}).get("nnz")):
         raise FormatError(f"{directory}: rows, cols and values disagree with the manifest's nnz; re-run embcli cooccur")
     return Cooccurrence(directory, manifest, vocab, *arrays)
-
-
-def load_npy(path: Path, *, mmap: bool = False, remedy: str) -> np.ndarray:
-    """`np.load` without pickles; a missing or unreadable file is a one-line error that ends with `remedy`."""
-    if not path.exists():
-        raise InputError(f"{path} is missing; {remedy}")
-    try:
-        return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
-    except (ValueError, OSError) as exc:
-        raise FormatError(f"{path}: not a readable .npy array ({exc}); {remedy}") from None
 
 
 # ---------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import MANIFEST_NAME, check_output_path, describe_file, manifest_reference, staged_directory, write_manifest
+from embcli.artifacts import MANIFEST_NAME, check_output_path, load_npy, describe_file, manifest_reference, staged_directory, write_manifest
 from embcli.config import EvalConfig, QuantizeConfig, as_dict
 from embcli.corpus.vocabulary import Vocabulary, write_vocabulary
 from embcli.errors import ConfigError, FormatError, InputError
@@ -269,7 +269,7 @@ def load_quantized_directory(directory: Path, manifest: dict[str, Any], mmap: bo
     needed = {"int8": (CODES_NAME, SCALES_NAME), "pq": (CODES_NAME, CODEBOOKS_NAME)}.get(str(method))
     if needed is None:
         raise FormatError(f"{directory / MANIFEST_NAME}: unknown quantization method {method!r}; upgrade embcli")
-    arrays = {name: _load_array(directory / name) for name in needed}
+    arrays = {name: load_npy(directory / name, remedy="re-run embcli quantize") for name in needed}
     codes = arrays[CODES_NAME]
     if method == "int8":
         scales = arrays[SCALES_NAME]
@@ -291,12 +291,3 @@ def load_quantized_directory(directory: Path, manifest: dict[str, Any], mmap: bo
 
         embeddings.extras["hashing"] = HashedLookup(embeddings.words, manifest["hashing"])
     return embeddings
-
-
-def _load_array(path: Path) -> np.ndarray:
-    if not path.exists():
-        raise InputError(f"{path} is missing; re-run embcli quantize")
-    try:
-        return np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as exc:
-        raise FormatError(f"{path}: not a readable .npy array ({exc})") from None

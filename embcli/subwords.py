@@ -119,10 +119,10 @@ def load_subword_table(directory: Path, manifest: dict[str, Any], *, mmap: bool 
     if section.get("hash") != HASH_NAME or section.get("hash_version", 0) > HASH_VERSION:
         raise FormatError(f"{directory}: unknown subword hash {section.get('hash')!r} "
                           f"(version {section.get('hash_version')}); upgrade embcli")
-    from embcli.vectors import _load_matrix  # imported here: embcli.vectors imports this module when loading
+    from embcli.vectors import load_matrix  # imported here: embcli.vectors imports this module when loading
 
     path = Path(directory) / section.get("file", NGRAMS_NPY)
-    ngrams = _load_matrix(path, mmap=mmap)
+    ngrams = load_matrix(path, mmap=mmap)
     if ngrams.shape[0] != section["buckets"]:
         raise FormatError(f"{path}: expected {section['buckets']} rows (the manifest's buckets), found {ngrams.shape[0]}")
     return SubwordTable(ngrams, int(section["minn"]), int(section["maxn"]))

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import read_manifest
+from embcli.artifacts import load_npy, read_manifest
 from embcli.corpus.vocabulary import Vocabulary, read_vocabulary, write_vocabulary
 from embcli.errors import FormatError, InputError
 
@@ -152,7 +152,7 @@ def load_embeddings(path: Path | str, *, vocab_path: Path | None = None, mmap: b
         if not vocab_file.exists():
             raise InputError(f"{path}: no vocabulary found; put vocab.tsv beside it or pass --vocab FILE")
         vocab = read_vocabulary(vocab_file)
-        return Embeddings(vocab.tokens, _load_matrix(path, mmap=mmap), vocab.counts, source=str(path))
+        return Embeddings(vocab.tokens, load_matrix(path, mmap=mmap), vocab.counts, source=str(path))
     if suffix == ".bin":
         words, matrix = read_word2vec_binary(path)
     else:
@@ -172,7 +172,7 @@ def _load_directory(directory: Path, *, mmap: bool) -> Embeddings:
 
 def _load_vectors_directory(directory: Path, manifest: dict[str, Any], mmap: bool) -> Embeddings:
     vocab = read_vocabulary(directory / VOCAB_NAME)
-    matrix = _load_matrix(directory / VECTORS_NPY, mmap=mmap)
+    matrix = load_matrix(directory / VECTORS_NPY, mmap=mmap)
     embeddings = Embeddings(vocab.tokens, matrix, vocab.counts, manifest=manifest, source=str(directory))
     _attach_oov_tables(embeddings, directory, manifest, mmap)
     return embeddings
@@ -200,13 +200,9 @@ def _load_quantized_directory(directory: Path, manifest: dict[str, Any], mmap: b
 DIRECTORY_LOADERS: dict[str, Any] = {VECTORS_KIND: _load_vectors_directory, "quantized": _load_quantized_directory}
 
 
-def _load_matrix(path: Path, *, mmap: bool) -> np.ndarray:
-    if not path.exists():
-        raise InputError(f"{path} is missing")
-    try:
-        matrix = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
-    except (ValueError, OSError) as exc:
-        raise FormatError(f"{path}: not a readable .npy matrix ({exc})") from None
+def load_matrix(path: Path, *, mmap: bool) -> np.ndarray:
+    """A 2-D float32 matrix from `.npy` (memory-mapped if asked and already float32)."""
+    matrix = load_npy(path, mmap=mmap)
     if matrix.ndim != 2 or matrix.dtype.kind != "f":
         raise FormatError(f"{path}: expected a 2-D float matrix, found {matrix.ndim}-D {matrix.dtype}")
     return matrix if matrix.dtype == np.float32 else matrix.astype(np.float32)

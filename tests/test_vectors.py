@@ -83,7 +83,7 @@ def test_vocabulary_and_matrix_size_mismatch(tmp_path, matrix):
 def test_pickled_npy_is_refused(tmp_path):
     np.save(tmp_path / "vectors.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
     (tmp_path / "vocab.tsv").write_text("index\ttoken\tcount\n0\ta\t1\n")
-    with pytest.raises(FormatError, match="not a readable .npy matrix"):
+    with pytest.raises(FormatError, match="not a readable .npy array"):
         load_embeddings(tmp_path / "vectors.npy")
 
 

@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import read_manifest
+from embcli.artifacts import load_npy, read_manifest
 from embcli.corpus.vocabulary import Vocabulary, read_vocabulary
-from embcli.errors import FormatError, InputError
+from embcli.errors import FormatError
 
 CORPUS_KIND = "corpus"
 IDS_NAME = "ids.npy"
@@ -32,6 +32,7 @@ IDS_SHARD_PATTERN = "ids-{:05d}.npy"
 OFFSETS_NAME = "offsets.npy"
 TEXT_NAME = "corpus.txt"
 VOCAB_NAME = "vocab.tsv"
+REMEDY = "re-run embcli preprocess"  # what fixes a damaged corpus directory
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,8 @@ def load_token_corpus(directory: Path, *, check_ids: bool = False) -> TokenCorpu
     manifest = read_manifest(directory, CORPUS_KIND)
     vocab = read_vocabulary(directory / VOCAB_NAME)
     shards = [] if (directory / IDS_NAME).exists() else shard_paths(directory)
-    ids = _load_shards(shards) if shards else _load_array(directory / IDS_NAME, mmap=True)
-    offsets = _load_array(directory / OFFSETS_NAME, mmap=False)
+    ids = _load_shards(shards) if shards else load_npy(directory / IDS_NAME, mmap=True, remedy=REMEDY)
+    offsets = load_npy(directory / OFFSETS_NAME, mmap=False, remedy=REMEDY)
     if ids.dtype != np.uint32 or ids.ndim != 1:
         raise FormatError(f"{directory / IDS_NAME}: expected a 1-D uint32 array, found {ids.ndim}-D {ids.dtype}")
     if offsets.ndim != 1 or len(offsets) < 1 or offsets[0] != 0 or offsets[-1] != len(ids) or np.any(np.diff(offsets) < 0):
@@ -94,11 +95,11 @@ def read_token_range(directory: Path, start: int, stop: int) -> np.ndarray:
     """ids[start:stop] of a corpus directory, single-file or sharded, reading only the shards it spans."""
     directory = Path(directory)
     if (directory / IDS_NAME).exists():
-        return np.asarray(_load_array(directory / IDS_NAME, mmap=True)[start:stop])
+        return np.asarray(load_npy(directory / IDS_NAME, mmap=True, remedy=REMEDY)[start:stop])
     parts = []
     shard_start = 0
     for path in shard_paths(directory):
-        shard = _load_array(path, mmap=True)
+        shard = load_npy(path, mmap=True, remedy=REMEDY)
         shard_stop = shard_start + len(shard)
         if shard_stop > start and shard_start < stop:
             parts.append(shard[max(start - shard_start, 0) : min(stop, shard_stop) - shard_start])
@@ -108,7 +109,7 @@ def read_token_range(directory: Path, start: int, stop: int) -> np.ndarray:
 
 def _load_shards(paths: list[Path]) -> np.ndarray:
     """The shards as one in-memory uint32 array (4 bytes per token), so trainers see one `ids`."""
-    shards = [_load_array(path, mmap=True) for path in paths]
+    shards = [load_npy(path, mmap=True, remedy=REMEDY) for path in paths]
     for path, shard in zip(paths, shards):
         if shard.dtype != np.uint32 or shard.ndim != 1:
             raise FormatError(f"{path}: expected a 1-D uint32 array, found {shard.ndim}-D {shard.dtype}")
@@ -126,12 +127,3 @@ def split_ids_into_shards(directory: Path, shard_tokens: int) -> list[str]:
     del ids
     source.unlink()
     return names
-
-
-def _load_array(path: Path, *, mmap: bool) -> np.ndarray:
-    if not path.exists():
-        raise InputError(f"{path} is missing; re-run embcli preprocess")
-    try:
-        return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
-    except (ValueError, OSError) as exc:
-        raise FormatError(f"{path}: not a readable .npy array ({exc})") from None

@@ -30,12 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import manifest_reference, peak_rss_mb, staged_directory, write_manifest
-from embcli.config import CooccurConfig, as_dict
-from embcli.cooccur import (COLS_NAME, COOCCURRENCE_KIND, RECORD_BYTES, ROWS_NAME, VALUES_NAME, VOCAB_NAME, WEIGHTING,
-                            MatrixWriter, distance_bits, merge_in_memory, skip_unk, validate_cooccur_config, weight_units)
+from embcli.artifacts import staged_directory
+from embcli.config import CooccurConfig
+from embcli.cooccur import (RECORD_BYTES, MatrixWriter, distance_bits, merge_in_memory, skip_unk, validate_cooccur_config,
+                            weight_units, write_matrix_manifest)
 from embcli.corpus.token_corpus import OFFSETS_NAME, TokenCorpus
-from embcli.corpus.vocabulary import write_vocabulary
 from embcli.progress import SILENT, Progress
 from embcli.spark.session import SparkSettings, describe_session, require_spark, spark_job, spark_session
 
@@ -150,24 +149,11 @@ def cooccur_on_spark(corpus: TokenCorpus, output: Path, config: CooccurConfig, s
         finally:
             writer.close()
         counted = time.perf_counter()
-        write_vocabulary(staging / VOCAB_NAME, corpus.vocab)
-        manifest = write_manifest(
-            staging,
-            COOCCURRENCE_KIND,
-            config=as_dict(config),
-            weighting=WEIGHTING,
-            window=config.window,
-            symmetric=symmetric,
-            keep_unk=config.keep_unk,
-            inputs={"corpus": manifest_reference(corpus.directory)},
-            counts={"vocab_size": vocab_size, "nnz": writer.nnz, "corpus_tokens": corpus.n_tokens,
-                    "corpus_sentences": corpus.n_sentences},
+        manifest = write_matrix_manifest(
+            staging, corpus, config, nnz=writer.nnz,
             engine=describe_session(spark) | {"map_tasks": len(tasks), "key_ranges": ranges,
                                               "task_buffer_pairs": buffer_pairs},
-            files={ROWS_NAME: "int32 row word ids, sorted by (row, col)", COLS_NAME: "int32 column word ids",
-                   VALUES_NAME: "float64 weighted counts (sum of 1/distance)", VOCAB_NAME: "the corpus vocabulary"},
             timings={"count_seconds": round(counted - started, 3), "wall_seconds": round(time.perf_counter() - started, 3)},
-            peak_rss_mb=round(peak_rss_mb(), 1),
         )
     progress.note(f"co-occurrence on spark: {writer.nnz:,} nonzeros in {time.perf_counter() - started:.1f}s")
     return manifest

@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import manifest_reference, read_manifest, staged_directory, write_manifest
+from embcli.artifacts import load_npy, manifest_reference, read_manifest, staged_directory, write_manifest
 from embcli.config import CooccurConfig, GloVeConfig, as_dict
 from embcli.cooccur import (COLS_NAME, ROWS_NAME, VALUES_NAME, Cooccurrence, cache_mismatch, cache_name,
-                            ensure_cooccurrence, load_cooccurrence, load_npy)
+                            ensure_cooccurrence, load_cooccurrence)
 from embcli.corpus.token_corpus import TokenCorpus
 from embcli.errors import ConfigError, FormatError, InputError
 from embcli.progress import SILENT, Progress

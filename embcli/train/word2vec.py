@@ -229,7 +229,11 @@ class PairLossProbe:
     def loss(self, input_vectors: np.ndarray, output_vectors: np.ndarray) -> float:
         if len(self.inputs) == 0:
             return float("nan")
-        hidden = input_vectors[self.inputs].astype(np.float64)
-        positive = np.einsum("ij,ij->i", hidden, output_vectors[self.outputs])
-        negative = np.einsum("ij,ikj->ik", hidden, output_vectors[self.negatives])
-        return float(np.mean(np.logaddexp(0, -positive) + np.logaddexp(0, negative).sum(axis=1)))
+        total = 0.0
+        for start in range(0, len(self.inputs), 2048):  # chunks keep the gathered rows to a few MB
+            chunk = slice(start, start + 2048)
+            hidden = input_vectors[self.inputs[chunk]].astype(np.float64)
+            positive = np.einsum("ij,ij->i", hidden, output_vectors[self.outputs[chunk]])
+            negative = np.einsum("ij,ikj->ik", hidden, output_vectors[self.negatives[chunk]])
+            total += float(np.sum(np.logaddexp(0, -positive) + np.logaddexp(0, negative).sum(axis=1)))
+        return total / len(self.inputs)
