@@ -61,7 +61,7 @@ def train_fasttext(corpus: TokenCorpus, output: Path, config: FastTextConfig, *,
     from gensim.models import FastText
 
     with staged_directory(output, force=force) as staging:
-        model = progress_reporting(FastText)(**gensim_options(config, config.arch), min_n=config.minn,
+        model = progress_reporting(FastText)(**gensim_options(config), min_n=config.minn,
                                              max_n=config.maxn, bucket=config.buckets if uses_subwords(config) else 0)
         run = train_gensim_model(model, corpus, config, progress, parent, input_vectors=ComposedInputRows)
         files = {"input_word_vectors": INPUT_WORD_VECTORS_NPY}

@@ -127,7 +127,7 @@ def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecCon
                             loss, n, words = sgns_kernels.train_chunk(
                                 syn0, syn1neg, ids, offsets, int(a), int(b), keep_prob, alias_probability, alias_word, sigmoid_table,
                                 log_sigmoid_table, config.window, config.negative, config.alpha, config.min_alpha,
-                                (epoch + done / slice_words) / config.epochs, per_word, rng_states[t], config.model == "cbow")
+                                (epoch + done / slice_words) / config.epochs, per_word, rng_states[t], config.trains_cbow)
                             losses[t] += loss
                             examples[t] += n
                             done += words

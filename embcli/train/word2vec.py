@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from embcli.artifacts import staged_directory
-from embcli.config import Word2VecConfig
+from embcli.config import Word2VecConfig, Word2VecFamilyConfig
 from embcli.corpus.token_corpus import TokenCorpus
 from embcli.corpus.vocabulary import UNK_INDEX
 from embcli.errors import ConfigError
@@ -62,15 +62,15 @@ def train_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecConfig, *,
     from gensim.models import Word2Vec
 
     with staged_directory(output, force=force) as staging:
-        model = progress_reporting(Word2Vec)(**gensim_options(config, config.model))
+        model = progress_reporting(Word2Vec)(**gensim_options(config))
         run = train_gensim_model(model, corpus, config, progress, parent)
         return write_gensim_artifact(staging, run, config, started=started, engine="gensim")
 
 
-def gensim_options(config: Any, architecture: str) -> dict[str, Any]:
-    """Keyword arguments of gensim's Word2Vec (and FastText) for a config; `architecture` is skipgram or cbow."""
+def gensim_options(config: Word2VecFamilyConfig) -> dict[str, Any]:
+    """Keyword arguments of gensim's Word2Vec (and FastText) for a word2vec or fastText config."""
     return dict(vector_size=config.dim, window=config.window, min_count=1, sample=config.sample,
-                workers=config.workers, sg=1 if architecture == "skipgram" else 0, hs=1 if config.hs else 0,
+                workers=config.workers, sg=0 if config.trains_cbow else 1, hs=1 if config.hs else 0,
                 negative=config.negative, alpha=config.alpha, min_alpha=config.min_alpha, seed=config.seed,
                 epochs=config.epochs, cbow_mean=1)
 
@@ -218,8 +218,7 @@ class PairLossProbe:
         centre, target = to_model[centre_ids], to_model[context_ids]
         known = (centre >= 0) & (target >= 0)
         # skip-gram predicts the context word from the centre; CBOW the centre from its context.
-        cbow = getattr(config, "arch", config.model) == "cbow"
-        self.inputs, self.outputs = (target[known], centre[known]) if cbow else (centre[known], target[known])
+        self.inputs, self.outputs = (target[known], centre[known]) if config.trains_cbow else (centre[known], target[known])
         counts = np.zeros(len(key_to_index))
         usable = to_model >= 0
         counts[to_model[usable]] = corpus.vocab.counts[usable]
