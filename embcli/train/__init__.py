@@ -28,6 +28,8 @@ TRAINERS: dict[str, tuple[str, str]] = {
 
 # (model, engine) pairs trained by another trainer than the model's own
 ENGINE_TRAINERS: dict[tuple[str, str], str] = {
+    ("skipgram", "embcli"): "embcli.train.native_word2vec:train_native_word2vec",
+    ("cbow", "embcli"): "embcli.train.native_word2vec:train_native_word2vec",
     ("skipgram", "spark-mllib"): "embcli.spark.word2vec_mllib:train_mllib_word2vec",
     ("cbow", "spark-mllib"): "embcli.spark.word2vec_mllib:train_mllib_word2vec",  # refuses: MLlib has no CBOW
 }

@@ -174,6 +174,8 @@ def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecCon
 
 
 def _check_config(config: Word2VecConfig) -> None:
+    if config.resume:
+        raise ConfigError("--resume needs --engine gensim")
     if config.hs:
         raise ConfigError("--hs is not supported by --engine embcli; use --engine gensim for hierarchical softmax")
     if config.negative < 1:

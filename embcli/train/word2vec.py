@@ -48,12 +48,8 @@ def train_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecConfig, *,
     """Train skip-gram or CBOW with gensim (continuing `config.resume` if set) and write the vectors artifact."""
     config = config.resolved()
     validate_word2vec(config)
-    if config.resume and config.engine != "gensim":
-        raise ConfigError("--resume needs --engine gensim")
-    if config.engine == "embcli":
-        from embcli.train.native_word2vec import train_native_word2vec
-
-        return train_native_word2vec(corpus, output, config, force=force, progress=progress)
+    if config.engine != "gensim":
+        raise ConfigError(f"train_word2vec is the gensim engine; embcli.train.train_model dispatches --engine {config.engine}")
     if config.deterministic:
         raise ConfigError("--deterministic needs --engine embcli (for gensim, --workers 1 and a --seed)")
     require_trainable(corpus)
