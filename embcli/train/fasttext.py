@@ -39,7 +39,7 @@ from embcli.train.word2vec import (
 
 
 def validate_fasttext(config: FastTextConfig) -> None:
-    validate_word2vec(config)  # type: ignore[arg-type]  (the shared fields have the same meaning)
+    validate_word2vec(config)
     if config.minn < 1:
         raise ConfigError(f"--minn must be at least 1, got {config.minn}")
     if config.buckets < 0:

@@ -34,7 +34,7 @@ from embcli.train.resume import OUTPUT_VECTORS_NPY, ParentModel, load_parent, pr
 LOSS_SAMPLE_PAIRS = 20_000
 
 
-def validate_word2vec(config: Word2VecConfig) -> None:
+def validate_word2vec(config: Word2VecFamilyConfig) -> None:
     if config.negative == 0 and not config.hs:
         raise ConfigError("--negative 0 needs --hs: with neither there is nothing to train")
     if config.window < 1 or config.dim < 1 or config.epochs < 1:
