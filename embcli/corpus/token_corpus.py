@@ -58,6 +58,13 @@ class TokenCorpus:
     def sentence(self, i: int) -> np.ndarray:
         return self.ids[self.offsets[i] : self.offsets[i + 1]]
 
+    def check_ids(self) -> None:
+        """Scan every id against the vocabulary size (one pass over the corpus): kernels index rows by id."""
+        largest = int(self.ids.max()) if len(self.ids) else -1
+        if largest >= len(self.vocab):
+            raise FormatError(f"{self.directory / IDS_NAME}: token id {largest} exceeds the vocabulary "
+                              f"({len(self.vocab)} entries); {REMEDY}")
+
 
 def load_token_corpus(directory: Path, *, check_ids: bool = False) -> TokenCorpus:
     """Open a preprocess directory, checking that its parts agree with each other.
@@ -74,13 +81,10 @@ def load_token_corpus(directory: Path, *, check_ids: bool = False) -> TokenCorpu
         raise FormatError(f"{directory / IDS_NAME}: expected a 1-D uint32 array, found {ids.ndim}-D {ids.dtype}")
     if offsets.ndim != 1 or len(offsets) < 1 or offsets[0] != 0 or offsets[-1] != len(ids) or np.any(np.diff(offsets) < 0):
         raise FormatError(f"{directory / OFFSETS_NAME}: offsets do not describe {IDS_NAME}; re-run embcli preprocess")
-    if check_ids and len(ids):
-        largest = int(ids.max())
-        if largest >= len(vocab):
-            raise FormatError(
-                f"{directory / IDS_NAME}: token id {largest} exceeds the vocabulary ({len(vocab)} entries); re-run embcli preprocess"
-            )
-    return TokenCorpus(directory, manifest, vocab, ids, offsets.astype(np.int64, copy=False))
+    corpus = TokenCorpus(directory, manifest, vocab, ids, offsets.astype(np.int64, copy=False))
+    if check_ids:
+        corpus.check_ids()
+    return corpus
 
 
 def shard_paths(directory: Path) -> list[Path]:

@@ -30,7 +30,7 @@ import numpy as np
 
 from embcli.artifacts import staged_directory
 from embcli.config import Word2VecConfig
-from embcli.corpus.token_corpus import TokenCorpus, load_token_corpus
+from embcli.corpus.token_corpus import TokenCorpus
 from embcli.errors import ConfigError
 from embcli.progress import SILENT, Progress
 from embcli.train.common import finish_vectors_artifact, require_trainable
@@ -87,7 +87,7 @@ def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecCon
     config = config.resolved()
     validate_word2vec(config)
     _check_config(config)
-    corpus = load_token_corpus(corpus.directory, check_ids=True)
+    corpus.check_ids()
     require_trainable(corpus)
     ids = np.asarray(corpus.ids)
     offsets = np.ascontiguousarray(corpus.offsets, dtype=np.int64)
