@@ -5,9 +5,12 @@ sample 1e-3, 5 epochs, 2 workers, whole processes (start-up, imports and cached 
 embcli and gensim interleaved so both see the same machine load:
 
 - skip-gram and CBOW wall time, words/s and their ratio (median of --repeats runs each);
-- Google analogy (30k restriction), WS-353 and SimLex-999 of the median runs (`embcli eval`);
+- Google analogy (30k restriction), WS-353 and SimLex-999 (`embcli eval`) of every run: the median of
+  each score and its range, because two Hogwild workers make scores vary from run to run by more than
+  the accuracy targets allow;
 - peak RSS of each process;
-- extras (one run each): embcli skip-gram with 1 worker (scaling) and both tools at dim 300.
+- extras (one run each): both tools with 1 worker (scaling; gensim's 1-worker run is also the reference
+  for an exactly linear learning rate, see below) and both tools at dim 300.
 
 Usage: python bench/bench_word2vec.py [--repeats 3] [--work DIR] [--no-extras | --extras-only]
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import statistics
 import tempfile
 from pathlib import Path
 
@@ -59,10 +63,32 @@ def median_of(runs: list[Run]) -> Run:
     return sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
 
 
-def row(label: str, run: Run, times: list[float], words: int, scores: dict) -> str:
+SCORES = (("google", "{:.2f}"), ("ws353", "{:.3f}"), ("simlex999", "{:.3f}"))
+
+
+def score_cells(runs_scores: list[dict]) -> list[str]:
+    """One cell per headline score: the median over runs, then the range."""
+    cells = []
+    for key, form in SCORES:
+        values = sorted(scores.get(key, float("nan")) for scores in runs_scores)
+        median = statistics.median(values)
+        cells.append(f"{form.format(median)} ({form.format(values[0])}–{form.format(values[-1])})" if len(values) > 1
+                     else form.format(median))
+    return cells
+
+
+def median_scores(runs_scores: list[dict]) -> dict[str, float]:
+    return {key: statistics.median(scores.get(key, float("nan")) for scores in runs_scores) for key, _ in SCORES}
+
+
+def row(label: str, run: Run, times: list[float], words: int, runs_scores: list[dict]) -> str:
     return (f"| {label} | {run.seconds:.1f} ({', '.join(f'{t:.1f}' for t in times)}) | {words / run.seconds:,.0f} | "
-            f"{run.peak_rss_mb:.0f} | {scores.get('google', float('nan')):.2f} | {scores.get('ws353', float('nan')):.3f} | "
-            f"{scores.get('simlex999', float('nan')):.3f} |")
+            f"{run.peak_rss_mb:.0f} | " + " | ".join(score_cells(runs_scores)) + " |")
+
+
+def vectors_of(run: Run) -> Path:
+    command = run.command
+    return Path(command[command.index("-o") + 1]) if "-o" in command else Path(command[3])
 
 
 def compare(corpus: Path, work: Path, tokens: int, repeats: int, header: str) -> None:
@@ -77,15 +103,18 @@ def compare(corpus: Path, work: Path, tokens: int, repeats: int, header: str) ->
             theirs.append(timed(gensim_command(corpus, work / f"{model}-gensim-{repeat}.vec", model, SETTINGS)))
             ours.append(timed(embcli_command(corpus, work / f"{model}-embcli-{repeat}", model, SETTINGS)))
         our_median, their_median = median_of(ours), median_of(theirs)
-        our_scores = eval_scores(Path(our_median.command[our_median.command.index("-o") + 1]))
-        their_scores = eval_scores(Path(their_median.command[3]))
+        our_scores = [eval_scores(vectors_of(run)) for run in ours]
+        their_scores = [eval_scores(vectors_of(run)) for run in theirs]
         ratio = their_median.seconds / our_median.seconds
         results[model] = {"embcli_seconds": [r.seconds for r in ours], "gensim_seconds": [r.seconds for r in theirs],
                           "embcli_rss_mb": our_median.peak_rss_mb, "gensim_rss_mb": their_median.peak_rss_mb,
                           "ratio": ratio, "embcli_scores": our_scores, "gensim_scores": their_scores}
         table.append(row(f"{model} / embcli", our_median, [r.seconds for r in ours], words, our_scores))
         table.append(row(f"{model} / gensim corpus_file", their_median, [r.seconds for r in theirs], words, their_scores))
-        table.append(f"| {model} / **ratio embcli : gensim words/s** | | **{ratio:.2f}x** | | | | |")
+        differences = {key: median_scores(our_scores)[key] - median_scores(their_scores)[key] for key, _ in SCORES}
+        table.append(f"| {model} / **ratio embcli : gensim words/s**; score differences of the medians | | "
+                     f"**{ratio:.2f}x** | | {differences['google']:+.2f} | {differences['ws353']:+.3f} | "
+                     f"{differences['simlex999']:+.3f} |")
     (work / "bench_word2vec.json").write_text(json.dumps(results, indent=2, default=str))
     lines = [
         "## word2vec: embcli's own engine vs gensim corpus_file",
@@ -93,8 +122,8 @@ def compare(corpus: Path, work: Path, tokens: int, repeats: int, header: str) ->
         f"Machine: {header}.",
         f"Command: `python bench/bench_word2vec.py --repeats {repeats} --no-extras` — whole processes, median of "
         f"{repeats}, embcli and gensim runs interleaved; {tokens:,} tokens x {SETTINGS['epochs']} epochs; "
-        f"`{' '.join(options(SETTINGS))}`; scores of the median runs with `embcli eval --suite standard` "
-        "(Google analogy restricted to the 30k most frequent words).",
+        f"`{' '.join(options(SETTINGS))}`; scores with `embcli eval --suite standard` (Google analogy restricted "
+        f"to the 30k most frequent words): median of the {repeats} runs, range in brackets.",
         "",
         *table,
     ]
@@ -103,30 +132,27 @@ def compare(corpus: Path, work: Path, tokens: int, repeats: int, header: str) ->
 
 
 def extras(corpus: Path, work: Path, header: str) -> None:
-    """One run each: embcli skip-gram on 1 and 2 workers, both tools at dim 300: section `word2vec-extras`."""
-    one = timed(embcli_command(corpus, work / "skipgram-embcli-1w", "skipgram", {**SETTINGS, "workers": 1}))
-    two = timed(embcli_command(corpus, work / "skipgram-embcli-2w", "skipgram", SETTINGS))
-    wide = {**SETTINGS, "dim": 300}
-    ours300 = timed(embcli_command(corpus, work / "skipgram-embcli-300", "skipgram", wide))
-    theirs300 = timed(gensim_command(corpus, work / "skipgram-gensim-300.vec", "skipgram", wide))
-    s300, g300 = eval_scores(work / "skipgram-embcli-300"), eval_scores(work / "skipgram-gensim-300.vec")
-
+    """One run each: both tools on 1 worker, both at dim 300: section `word2vec-extras`."""
     def scores(values: dict) -> str:
         return (f"Google {values.get('google', float('nan')):.2f}%, WS-353 {values.get('ws353', float('nan')):.3f}, "
                 f"SimLex {values.get('simlex999', float('nan')):.3f}")
 
-    lines = [
-        "## word2vec: embcli engine scaling and dim 300",
-        "",
-        f"Machine: {header}.",
-        "Command: `python bench/bench_word2vec.py --extras-only` (one run each, whole processes).",
-        "",
-        f"- Skip-gram, embcli: 1 worker {one.seconds:.1f} s, 2 workers {two.seconds:.1f} s "
-        f"(speed-up {one.seconds / two.seconds:.2f}x).",
-        f"- Skip-gram dim 300: embcli {ours300.seconds:.1f} s, {ours300.peak_rss_mb:.0f} MB, {scores(s300)}; "
-        f"gensim {theirs300.seconds:.1f} s, {theirs300.peak_rss_mb:.0f} MB, {scores(g300)} "
-        f"(ratio {theirs300.seconds / ours300.seconds:.2f}x).",
-    ]
+    lines = ["## word2vec: one worker, and dim 300", "", f"Machine: {header}.",
+             "Command: `python bench/bench_word2vec.py --extras-only` (one run each, whole processes).", ""]
+    one_worker = {**SETTINGS, "workers": 1}
+    for model in ("skipgram", "cbow"):
+        ours = timed(embcli_command(corpus, work / f"{model}-embcli-1w", model, one_worker))
+        theirs = timed(gensim_command(corpus, work / f"{model}-gensim-1w.vec", model, one_worker))
+        lines.append(f"- {model}, 1 worker: embcli {ours.seconds:.1f} s, {scores(eval_scores(vectors_of(ours)))}; "
+                     f"gensim {theirs.seconds:.1f} s, {scores(eval_scores(vectors_of(theirs)))} "
+                     f"(ratio {theirs.seconds / ours.seconds:.2f}x).")
+    wide = {**SETTINGS, "dim": 300}
+    ours300 = timed(embcli_command(corpus, work / "skipgram-embcli-300", "skipgram", wide))
+    theirs300 = timed(gensim_command(corpus, work / "skipgram-gensim-300.vec", "skipgram", wide))
+    lines.append(f"- skipgram dim 300, 2 workers: embcli {ours300.seconds:.1f} s, {ours300.peak_rss_mb:.0f} MB, "
+                 f"{scores(eval_scores(vectors_of(ours300)))}; gensim {theirs300.seconds:.1f} s, "
+                 f"{theirs300.peak_rss_mb:.0f} MB, {scores(eval_scores(vectors_of(theirs300)))} "
+                 f"(ratio {theirs300.seconds / ours300.seconds:.2f}x).")
     write_section("word2vec-extras", "\n".join(lines))
     print("\n".join(lines))
 

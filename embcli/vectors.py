@@ -29,6 +29,7 @@ VECTORS_NPY = "vectors.npy"
 VECTORS_VEC = "vectors.vec"
 VECTORS_BIN = "vectors.bin"
 VOCAB_NAME = "vocab.tsv"
+TEXT_BLOCK_ROWS = 1024  # rows formatted per kernel call when writing vectors.vec
 
 
 @dataclass
@@ -103,14 +104,20 @@ def save_vectors_npy(path: Path, vectors: np.ndarray) -> None:
 
 
 def write_word2vec_text(path: Path, words: list[str], vectors: np.ndarray) -> None:
-    """word2vec text format; `%.9g` round-trips float32 exactly."""
+    """word2vec text format with `%.9g` values, which read back as the same float32 (see `kernels.float_text`)."""
+    from embcli.kernels.float_text import format_rows
+
     matrix = np.asarray(vectors, dtype=np.float32)
-    row_format = " ".join(["%.9g"] * matrix.shape[1])
-    with open(path, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(f"{matrix.shape[0]} {matrix.shape[1]}\n")
-        for start in range(0, matrix.shape[0], 1024):  # blocks: tolist() of a whole matrix costs ~30 bytes a value
-            for word, row in zip(words[start : start + 1024], matrix[start : start + 1024].tolist()):
-                handle.write(f"{word} {row_format % tuple(row)}\n")
+    with open(path, "wb") as handle:
+        handle.write(f"{matrix.shape[0]} {matrix.shape[1]}\n".encode())
+        for start in range(0, matrix.shape[0], TEXT_BLOCK_ROWS):  # blocks bound the text buffer
+            text, ends = format_rows(matrix[start : start + TEXT_BLOCK_ROWS])
+            data = text.tobytes()
+            lines, previous = [], 0
+            for word, end in zip(words[start : start + TEXT_BLOCK_ROWS], ends.tolist()):
+                lines.append(word.encode("utf-8") + b" " + data[previous:end] + b"\n")
+                previous = end
+            handle.write(b"".join(lines))
 
 
 def write_word2vec_binary(path: Path, words: list[str], vectors: np.ndarray) -> None:

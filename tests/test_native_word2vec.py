@@ -147,13 +147,12 @@ def test_subsampling_keeps_words_at_word2vecs_rate():
 
 def test_loss_table_matches_the_exact_log_sigmoid():
     sigmoid_table, log_sigmoid_table = sgns_kernels.sigmoid_tables()
-    for score in np.linspace(-30.0, 30.0, 1201):
+    for score in np.linspace(-40.0, 40.0, 1601):
         sig, log_sig = sgns_kernels._sigmoid_and_log(np.float32(score), sigmoid_table, log_sigmoid_table)
         assert abs(log_sig + np.logaddexp(0.0, -score)) < 2e-3, score  # the loss is exact to the table's step
-        if abs(score) < sgns_kernels.MAX_EXP:
-            assert abs(sig - 1.0 / (1.0 + np.exp(-score))) < 1e-3, score
-        else:  # saturated, as word2vec: a full gradient when wrong, none when right
-            assert sig == (1.0 if score > 0 else 0.0), score
+        assert abs(sig - 1.0 / (1.0 + np.exp(-score))) < 1e-3, score
+    _, far_below = sgns_kernels._sigmoid_and_log(np.float32(-40.0), sigmoid_table, log_sigmoid_table)
+    assert abs(far_below + 40.0) < 1e-5  # the loss keeps growing beyond the table
 
 
 # ---------------------------------------------------------------------------

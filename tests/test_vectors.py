@@ -32,6 +32,22 @@ def test_text_and_binary_round_trip_exactly(tmp_path, matrix):
         np.testing.assert_array_equal(loaded.vectors, matrix)
 
 
+def test_vec_text_is_percent_9g_and_reads_back_exactly(tmp_path):
+    rng = np.random.default_rng(3)
+    awkward = np.array([0.0, -0.0, 1.0, -1.0, 0.5, 1e-4, 9.9999997e-05, 1e8, 123456789.0, 1e9, 3.4028235e38,
+                        1.17549435e-38, 1e-45, 100.0, 0.1, -0.3333333], dtype=np.float32)
+    values = np.concatenate([awkward, (rng.standard_normal(4000) * 10.0 ** rng.integers(-30, 30, 4000)).astype(np.float32),
+                             (rng.standard_normal(4000) * 0.1).astype(np.float32)])
+    matrix = values[: len(values) // 8 * 8].reshape(-1, 8)
+    words = [f"w{i}" for i in range(len(matrix))]
+    write_word2vec_text(tmp_path / "v.vec", words, matrix)
+    lines = (tmp_path / "v.vec").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == f"{len(matrix)} 8"
+    for word, row, line in zip(words, matrix, lines[1:]):
+        assert line == word + " " + " ".join("%.9g" % value for value in row)
+    np.testing.assert_array_equal(load_embeddings(tmp_path / "v.vec").vectors, matrix)
+
+
 def test_glove_text_without_header(tmp_path, matrix):
     lines = [f"{w} " + " ".join(str(x) for x in row) for w, row in zip(WORDS, matrix.tolist())]
     (tmp_path / "glove.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -33,24 +33,21 @@ from numba import njit
 
 from embcli.kernels.prefetch import prefetch_row
 
-MAX_EXP = 6.0  # beyond +-MAX_EXP the sigmoid is taken as 1 or 0, as in word2vec
-TAIL_EXP = 24.0  # beyond, log(1 + exp(-|score|)) < 4e-11 and the loss of a score is min(score, 0)
-TABLE_SIZE = 4096  # entries of each lookup table
+TABLE_RANGE = 12.0  # the tables cover scores in [-12, 12]; beyond, sigmoid is within 6e-6 of 0 or 1
+TABLE_SIZE = 8192  # entries of each lookup table (a step of 0.003)
 LCG_MULTIPLIER = np.uint64(25214903917)
 LCG_INCREMENT = np.uint64(11)
 
 
 def sigmoid_tables(size: int = TABLE_SIZE) -> tuple[np.ndarray, np.ndarray]:
-    """Lookup tables: (sigmoid float32[size], log-sigmoid float64[2, size]).
+    """(sigmoid, log-sigmoid) of `size` scores evenly spaced in [-TABLE_RANGE, TABLE_RANGE], float32 (64 KB in all).
 
-    The sigmoid and row 0 of the log-sigmoid sample scores evenly spaced in
-    [-MAX_EXP, MAX_EXP]; row 1 holds -log(1 + exp(-a)) for `a` evenly spaced
-    in [MAX_EXP, TAIL_EXP], so the loss of a saturated score is a lookup too
-    (an exp and a log1p there cost CBOW ~40% of its time late in training).
+    Wider than word2vec's [-6, 6] so that the loss of a saturated score is a
+    lookup too: an exp and a log1p there cost CBOW ~40% of its time late in
+    training, and a branch between the two cost skip-gram ~20%.
     """
-    x = np.linspace(-MAX_EXP, MAX_EXP, size)
-    tail = np.linspace(MAX_EXP, TAIL_EXP, size)
-    return (1.0 / (1.0 + np.exp(-x))).astype(np.float32), np.stack([-np.logaddexp(0.0, -x), -np.log1p(np.exp(-tail))])
+    x = np.linspace(-TABLE_RANGE, TABLE_RANGE, size)
+    return (1.0 / (1.0 + np.exp(-x))).astype(np.float32), (-np.logaddexp(0.0, -x)).astype(np.float32)
 
 
 # ---------------------------------------------------------------------------
@@ -65,15 +62,15 @@ def _next_random(state):
 
 @njit(cache=True, nogil=True, fastmath=True)
 def _sigmoid_and_log(score, sigmoid_table, log_sigmoid_table):
-    """(sigmoid(score), log(sigmoid(score))) from the tables; beyond +-MAX_EXP the sigmoid is 1 or 0, as in word2vec."""
-    if score > -MAX_EXP and score < MAX_EXP:
-        index = int((score + MAX_EXP) * ((sigmoid_table.shape[0] - 1) / (2.0 * MAX_EXP)) + 0.5)
-        return sigmoid_table[index], log_sigmoid_table[0, index]
-    log_sig = min(score, 0.0)
-    magnitude = abs(score)
-    if magnitude < TAIL_EXP:
-        log_sig += log_sigmoid_table[1, int((magnitude - MAX_EXP) * ((log_sigmoid_table.shape[1] - 1) / (TAIL_EXP - MAX_EXP)) + 0.5)]
-    return np.float32(1.0 if score > 0 else 0.0), log_sig
+    """(sigmoid(score), log(sigmoid(score))) from the nearest table entry, without branches.
+
+    Beyond the table the end entries are used, and the loss gets the part of
+    the score below -TABLE_RANGE exactly (log sigmoid(x) -> x as x -> -inf),
+    so it stays within 6e-6 of the true value for any score.
+    """
+    last = sigmoid_table.shape[0] - 1
+    index = min(max(int((score + TABLE_RANGE) * (last / (2.0 * TABLE_RANGE)) + 0.5), 0), last)
+    return sigmoid_table[index], log_sigmoid_table[index] + min(score + TABLE_RANGE, 0.0)
 
 
 @njit(cache=True, nogil=True, fastmath=True)
