@@ -11,7 +11,7 @@ import pytest
 from conftest import group_separation, run
 from embcli.vectors import load_embeddings
 
-SMALL = ["--dim", "24", "--epochs", "8", "--workers", "1", "--sample", "0", "-q"]
+SMALL = ["--engine", "gensim", "--dim", "24", "--epochs", "8", "--workers", "1", "--sample", "0", "-q"]
 
 
 @pytest.fixture(scope="module")

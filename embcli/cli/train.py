@@ -33,9 +33,10 @@ MODEL_CHOICES = ["skipgram", "cbow", "glove", "fasttext"]
 @click.option("--min-alpha", type=click.FloatRange(min=0), default=None, help="word2vec: final learning rate [0.0001].")
 @workers_option
 @seed_option
-@click.option("--engine", type=click.Choice(["gensim", "embcli", "spark-mllib"]), default=None,
-              help="word2vec implementation: gensim, or embcli's own numba engine (no --hs) [gensim]; "
-                   "spark-mllib: skip-gram with --hs on Spark MLlib (docs/scaling.md).")
+@click.option("--engine", type=click.Choice(["auto", "embcli", "gensim", "spark-mllib"]), default=None,
+              help="word2vec implementation: embcli's own numba engine (negative sampling), gensim, or spark-mllib "
+                   "(skip-gram with --hs on Spark MLlib, docs/scaling.md); auto: embcli unless --hs, --negative 0 "
+                   "or --resume need gensim [auto].")
 @click.option("--mllib-partitions", type=click.IntRange(min=1), default=None,
               help="spark-mllib: MLlib numPartitions; faster, but accuracy falls as it grows [1].")
 @spark_options

@@ -34,6 +34,7 @@ from embcli.corpus.token_corpus import TokenCorpus
 from embcli.errors import ConfigError
 from embcli.progress import SILENT, Progress
 from embcli.train.common import finish_vectors_artifact, require_trainable
+from embcli.train.resume import OUTPUT_VECTORS_NPY
 from embcli.train.word2vec import subsampling_keep_probability, validate_word2vec
 
 NEGATIVE_POWER = 0.75  # word2vec's exponent for the negative-sampling distribution
@@ -161,8 +162,9 @@ def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecCon
                 progress.note(f"epoch {epoch + 1}/{config.epochs}: loss {record['loss']:.4f} "
                               f"({record['examples']:,} examples), {record['words_per_second']:,} words/s")
         train_seconds = time.perf_counter() - train_started
+        np.save(staging / OUTPUT_VECTORS_NPY, syn1neg, allow_pickle=False)  # what `--resume` continues from
         return finish_vectors_artifact(
-            staging, corpus, syn0, config, started=started,
+            staging, corpus, syn0, config, started=started, extra_files={"output_vectors": OUTPUT_VECTORS_NPY},
             timings={"setup_seconds": round(setup_seconds, 3), "train_seconds": round(train_seconds, 3),
                      "words_per_second": round(total_words / max(train_seconds, 1e-9))},
             epochs=epochs,
@@ -175,7 +177,7 @@ def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecCon
 
 def _check_config(config: Word2VecConfig) -> None:
     if config.resume:
-        raise ConfigError("--resume needs --engine gensim")
+        raise ConfigError("--resume continues training on the gensim engine; use --engine gensim or auto (the default)")
     if config.hs:
         raise ConfigError("--hs is not supported by --engine embcli; use --engine gensim for hierarchical softmax")
     if config.negative < 1:

@@ -37,7 +37,7 @@ OUTPUT_VECTORS_NPY = "output_vectors.npy"
 INPUT_WORD_VECTORS_NPY = "input_word_vectors.npy"
 RESUMABLE_MODELS = ("skipgram", "cbow", "fasttext")
 # config fields a resumed run takes from its parent unless given again
-NOT_INHERITED = ("resume", "workers", "binary")
+NOT_INHERITED = ("resume", "workers", "binary", "engine", "deterministic")  # how to train, not what the model is
 
 
 @dataclass
