@@ -159,6 +159,7 @@ def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecCon
                     "words_per_second": round(epoch_words / max(seconds, 1e-9)),
                 }
                 epochs.append(record)
+                bar.set_postfix_str(f"epoch {epoch + 1} loss {record['loss']:.4f}")
                 progress.note(f"epoch {epoch + 1}/{config.epochs}: loss {record['loss']:.4f} "
                               f"({record['examples']:,} examples), {record['words_per_second']:,} words/s")
         train_seconds = time.perf_counter() - train_started
