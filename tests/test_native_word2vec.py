@@ -181,7 +181,7 @@ def test_hierarchical_softmax_is_a_clear_error(tmp_path, topic_corpus_dir):
     assert result.exit_code == 2
     assert "--hs is not supported by --engine embcli; use --engine gensim" in result.output
     assert not (tmp_path / "out").exists()
-    with pytest.raises(ConfigError, match="--deterministic needs --engine embcli"):
+    with pytest.raises(ConfigError, match="--deterministic needs the embcli engine"):
         from embcli.train.word2vec import train_word2vec
         train_word2vec(load_token_corpus(topic_corpus_dir), tmp_path / "g", Word2VecConfig(engine="gensim", deterministic=True))
 
