@@ -89,6 +89,18 @@ def test_word_that_never_occurs_keeps_its_initial_row(tmp_path, topic_corpus_fil
     assert not np.array_equal(matrix[1], initial_vectors(len(corpus.vocab), 8, config.seed)[0][1])
 
 
+@pytest.mark.parametrize("model", ["skipgram", "cbow"])
+@pytest.mark.parametrize(("dim", "window", "negative"), [(1, 1, 1), (19, 12, 20)])
+def test_odd_shapes_train_and_lower_the_loss(tmp_path, topic_corpus_dir, model, dim, window, negative):
+    """Rows shorter than a cache line or a vector register, and buffers sized by a wide window and many negatives."""
+    config = Word2VecConfig(engine="embcli", model=model, dim=dim, window=window, negative=negative, epochs=4,
+                            sample=0.0, deterministic=True)
+    manifest = train_native_word2vec(load_token_corpus(topic_corpus_dir), tmp_path / "out", config)
+    assert vectors_of(tmp_path / "out").shape[1] == dim and np.isfinite(vectors_of(tmp_path / "out")).all()
+    losses = [epoch["loss"] for epoch in manifest["epochs"]]
+    assert losses[-1] < losses[0], losses
+
+
 def test_default_engine_is_embcli_unless_only_gensim_can(tmp_path, topic_corpus_dir):
     assert Word2VecConfig().resolved().engine == "embcli"
     assert Word2VecConfig(model="cbow").resolved().engine == "embcli"
