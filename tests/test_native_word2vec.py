@@ -103,19 +103,22 @@ def test_odd_shapes_train_and_lower_the_loss(tmp_path, topic_corpus_dir, model, 
 
 def test_default_engine_is_embcli_unless_only_gensim_can(tmp_path, topic_corpus_dir):
     assert Word2VecConfig().resolved().engine == "embcli"
-    assert Word2VecConfig(model="cbow").resolved().engine == "embcli"
-    for only_gensim in (dict(hs=True), dict(hs=True, negative=0), dict(resume="model-dir")):
+    assert Word2VecConfig(model="cbow", resume="model-dir").resolved().engine == "embcli"
+    for only_gensim in (dict(hs=True), dict(hs=True, negative=0)):
         assert Word2VecConfig(**only_gensim).resolved().engine == "gensim", only_gensim
     assert Word2VecConfig(engine="gensim").resolved().engine == "gensim"
-    # end to end: the default trains on embcli and writes the output layer, so --resume (gensim) can continue it
-    first, second = tmp_path / "first", tmp_path / "second"
+    # end to end: the default trains on embcli and writes the output layer; either engine can continue it
+    first, second, third = tmp_path / "first", tmp_path / "second", tmp_path / "third"
     assert run("train", topic_corpus_dir, "-o", first, "--dim", "8", "--epochs", "1", "-q").exit_code == 0
     assert json.loads((first / "manifest.json").read_text())["config"]["engine"] == "embcli"
     output_layer = np.load(first / "output_vectors.npy", allow_pickle=False)
     assert output_layer.shape == vectors_of(first).shape and np.abs(output_layer).sum() > 0
-    result = run("train", topic_corpus_dir, "-o", second, "--resume", first, "--dim", "8", "--epochs", "1", "-q")
-    assert result.exit_code == 0, result.output
-    assert json.loads((second / "manifest.json").read_text())["config"]["engine"] == "gensim"
+    for child, engine in ((second, "embcli"), (third, "gensim")):
+        options = ["--engine", engine] if engine == "gensim" else []
+        result = run("train", topic_corpus_dir, "-o", child, "--resume", first, "--epochs", "1", "-q", *options)
+        assert result.exit_code == 0, result.output
+        manifest = json.loads((child / "manifest.json").read_text())
+        assert manifest["config"]["engine"] == engine and manifest["config"]["dim"] == 8  # dim inherited, engine not
 
 
 # ---------------------------------------------------------------------------

@@ -50,12 +50,13 @@ def mean_cosine(embeddings, word: str, group: list[str]) -> float:
     return float(np.mean([unit[embeddings.index[word]] @ unit[embeddings.index[other]] for other in group]))
 
 
-@pytest.mark.parametrize("model", ["skipgram", "fasttext"])
-def test_new_words_learn_and_old_neighbours_stay(tmp_path, topic_corpus_dir, new_corpus_dir, model):
-    extra = FASTTEXT if model == "fasttext" else []
+@pytest.mark.parametrize(("model", "engine"), [("skipgram", "embcli"), ("skipgram", "gensim"), ("fasttext", None)])
+def test_new_words_learn_and_old_neighbours_stay(tmp_path, topic_corpus_dir, new_corpus_dir, model, engine):
+    extra = FASTTEXT if model == "fasttext" else ["--engine", engine]
     parent, child = tmp_path / "parent", tmp_path / "child"
     assert run("train", topic_corpus_dir, "--model", model, "-o", parent, "--epochs", "8", *TRAIN, *extra).exit_code == 0
-    result = run("train", new_corpus_dir, "--resume", parent, "-o", child, "--epochs", "4", "--workers", "1", "-q")
+    result = run("train", new_corpus_dir, "--resume", parent, "-o", child, "--epochs", "4", "--workers", "1", "-q",
+                 *([] if model == "fasttext" else ["--engine", engine]))
     assert result.exit_code == 0, result.output
     before, after = load_embeddings(parent), load_embeddings(child)
 
@@ -78,6 +79,7 @@ def test_new_words_learn_and_old_neighbours_stay(tmp_path, topic_corpus_dir, new
 
     manifest = json.loads((child / "manifest.json").read_text())
     assert manifest["model"] == model and manifest["config"]["dim"] == 24  # inherited from the parent
+    assert model == "fasttext" or manifest["config"]["engine"] == engine
     assert manifest["config"]["epochs"] == 4 and manifest["config"]["resume"] == str(parent)
     assert [p["path"] for p in manifest["parents"]] == [str(parent)]
     assert manifest["resume"]["parent_vocab_size"] == len(before) and manifest["resume"]["new_words"] == 2

@@ -35,8 +35,8 @@ MODEL_CHOICES = ["skipgram", "cbow", "glove", "fasttext"]
 @seed_option
 @click.option("--engine", type=click.Choice(["auto", "embcli", "gensim", "spark-mllib"]), default=None,
               help="word2vec implementation: embcli's own numba engine (negative sampling), gensim, or spark-mllib "
-                   "(skip-gram with --hs on Spark MLlib, docs/scaling.md); auto: embcli unless --hs, --negative 0 "
-                   "or --resume need gensim [auto].")
+                   "(skip-gram with --hs on Spark MLlib, docs/scaling.md); auto: embcli unless --hs or --negative 0 "
+                   "need gensim [auto].")
 @click.option("--mllib-partitions", type=click.IntRange(min=1), default=None,
               help="spark-mllib: MLlib numPartitions; faster, but accuracy falls as it grows [1].")
 @spark_options

@@ -17,10 +17,13 @@ What it shares with word2vec, so results are comparable:
 
 Counts come from the id stream itself (a word that never occurs, such as
 `<unk>` after `--oov drop`, is never a negative and keeps its initial row).
+On `--resume` the vocabulary grows as `embcli.train.resume` describes, the
+parent's rows are the starting point, and counts are parent + new text.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from pathlib import Path
@@ -34,7 +37,14 @@ from embcli.corpus.token_corpus import TokenCorpus
 from embcli.errors import ConfigError
 from embcli.progress import SILENT, Progress
 from embcli.train.common import finish_vectors_artifact, require_trainable
-from embcli.train.resume import OUTPUT_VECTORS_NPY
+from embcli.train.resume import (
+    OUTPUT_VECTORS_NPY,
+    grown_vocabulary,
+    ids_in_grown_vocabulary,
+    load_parent,
+    resume_sections,
+    resumed_counts,
+)
 from embcli.train.word2vec import subsampling_keep_probability, validate_word2vec
 
 NEGATIVE_POWER = 0.75  # word2vec's exponent for the negative-sampling distribution
@@ -90,13 +100,22 @@ def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecCon
     _check_config(config)
     corpus.check_ids()
     require_trainable(corpus)
-    ids = np.asarray(corpus.ids)
+    parent = load_parent(config, corpus) if config.resume else None
+    if parent is None:
+        artifact_corpus, ids = corpus, np.asarray(corpus.ids)
+        counts = sgns_kernels.count_ids(ids, len(corpus.vocab))
+    else:  # the parent's words keep their rows; the new corpus's words it lacks are appended
+        artifact_corpus = dataclasses.replace(corpus, vocab=grown_vocabulary(parent.vocab, corpus.vocab))
+        ids = ids_in_grown_vocabulary(corpus, artifact_corpus.vocab)
+        counts = resumed_counts(artifact_corpus.vocab, corpus)
     offsets = np.ascontiguousarray(corpus.offsets, dtype=np.int64)
-    counts = sgns_kernels.count_ids(ids, len(corpus.vocab))
     keep_prob = subsampling_keep_probability(counts, config.sample).astype(np.float32)
     alias_probability, alias_word = negative_sampling_table(counts)
     sigmoid_table, log_sigmoid_table = sgns_kernels.sigmoid_tables()
-    syn0, syn1neg = initial_vectors(len(corpus.vocab), config.dim, config.seed)
+    syn0, syn1neg = initial_vectors(len(artifact_corpus.vocab), config.dim, config.seed)
+    if parent is not None:
+        syn0[: len(parent.vocab)] = parent.input_vectors
+        syn1neg[: len(parent.vocab)] = parent.output_vectors
     workers = 1 if config.deterministic else config.workers
     setup_seconds = time.perf_counter() - started
 
@@ -165,7 +184,8 @@ def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecCon
         train_seconds = time.perf_counter() - train_started
         np.save(staging / OUTPUT_VECTORS_NPY, syn1neg, allow_pickle=False)  # what `--resume` continues from
         return finish_vectors_artifact(
-            staging, corpus, syn0, config, started=started, extra_files={"output_vectors": OUTPUT_VECTORS_NPY},
+            staging, artifact_corpus, syn0, config, started=started, extra_files={"output_vectors": OUTPUT_VECTORS_NPY},
+            **resume_sections(parent, artifact_corpus),
             timings={"setup_seconds": round(setup_seconds, 3), "train_seconds": round(train_seconds, 3),
                      "words_per_second": round(total_words / max(train_seconds, 1e-9))},
             epochs=epochs,
@@ -177,8 +197,6 @@ def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecCon
 
 
 def _check_config(config: Word2VecConfig) -> None:
-    if config.resume:
-        raise ConfigError("--resume continues training on the gensim engine; use --engine gensim or auto (the default)")
     if config.hs:
         raise ConfigError("--hs is not supported by --engine embcli; use --engine gensim for hierarchical softmax")
     if config.negative < 1:

@@ -13,8 +13,10 @@ indices and rows), followed by the words of the new corpus's vocabulary that the
 parent lacks, in the new corpus's order (so `--min-count` is applied to the new text
 by preprocess). Counts are the sums over parent and new text, which is what the
 noise distribution and subsampling use. The vocabulary is therefore count-sorted
-within each generation, not overall. New words start from gensim's random
+within each generation, not overall. New words start from the engine's random
 initialisation (zero output rows) and everything is then trained on the new text.
+The embcli engine continues skip-gram and CBOW models; gensim continues fastText
+(and any model with `--engine gensim`).
 """
 
 from __future__ import annotations
@@ -126,11 +128,24 @@ def grown_vocabulary(parent: Vocabulary, new: Vocabulary) -> Vocabulary:
     return Vocabulary(tokens, np.array(counts, dtype=np.int64))
 
 
+def resumed_counts(grown: Vocabulary, corpus: TokenCorpus) -> np.ndarray:
+    """Counts that drive negatives and subsampling: parent + new text, `<unk>` only if the new text keeps it as a token."""
+    counts = grown.counts.astype(np.int64).copy()
+    if corpus.manifest.get("config", {}).get("oov", "unk") != "unk":
+        counts[UNK_INDEX] = 0
+    return counts
+
+
 def resumed_frequencies(grown: Vocabulary, corpus: TokenCorpus) -> dict[str, int]:
-    """Counts gensim sees: every word with a count, `<unk>` only if the new text keeps it as a token."""
-    unk_in_text = corpus.manifest.get("config", {}).get("oov", "unk") == "unk"
-    return {token: int(count) for i, (token, count) in enumerate(zip(grown.tokens, grown.counts.tolist()))
-            if count > 0 and (i != UNK_INDEX or unk_in_text)}
+    """The counts gensim sees: `resumed_counts` of every word that has one."""
+    return {token: int(count) for token, count in zip(grown.tokens, resumed_counts(grown, corpus).tolist()) if count > 0}
+
+
+def ids_in_grown_vocabulary(corpus: TokenCorpus, grown: Vocabulary) -> np.ndarray:
+    """The corpus's token ids (which index `corpus.vocab`) as indices of the grown vocabulary (uint32, a copy)."""
+    index = grown.index()
+    to_grown = np.array([index[token] for token in corpus.vocab.tokens], dtype=np.uint32)
+    return to_grown[np.asarray(corpus.ids)]
 
 
 def seed_from_parent(model: Any, parent: ParentModel) -> None:
