@@ -10,7 +10,7 @@ embcli and gensim interleaved so both see the same machine load:
   the accuracy targets allow;
 - peak RSS of each process;
 - extras (one run each): both tools with 1 worker (scaling; gensim's 1-worker run is also the reference
-  for an exactly linear learning rate, see below) and both tools at dim 300.
+  for an exactly linear learning rate), with hierarchical softmax alone, and at dim 300.
 
 Usage: python bench/bench_word2vec.py [--repeats 3] [--work DIR] [--no-extras | --extras-only]
 """
@@ -132,12 +132,12 @@ def compare(corpus: Path, work: Path, tokens: int, repeats: int, header: str) ->
 
 
 def extras(corpus: Path, work: Path, header: str) -> None:
-    """One run each: both tools on 1 worker, both at dim 300: section `word2vec-extras`."""
+    """One run each: both tools on 1 worker, with hierarchical softmax, and at dim 300: section `word2vec-extras`."""
     def scores(values: dict) -> str:
         return (f"Google {values.get('google', float('nan')):.2f}%, WS-353 {values.get('ws353', float('nan')):.3f}, "
                 f"SimLex {values.get('simlex999', float('nan')):.3f}")
 
-    lines = ["## word2vec: one worker, and dim 300", "", f"Machine: {header}.",
+    lines = ["## word2vec: one worker, hierarchical softmax, and dim 300", "", f"Machine: {header}.",
              "Command: `python bench/bench_word2vec.py --extras-only` (one run each, whole processes).", ""]
     one_worker = {**SETTINGS, "workers": 1}
     for model in ("skipgram", "cbow"):
@@ -145,6 +145,14 @@ def extras(corpus: Path, work: Path, header: str) -> None:
         theirs = timed(gensim_command(corpus, work / f"{model}-gensim-1w.vec", model, one_worker))
         lines.append(f"- {model}, 1 worker: embcli {ours.seconds:.1f} s, {scores(eval_scores(vectors_of(ours)))}; "
                      f"gensim {theirs.seconds:.1f} s, {scores(eval_scores(vectors_of(theirs)))} "
+                     f"(ratio {theirs.seconds / ours.seconds:.2f}x).")
+    hierarchical = {**SETTINGS, "negative": 0}
+    for model in ("skipgram", "cbow"):
+        ours = timed(embcli_command(corpus, work / f"{model}-embcli-hs", model, hierarchical) + ["--hs"])
+        theirs = timed(gensim_command(corpus, work / f"{model}-gensim-hs.vec", model, {**hierarchical, "hs": 1}))
+        lines.append(f"- {model}, hierarchical softmax (`--hs --negative 0`), 2 workers: embcli {ours.seconds:.1f} s, "
+                     f"{ours.peak_rss_mb:.0f} MB, {scores(eval_scores(vectors_of(ours)))}; gensim {theirs.seconds:.1f} s, "
+                     f"{theirs.peak_rss_mb:.0f} MB, {scores(eval_scores(vectors_of(theirs)))} "
                      f"(ratio {theirs.seconds / ours.seconds:.2f}x).")
     wide = {**SETTINGS, "dim": 300}
     ours300 = timed(embcli_command(corpus, work / "skipgram-embcli-300", "skipgram", wide))

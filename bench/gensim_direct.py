@@ -22,10 +22,11 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--min-count", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--hs", type=int, default=0, help="1: hierarchical softmax (give --negative 0 for HS alone)")
     args = parser.parse_args()
     cbow = args.model == "cbow"
     model = Word2Vec(vector_size=args.dim, window=args.window, negative=args.negative, sample=args.sample,
-                     min_count=args.min_count, workers=args.workers, sg=0 if cbow else 1,
+                     min_count=args.min_count, workers=args.workers, sg=0 if cbow else 1, hs=args.hs,
                      alpha=0.05 if cbow else 0.025, epochs=args.epochs, seed=1)
     model.build_vocab(corpus_file=args.corpus)
     model.train(corpus_file=args.corpus, total_words=model.corpus_total_words, epochs=args.epochs)

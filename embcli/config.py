@@ -79,7 +79,7 @@ class Word2VecFamilyConfig:
 @dataclasses.dataclass(frozen=True)
 class Word2VecConfig(Word2VecFamilyConfig):
     model: Literal["skipgram", "cbow"] = "skipgram"
-    engine: Literal["auto", "gensim", "embcli", "spark-mllib"] = "auto"  # training implementation; auto: embcli unless --hs or --negative 0 need gensim (spark-mllib: skip-gram with --hs only)
+    engine: Literal["embcli", "gensim", "spark-mllib"] = "embcli"  # training implementation (spark-mllib: skip-gram with --hs only)
     deterministic: bool = False  # embcli engine: one thread, seeded, bit-identical vectors across runs
     mllib_partitions: int = 1  # spark-mllib engine: MLlib's numPartitions (faster, but accuracy falls as it grows)
     spark_master: str | None = None  # spark-mllib engine: Spark master; None: spark-submit's, else local[*]
@@ -88,13 +88,6 @@ class Word2VecConfig(Word2VecFamilyConfig):
     @property
     def trains_cbow(self) -> bool:
         return self.model == "cbow"
-
-    def resolved(self):  # type: ignore[no-untyped-def]
-        """Also choose the engine for `auto`: embcli's own (4x gensim's speed), or gensim for hierarchical softmax."""
-        config = super().resolved()
-        if config.engine == "auto":
-            return dataclasses.replace(config, engine="gensim" if config.hs or config.negative == 0 else "embcli")
-        return config
 
 
 @dataclasses.dataclass(frozen=True)

@@ -101,13 +101,23 @@ def test_odd_shapes_train_and_lower_the_loss(tmp_path, topic_corpus_dir, model, 
     assert losses[-1] < losses[0], losses
 
 
-def test_default_engine_is_embcli_unless_only_gensim_can(tmp_path, topic_corpus_dir):
-    assert Word2VecConfig().resolved().engine == "embcli"
-    assert Word2VecConfig(model="cbow", resume="model-dir").resolved().engine == "embcli"
-    for only_gensim in (dict(hs=True), dict(hs=True, negative=0)):
-        assert Word2VecConfig(**only_gensim).resolved().engine == "gensim", only_gensim
-    assert Word2VecConfig(engine="gensim").resolved().engine == "gensim"
-    # end to end: the default trains on embcli and writes the output layer; either engine can continue it
+@pytest.mark.parametrize("model", ["skipgram", "cbow"])
+@pytest.mark.parametrize("negative", ["0", "5"])
+def test_hierarchical_softmax_learns_alone_and_with_negatives(tmp_path, topic_corpus_dir, model, negative):
+    out = tmp_path / "hs"
+    result = run("train", topic_corpus_dir, "--model", model, "-o", out, "--hs", "--negative", negative, "--workers", "2",
+                 *SMALL)
+    assert result.exit_code == 0, result.output
+    embeddings = load_embeddings(out)
+    within, across = group_separation(embeddings.words, np.asarray(embeddings.vectors))
+    assert within > across + 0.3, (within, across)
+    manifest = json.loads((out / "manifest.json").read_text())
+    losses = [epoch["loss"] for epoch in manifest["epochs"]]
+    assert losses[-1] < losses[0] - 0.1, losses
+    assert manifest["engine"]["hierarchical_softmax"] and (out / "output_vectors.npy").exists() == (negative != "0")
+
+
+def test_default_engine_is_embcli_and_either_engine_resumes_its_models(tmp_path, topic_corpus_dir):
     first, second, third = tmp_path / "first", tmp_path / "second", tmp_path / "third"
     assert run("train", topic_corpus_dir, "-o", first, "--dim", "8", "--epochs", "1", "-q").exit_code == 0
     assert json.loads((first / "manifest.json").read_text())["config"]["engine"] == "embcli"
@@ -158,6 +168,39 @@ def test_kernel_draws_negatives_with_that_distribution():
     assert np.allclose(observed, p, atol=0.01), (observed, p)
 
 
+def test_huffman_tree_is_optimal_and_consistent():
+    import heapq
+
+    rng = np.random.default_rng(7)
+    counts = np.concatenate([(50_000 / np.arange(1, 401) ** 1.1).astype(np.int64) + 1, [0, 0, 0], rng.integers(1, 4, 50)])
+    rng.shuffle(counts)
+    codes, points, lengths = sgns_kernels.huffman_tree(counts)
+    words = np.flatnonzero(counts > 0)
+    assert np.all(lengths[counts == 0] == 0) and np.all(lengths[words] > 0)
+    # optimal: the weighted path length equals Huffman's cost (the sum of all merged weights)
+    heap = [int(c) for c in counts[words]]
+    heapq.heapify(heap)
+    cost = 0
+    while len(heap) > 1:
+        merged = heapq.heappop(heap) + heapq.heappop(heap)
+        cost += merged
+        heapq.heappush(heap, merged)
+    assert int((counts[words] * lengths[words]).sum()) == cost
+    # a tree: every path starts at the root, and one code prefix always leads to the same node
+    n_internal = len(words) - 1
+    node_of_prefix: dict[tuple[int, ...], int] = {}
+    paths = set()
+    for word in words:
+        length = lengths[word]
+        assert points[word, 0] == n_internal - 1 and np.all(points[word, :length] < n_internal)
+        path = tuple(codes[word, :length].tolist())
+        paths.add(path)
+        for j in range(length):
+            assert node_of_prefix.setdefault(path[:j], int(points[word, j])) == points[word, j]
+    assert len(paths) == len(words)  # distinct codes
+    assert abs(sum(2.0 ** -int(lengths[w]) for w in words) - 1.0) < 1e-9  # a full binary tree (Kraft equality)
+
+
 def test_subsampling_keeps_words_at_word2vecs_rate():
     counts = np.array([0, 60_000, 20_000, 5_000, 500, 50], dtype=np.int64)
     sample = 1e-3
@@ -191,14 +234,12 @@ def test_loss_table_matches_the_exact_log_sigmoid():
 # errors
 
 
-def test_hierarchical_softmax_is_a_clear_error(tmp_path, topic_corpus_dir):
-    result = run("train", topic_corpus_dir, "-o", tmp_path / "out", "--engine", "embcli", "--hs", "-q")
-    assert result.exit_code == 2
-    assert "--hs is not supported by --engine embcli; use --engine gensim" in result.output
+def test_options_that_cannot_train_are_clear_errors(tmp_path, topic_corpus_dir):
+    result = run("train", topic_corpus_dir, "-o", tmp_path / "out", "--negative", "0", "-q")
+    assert result.exit_code == 2 and "--negative 0 needs --hs" in result.output
+    result = run("train", topic_corpus_dir, "-o", tmp_path / "out", "--engine", "gensim", "--deterministic", "-q")
+    assert result.exit_code == 2 and "--deterministic needs --engine embcli" in result.output
     assert not (tmp_path / "out").exists()
-    with pytest.raises(ConfigError, match="--deterministic needs the embcli engine"):
-        from embcli.train.word2vec import train_word2vec
-        train_word2vec(load_token_corpus(topic_corpus_dir), tmp_path / "g", Word2VecConfig(engine="gensim", deterministic=True))
 
 
 def test_ids_beyond_the_vocabulary_are_a_format_error(tmp_path, topic_corpus_dir):

@@ -33,10 +33,9 @@ MODEL_CHOICES = ["skipgram", "cbow", "glove", "fasttext"]
 @click.option("--min-alpha", type=click.FloatRange(min=0), default=None, help="word2vec: final learning rate [0.0001].")
 @workers_option
 @seed_option
-@click.option("--engine", type=click.Choice(["auto", "embcli", "gensim", "spark-mllib"]), default=None,
-              help="word2vec implementation: embcli's own numba engine (negative sampling), gensim, or spark-mllib "
-                   "(skip-gram with --hs on Spark MLlib, docs/scaling.md); auto: embcli unless --hs or --negative 0 "
-                   "need gensim [auto].")
+@click.option("--engine", type=click.Choice(["embcli", "gensim", "spark-mllib"]), default=None,
+              help="word2vec implementation: embcli's own numba engine, gensim, or spark-mllib "
+                   "(skip-gram with --hs on Spark MLlib, docs/scaling.md) [embcli].")
 @click.option("--mllib-partitions", type=click.IntRange(min=1), default=None,
               help="spark-mllib: MLlib numPartitions; faster, but accuracy falls as it grows [1].")
 @spark_options

@@ -180,12 +180,78 @@ def count_ids(ids, vocab_size):
 
 
 
+@njit(cache=True)
+def huffman_tree(counts):
+    """word2vec's Huffman coding of the words with a count: (codes uint8[V, depth], points uint32[V, depth], lengths uint8[V]).
+
+    Word w's path from the root visits internal nodes points[w, :lengths[w]]
+    (rows of the hierarchical-softmax layer) and turns codes[w, j] at node j.
+    Built as word2vec's CreateBinaryTree builds it (two queues over counts
+    sorted in descending order); a word with count 0 never occurs and gets no path.
+    """
+    order = np.argsort(-counts, kind="mergesort")
+    n = 0
+    for word in order:
+        if counts[word] > 0:
+            n += 1
+    vocab_size = counts.shape[0]
+    if n < 2:  # one word (or none): nothing to tell apart
+        return (np.zeros((vocab_size, 1), dtype=np.uint8), np.zeros((vocab_size, 1), dtype=np.uint32),
+                np.zeros(vocab_size, dtype=np.uint8))
+    weight = np.empty(2 * n - 1, dtype=np.int64)
+    for a in range(n):
+        weight[a] = counts[order[a]]
+    weight[n:] = np.iinfo(np.int64).max
+    parent = np.zeros(2 * n - 1, dtype=np.int64)
+    branch = np.zeros(2 * n - 1, dtype=np.uint8)
+    leaf, node = n - 1, n  # the lightest leaf not yet merged, the lightest internal node not yet merged
+    for a in range(n - 1):
+        picked = np.empty(2, dtype=np.int64)
+        for p in range(2):
+            if leaf >= 0 and weight[leaf] < weight[node]:
+                picked[p] = leaf
+                leaf -= 1
+            else:
+                picked[p] = node
+                node += 1
+        weight[n + a] = weight[picked[0]] + weight[picked[1]]
+        parent[picked[0]] = n + a
+        parent[picked[1]] = n + a
+        branch[picked[1]] = 1
+    root = 2 * n - 2
+    lengths = np.zeros(vocab_size, dtype=np.uint8)
+    depth = 0
+    for a in range(n):
+        length = 0
+        b = a
+        while b != root:
+            length += 1
+            b = parent[b]
+        lengths[order[a]] = length
+        depth = max(depth, length)
+    codes = np.zeros((vocab_size, depth), dtype=np.uint8)
+    points = np.zeros((vocab_size, depth), dtype=np.uint32)
+    for a in range(n):
+        word = order[a]
+        length = lengths[word]
+        b = a
+        for j in range(length - 1, -1, -1):  # walk up from the leaf, filling the path from its end
+            codes[word, j] = branch[b]
+            b = parent[b]
+            points[word, j] = b - n  # internal node n + k is row k of the layer
+    return codes, points, lengths
+
+
 @njit(cache=True, nogil=True, fastmath=True)
-def train_chunk(syn0, syn1neg, ids, offsets, first_sentence, end_sentence, keep_prob, alias_prob, alias_word,
-                sigmoid_table, log_sigmoid_table, window, negative, alpha, min_alpha, progress_start,
-                progress_per_word, rng_state, cbow):
+def train_chunk(syn0, syn1neg, syn1, ids, offsets, first_sentence, end_sentence, keep_prob, alias_prob, alias_word,
+                hs_codes, hs_points, hs_lengths, sigmoid_table, log_sigmoid_table, window, negative, alpha, min_alpha,
+                progress_start, progress_per_word, rng_state, cbow):
     """Train skip-gram (HogBatch), or CBOW if `cbow`, on sentences [first_sentence, end_sentence).
 
+    Output layers: negative sampling into `syn1neg` if `negative` > 0, and
+    hierarchical softmax into `syn1` along each centre word's Huffman path
+    (`hs_points`, `hs_codes`; a word with `hs_lengths` 0 has none, which is
+    how a run without `--hs` passes empty tables).
     `progress_start + progress_per_word * words` is the fraction of all
     training done, which sets the linearly decaying learning rate.
     `rng_state` (uint64[1]) is read and advanced.
@@ -193,13 +259,18 @@ def train_chunk(syn0, syn1neg, ids, offsets, first_sentence, end_sentence, keep_
     (context, centre) pair for skip-gram, one centre word for CBOW.
     """
     dim = syn0.shape[1]
+    widest = max(negative + 1, hs_codes.shape[1])
     kept = np.empty(_longest_sentence(offsets, first_sentence, end_sentence), dtype=np.uint32)
     context = np.empty(2 * window, dtype=np.uint32)
     outputs = np.empty(negative + 1, dtype=np.uint32)
     next_outputs = np.empty(negative + 1, dtype=np.uint32)
-    grad = np.empty((2 * window, negative + 1), dtype=np.float32)
+    negative_labels = np.zeros(negative + 1, dtype=np.float32)
+    negative_labels[0] = 1.0  # output 0 is the centre word, the rest are negatives
+    path_rows = np.empty(hs_codes.shape[1], dtype=np.uint32)
+    path_labels = np.empty(hs_codes.shape[1], dtype=np.float32)
+    grad = np.empty((2 * window, widest), dtype=np.float32)
     inputs = np.empty((2 * window, dim), dtype=np.float32)
-    outs = np.empty((negative + 1, dim), dtype=np.float32)
+    outs = np.empty((widest, dim), dtype=np.float32)
     work = np.empty((2, dim), dtype=np.float32)
     state = rng_state[0]
     loss = 0.0
@@ -217,8 +288,9 @@ def train_chunk(syn0, syn1neg, ids, offsets, first_sentence, end_sentence, keep_
             m_count = next_count
             if i + 1 < n:  # draw the next window's outputs and start loading their rows
                 next_count, state = _draw_outputs(kept[i + 1], negative, alias_prob, alias_word, next_outputs, state)
-                for m in range(next_count):
-                    prefetch_row(syn1neg, next_outputs[m])
+                if negative > 0:
+                    for m in range(next_count):
+                        prefetch_row(syn1neg, next_outputs[m])
                 if i + window + 1 < n:
                     prefetch_row(syn0, kept[i + window + 1])
             lo, hi, state = _reduced_window(i, n, window, state)
@@ -229,14 +301,26 @@ def train_chunk(syn0, syn1neg, ids, offsets, first_sentence, end_sentence, keep_
                     k_count += 1
             if k_count == 0:
                 continue
-            if cbow:
-                loss += _cbow_update(syn0, syn1neg, context, k_count, outputs, m_count, lr, work,
-                                     sigmoid_table, log_sigmoid_table)
-                examples += 1
-            else:
-                loss += _skipgram_update(syn0, syn1neg, context, k_count, outputs, m_count, lr, inputs, outs,
-                                         grad, work[0], sigmoid_table, log_sigmoid_table)
-                examples += k_count
+            examples += 1 if cbow else k_count
+            centre = kept[i]
+            path_length = hs_lengths[centre]
+            if path_length > 0:  # hierarchical softmax: the nodes of the centre's path, label 1 - code
+                for node in range(path_length):  # copied: a view of the shared table would be reference-counted
+                    path_rows[node] = hs_points[centre, node]
+                    path_labels[node] = np.float32(1.0) - hs_codes[centre, node]
+                if cbow:
+                    loss += _cbow_update(syn0, syn1, context, k_count, path_rows, path_labels, path_length, lr, work,
+                                         sigmoid_table, log_sigmoid_table)
+                else:
+                    loss += _skipgram_update(syn0, syn1, context, k_count, path_rows, path_labels, path_length, lr,
+                                             inputs, outs, grad, work[0], sigmoid_table, log_sigmoid_table)
+            if negative > 0:  # negative sampling: the centre and the drawn negatives
+                if cbow:
+                    loss += _cbow_update(syn0, syn1neg, context, k_count, outputs, negative_labels, m_count, lr, work,
+                                         sigmoid_table, log_sigmoid_table)
+                else:
+                    loss += _skipgram_update(syn0, syn1neg, context, k_count, outputs, negative_labels, m_count, lr,
+                                             inputs, outs, grad, work[0], sigmoid_table, log_sigmoid_table)
     rng_state[0] = state
     return loss, examples, words
 
@@ -272,12 +356,16 @@ def _add_products(matrix, rows, n_rows, weights, sources, n_sources, row_sum):
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _skipgram_update(syn0, syn1neg, context, k_count, outputs, m_count, lr, inputs, outs, grad, row_sum,
+def _skipgram_update(syn0, syn_out, context, k_count, outputs, labels, m_count, lr, inputs, outs, grad, row_sum,
                      sigmoid_table, log_sigmoid_table):
-    """One window, HogBatch: K context rows predict the centre (output 0) and shared negatives; returns the loss."""
+    """One window, HogBatch: K context rows predict M output rows with `labels` (1 or 0); returns the loss.
+
+    Negative sampling: the centre (label 1) and the window's shared negatives.
+    Hierarchical softmax: the nodes of the centre's Huffman path.
+    """
     dim = syn0.shape[1]
     _gather_rows(syn0, context, k_count, inputs)  # old values for every product below
-    _gather_rows(syn1neg, outputs, m_count, outs)
+    _gather_rows(syn_out, outputs, m_count, outs)
     for k in range(k_count):
         for m in range(m_count):
             score = np.float32(0.0)
@@ -289,20 +377,21 @@ def _skipgram_update(syn0, syn1neg, context, k_count, outputs, m_count, lr, inpu
         for m in range(m_count):
             score = grad[k, m]
             sig, log_sig = _sigmoid_and_log(score, sigmoid_table, log_sigmoid_table)
-            if m == 0:  # the centre: label 1, loss -log sigmoid(score)
+            if labels[m] != 0:  # -log sigmoid(score); a branch is faster than weighting by the label
                 loss -= log_sig
                 grad[k, m] = (np.float32(1.0) - sig) * lr
-            else:  # a negative: label 0, loss -log sigmoid(-score)
+            else:  # -log sigmoid(-score)
                 loss -= log_sig - score
                 grad[k, m] = -sig * lr
-    _add_products(syn1neg, outputs, m_count, grad.T, inputs, k_count, row_sum)  # outputs += grad^T @ inputs
+    _add_products(syn_out, outputs, m_count, grad.T, inputs, k_count, row_sum)  # outputs += grad^T @ inputs
     _add_products(syn0, context, k_count, grad, outs, m_count, row_sum)  # inputs += grad @ old outputs
     return loss
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _cbow_update(syn0, syn1neg, context, k_count, outputs, m_count, lr, work, sigmoid_table, log_sigmoid_table):
-    """One window, CBOW: the mean of the K context rows predicts the centre (output 0) and negatives; returns the loss.
+def _cbow_update(syn0, syn_out, context, k_count, outputs, labels, m_count, lr, work, sigmoid_table,
+                 log_sigmoid_table):
+    """One window, CBOW: the mean of the K context rows predicts M output rows with `labels`; returns the loss.
 
     As word2vec (cbow_mean=1), every context row then gets the whole hidden-layer error.
     """
@@ -324,17 +413,17 @@ def _cbow_update(syn0, syn1neg, context, k_count, outputs, m_count, lr, work, si
         row = outputs[m]
         score = np.float32(0.0)
         for d in range(dim):
-            score += hidden[d] * syn1neg[row, d]
+            score += hidden[d] * syn_out[row, d]
         sig, log_sig = _sigmoid_and_log(score, sigmoid_table, log_sigmoid_table)
-        if m == 0:
+        if labels[m] != 0:
             loss -= log_sig
             g = (np.float32(1.0) - sig) * lr
         else:
             loss -= log_sig - score
             g = -sig * lr
         for d in range(dim):
-            hidden_error[d] += g * syn1neg[row, d]
-            syn1neg[row, d] += g * hidden[d]
+            hidden_error[d] += g * syn_out[row, d]
+            syn_out[row, d] += g * hidden[d]
     for k in range(k_count):
         row = context[k]
         for d in range(dim):

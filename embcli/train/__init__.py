@@ -51,7 +51,6 @@ def make_config(model: str, *, config_file: str | Path | None = None, overrides:
 
 
 def train_model(corpus_dir: Path, output: Path, config: Any, *, force: bool = False, progress: Progress = SILENT) -> dict[str, Any]:
-    config = config.resolved() if hasattr(config, "resolved") else config
     target = ENGINE_TRAINERS.get((config.model, getattr(config, "engine", "")), TRAINERS[config.model][1])
     if getattr(config, "engine", "") != "spark-mllib" and (getattr(config, "spark_master", None) or getattr(
             config, "spark_conf", ()) or getattr(config, "mllib_partitions", 1) != 1):

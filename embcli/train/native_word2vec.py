@@ -4,7 +4,8 @@ Why a second engine: it reads `ids.npy` memory-mapped (no text parsing on
 any epoch), shares negative samples across each skip-gram window and
 updates with small dense products (HogBatch), reports the true loss per
 epoch (per-thread float64 sums), and has a bit-reproducible
-`--deterministic` mode. Hierarchical softmax stays on the gensim engine.
+`--deterministic` mode. Hierarchical softmax (`--hs`, alone or with negative
+sampling) follows word2vec's Huffman tree.
 
 What it shares with word2vec, so results are comparable:
 - negatives drawn from unigram counts ** 0.75 (exactly, with an alias table);
@@ -65,6 +66,16 @@ def negative_sampling_table(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return alias_table(np.asarray(counts, dtype=np.float64) ** NEGATIVE_POWER)
 
 
+def hierarchical_softmax_tables(counts: np.ndarray, enabled: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """word2vec's Huffman paths (codes, points, lengths) for `--hs`; without it, tables where no word has a path."""
+    from embcli.kernels.sgns_kernels import huffman_tree
+
+    if enabled:
+        return huffman_tree(np.asarray(counts, dtype=np.int64))
+    size = len(counts)
+    return np.zeros((size, 1), dtype=np.uint8), np.zeros((size, 1), dtype=np.uint32), np.zeros(size, dtype=np.uint8)
+
+
 def initial_vectors(vocab_size: int, dim: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(input rows uniform in (-0.5, 0.5) / dim, output rows zero), as word2vec starts."""
     rng = np.random.default_rng(seed)
@@ -111,8 +122,10 @@ def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecCon
     offsets = np.ascontiguousarray(corpus.offsets, dtype=np.int64)
     keep_prob = subsampling_keep_probability(counts, config.sample).astype(np.float32)
     alias_probability, alias_word = negative_sampling_table(counts)
+    hs_codes, hs_points, hs_lengths = hierarchical_softmax_tables(counts, config.hs)
     sigmoid_table, log_sigmoid_table = sgns_kernels.sigmoid_tables()
     syn0, syn1neg = initial_vectors(len(artifact_corpus.vocab), config.dim, config.seed)
+    syn1 = np.zeros((len(syn0) if config.hs else 1, config.dim), dtype=np.float32)  # hierarchical-softmax layer
     if parent is not None:
         syn0[: len(parent.vocab)] = parent.input_vectors
         syn1neg[: len(parent.vocab)] = parent.output_vectors
@@ -145,8 +158,9 @@ def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecCon
                         done = 0
                         for a, b in zip(chunks[:-1], chunks[1:]):
                             loss, n, words = sgns_kernels.train_chunk(
-                                syn0, syn1neg, ids, offsets, int(a), int(b), keep_prob, alias_probability, alias_word, sigmoid_table,
-                                log_sigmoid_table, config.window, config.negative, config.alpha, config.min_alpha,
+                                syn0, syn1neg, syn1, ids, offsets, int(a), int(b), keep_prob, alias_probability,
+                                alias_word, hs_codes, hs_points, hs_lengths, sigmoid_table, log_sigmoid_table,
+                                config.window, config.negative, config.alpha, config.min_alpha,
                                 (epoch + done / slice_words) / config.epochs, per_word, rng_states[t], config.trains_cbow)
                             losses[t] += loss
                             examples[t] += n
@@ -182,22 +196,24 @@ def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecCon
                 progress.note(f"epoch {epoch + 1}/{config.epochs}: loss {record['loss']:.4f} "
                               f"({record['examples']:,} examples), {record['words_per_second']:,} words/s")
         train_seconds = time.perf_counter() - train_started
-        np.save(staging / OUTPUT_VECTORS_NPY, syn1neg, allow_pickle=False)  # what `--resume` continues from
+        files = {}
+        if config.negative > 0:  # the output layer `--resume` continues from
+            np.save(staging / OUTPUT_VECTORS_NPY, syn1neg, allow_pickle=False)
+            files["output_vectors"] = OUTPUT_VECTORS_NPY
         return finish_vectors_artifact(
-            staging, artifact_corpus, syn0, config, started=started, extra_files={"output_vectors": OUTPUT_VECTORS_NPY},
+            staging, artifact_corpus, syn0, config, started=started, extra_files=files,
             **resume_sections(parent, artifact_corpus),
             timings={"setup_seconds": round(setup_seconds, 3), "train_seconds": round(train_seconds, 3),
                      "words_per_second": round(total_words / max(train_seconds, 1e-9))},
             epochs=epochs,
             engine={"name": "embcli", "scheme": "hogbatch" if config.model == "skipgram" else "cbow-mean",
                     "threads": workers, "deterministic": config.deterministic,
-                    "negative_sampling": "alias table of unigram counts ** 0.75",
-                    "loss": "mean negative-sampling loss per (input, output) example"},
+                    "negative_sampling": "alias table of unigram counts ** 0.75" if config.negative else None,
+                    "hierarchical_softmax": "word2vec's Huffman tree of the counts" if config.hs else None,
+                    "loss": "mean loss per training example (negative-sampling and hierarchical-softmax terms)"},
         )
 
 
 def _check_config(config: Word2VecConfig) -> None:
-    if config.hs:
-        raise ConfigError("--hs is not supported by --engine embcli; use --engine gensim for hierarchical softmax")
-    if config.negative < 1:
-        raise ConfigError("--engine embcli trains with negative sampling; give --negative 1 or more (or use --engine gensim)")
+    if config.negative < 0:
+        raise ConfigError(f"--negative must be 0 or more, got {config.negative}")

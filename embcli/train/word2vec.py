@@ -51,8 +51,7 @@ def train_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecConfig, *,
     if config.engine != "gensim":
         raise ConfigError(f"train_word2vec is the gensim engine; embcli.train.train_model dispatches --engine {config.engine}")
     if config.deterministic:
-        raise ConfigError("--deterministic needs the embcli engine, which has no --hs or --negative 0; "
-                          "on the gensim engine use --workers 1 and a --seed")
+        raise ConfigError("--deterministic needs --engine embcli (on gensim, use --workers 1 and a --seed)")
     require_trainable(corpus)
     parent = load_parent(config, corpus) if config.resume else None
     started = time.perf_counter()
