@@ -251,7 +251,9 @@ def train_chunk(syn0, syn1neg, syn1, ids, offsets, first_sentence, end_sentence,
     Output layers: negative sampling into `syn1neg` if `negative` > 0, and
     hierarchical softmax into `syn1` along each centre word's Huffman path
     (`hs_points`, `hs_codes`; a word with `hs_lengths` 0 has none, which is
-    how a run without `--hs` passes empty tables).
+    how a run without `--hs` passes empty tables). With both layers the
+    negative-sampling update follows the hierarchical-softmax one and sees the
+    context rows it has just changed (word2vec sums both errors first).
     `progress_start + progress_per_word * words` is the fraction of all
     training done, which sets the linearly decaying learning rate.
     `rng_state` (uint64[1]) is read and advanced.
