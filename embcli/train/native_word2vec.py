@@ -66,16 +66,6 @@ def negative_sampling_table(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return alias_table(np.asarray(counts, dtype=np.float64) ** NEGATIVE_POWER)
 
 
-def hierarchical_softmax_tables(counts: np.ndarray, enabled: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """word2vec's Huffman paths (codes, points, lengths) for `--hs`; without it, tables where no word has a path."""
-    from embcli.kernels.sgns_kernels import huffman_tree
-
-    if enabled:
-        return huffman_tree(np.asarray(counts, dtype=np.int64))
-    size = len(counts)
-    return np.zeros((size, 1), dtype=np.uint8), np.zeros((size, 1), dtype=np.uint32), np.zeros(size, dtype=np.uint8)
-
-
 def initial_vectors(vocab_size: int, dim: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(input rows uniform in (-0.5, 0.5) / dim, output rows zero), as word2vec starts."""
     rng = np.random.default_rng(seed)
@@ -122,10 +112,11 @@ def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecCon
     offsets = np.ascontiguousarray(corpus.offsets, dtype=np.int64)
     keep_prob = subsampling_keep_probability(counts, config.sample).astype(np.float32)
     alias_probability, alias_word = negative_sampling_table(counts)
-    hs_codes, hs_points, hs_lengths = hierarchical_softmax_tables(counts, config.hs)
+    # hierarchical softmax: word2vec's Huffman paths (codes, points, lengths), or None without --hs
+    hs_codes, hs_points, hs_lengths = sgns_kernels.huffman_tree(counts) if config.hs else (None, None, None)
     sigmoid_table, log_sigmoid_table = sgns_kernels.sigmoid_tables()
     syn0, syn1neg = initial_vectors(len(artifact_corpus.vocab), config.dim, config.seed)
-    syn1 = np.zeros((len(syn0) if config.hs else 1, config.dim), dtype=np.float32)  # hierarchical-softmax layer
+    syn1 = np.zeros_like(syn0) if config.hs else None  # the hierarchical-softmax layer
     if parent is not None:
         syn0[: len(parent.vocab)] = parent.input_vectors
         syn1neg[: len(parent.vocab)] = parent.output_vectors
