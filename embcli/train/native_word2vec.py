@@ -1,6 +1,6 @@
-"""embcli's own word2vec engine (`--engine embcli`): SGNS and CBOW on the token-id corpus.
+"""embcli's own word2vec engine (`--engine embcli`, the default): skip-gram and CBOW on the token-id corpus.
 
-Why a second engine: it reads `ids.npy` memory-mapped (no text parsing on
+Why our own engine: it reads `ids.npy` memory-mapped (no text parsing on
 any epoch), shares negative samples across each skip-gram window and
 updates with small dense products (HogBatch), reports the true loss per
 epoch (per-thread float64 sums), and has a bit-reproducible
