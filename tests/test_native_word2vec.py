@@ -12,7 +12,7 @@ import pytest
 from conftest import group_separation, run
 from embcli.config import PreprocessConfig, Word2VecConfig
 from embcli.corpus.token_corpus import load_token_corpus
-from embcli.errors import ConfigError, FormatError
+from embcli.errors import FormatError
 from embcli.kernels import sgns_kernels
 from embcli.train.native_word2vec import initial_vectors, negative_sampling_table, train_native_word2vec
 from embcli.train.word2vec import subsampling_keep_probability
