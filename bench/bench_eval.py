@@ -39,8 +39,8 @@ def main() -> int:
     from gensim.models import KeyedVectors
 
     from embcli.config import default_workers
-    from embcli.evaluate.analogy import evaluate_analogies
-    from embcli.evaluate.datasets import read_analogy_questions, suite_files
+    from embcli.evaluation.analogy import evaluate_analogies
+    from embcli.evaluation.datasets import read_analogy_questions, suite_files
     from embcli.vectors import load_embeddings
 
     default_analogy = next(path for name, _, path in suite_files("standard") if name == "google")

@@ -198,7 +198,7 @@ def _attach_oov_tables(embeddings: Embeddings, directory: Path, manifest: dict[s
 
 
 def _load_quantized_directory(directory: Path, manifest: dict[str, Any], mmap: bool) -> Embeddings:
-    from embcli.quantize import load_quantized_directory  # imported here: embcli.quantize imports this module
+    from embcli.quantization import load_quantized_directory  # imported here: embcli.quantization imports this module
 
     return load_quantized_directory(directory, manifest, mmap)
 

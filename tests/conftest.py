@@ -40,7 +40,7 @@ def topic_corpus_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def topic_corpus_dir(tmp_path_factory: pytest.TempPathFactory, topic_corpus_file: Path) -> Path:
     from embcli.config import PreprocessConfig
-    from embcli.preprocess import preprocess_corpus
+    from embcli.preprocessing import preprocess_corpus
 
     out = tmp_path_factory.mktemp("prep") / "corpus"
     preprocess_corpus([str(topic_corpus_file)], out, PreprocessConfig(min_count=1, workers=1))

@@ -13,7 +13,7 @@ import pytest
 from conftest import run
 from embcli.artifacts import write_manifest
 from embcli.config import CooccurConfig
-from embcli.cooccur import RunFileWriter, count_cooccurrences, ensure_cooccurrence, load_cooccurrence
+from embcli.cooccurrence import RunFileWriter, count_cooccurrences, ensure_cooccurrence, load_cooccurrence
 from embcli.corpus.token_corpus import load_token_corpus
 from embcli.corpus.vocabulary import Vocabulary, write_vocabulary
 from embcli.errors import InputError
@@ -137,7 +137,7 @@ def test_tiny_memory_cap_spills_and_gives_the_identical_matrix(random_corpus, tm
 
 
 def test_chunks_tile_the_corpus_within_the_buffer(random_corpus, monkeypatch: pytest.MonkeyPatch) -> None:
-    import embcli.cooccur as cooccur
+    import embcli.cooccurrence as cooccur
 
     corpus_dir, sentences = random_corpus
     monkeypatch.setattr(cooccur, "PLAN_SENTENCES", 7)  # chunks carry over many planning slices

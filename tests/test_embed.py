@@ -93,7 +93,7 @@ def test_stdin_and_the_summary_line(toy_dir: Path, tmp_path: Path) -> None:
 
 def test_tokenizer_follows_the_corpus_manifest(tmp_path: Path) -> None:
     from embcli.config import PreprocessConfig
-    from embcli.preprocess import preprocess_corpus
+    from embcli.preprocessing import preprocess_corpus
 
     raw = tmp_path / "raw.txt"
     raw.write_text("Cat cat dog\nDog dog cat\n", encoding="utf-8")

@@ -17,12 +17,12 @@ from gensim.models import KeyedVectors
 
 from embcli.config import EvalConfig
 from embcli.errors import FormatError, InputError
-from embcli.evaluate.analogy import evaluate_analogies
-from embcli.evaluate.datasets import SimilarityDataset, read_analogy_questions, read_similarity_pairs, suite_files
-from embcli.evaluate.lookup import CaseInsensitiveVocab
-from embcli.evaluate.neighbors import nearest_neighbors, solve_analogy
-from embcli.evaluate.report import evaluate_embeddings, load_datasets, render_table
-from embcli.evaluate.similarity import evaluate_similarity
+from embcli.evaluation.analogy import evaluate_analogies
+from embcli.evaluation.datasets import SimilarityDataset, read_analogy_questions, read_similarity_pairs, suite_files
+from embcli.evaluation.lookup import CaseInsensitiveVocab
+from embcli.evaluation.neighbors import nearest_neighbors, solve_analogy
+from embcli.evaluation.report import evaluate_embeddings, load_datasets, render_table
+from embcli.evaluation.similarity import evaluate_similarity
 from embcli.vectors import Embeddings, load_embeddings, write_word2vec_text
 
 

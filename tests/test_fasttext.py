@@ -22,8 +22,8 @@ UNSEEN = ["cats", "trucks", "zebra", "x", "naïve", "東京タワー", "horsedra
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, topic_corpus_dir) -> tuple[Path, Any]:
     """A fastText artifact and the gensim model object that produced it."""
-    import embcli.train.fasttext as fasttext_module
-    from embcli.train.fasttext import train_fasttext
+    import embcli.training.fasttext_gensim as fasttext_module
+    from embcli.training.fasttext_gensim import train_fasttext
 
     captured: dict[str, Any] = {}
     original = fasttext_module.write_gensim_artifact

@@ -71,7 +71,7 @@ def test_missing_matplotlib_is_one_line(toy_dir: Path, tmp_path: Path, monkeypat
 def test_labels_of_close_points_move_apart() -> None:
     import numpy as np
 
-    from embcli.plot import label_steps
+    from embcli.plotting import label_steps
 
     points = np.array([[0.0, 0.0], [0.001, 0.0], [0.002, 0.001], [1.0, 1.0], [0.5, 0.0]])
     assert label_steps(points) == [0, 1, 2, 0, 0]

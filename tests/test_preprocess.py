@@ -16,8 +16,8 @@ from embcli.config import PreprocessConfig
 from embcli.corpus.token_corpus import load_token_corpus
 from embcli.corpus.tokenize import TokenizerSpec, make_tokenizer
 from embcli.corpus.vocabulary import build_vocabulary, read_vocabulary
-from embcli import preprocess as preprocess_module
-from embcli.preprocess import preprocess_corpus
+from embcli import preprocessing as preprocess_module
+from embcli.preprocessing import preprocess_corpus
 
 TEXT = "b a c a\n\nB d a\nc b e\n"
 

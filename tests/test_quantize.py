@@ -12,7 +12,7 @@ from conftest import run
 from toy_vectors import clustered_vectors, write_vectors_dir
 
 from embcli.errors import ConfigError
-from embcli.quantize import (
+from embcli.quantization import (
     default_subspaces,
     dequantize_int8,
     dequantize_pq,
@@ -189,7 +189,7 @@ def test_corrupt_quantized_directory_is_a_clear_error(toy_dir: Path, tmp_path: P
 def test_hashed_models_keep_their_bucket_lookup(tmp_path: Path) -> None:
     from embcli.config import PreprocessConfig
     from embcli.corpus.vocabulary import read_vocabulary
-    from embcli.preprocess import preprocess_corpus
+    from embcli.preprocessing import preprocess_corpus
 
     raw = tmp_path / "ids.txt"
     raw.write_text("\n".join(f"user{i} item{i % 7} item{i % 5}" for i in range(200)) + "\n", encoding="utf-8")

@@ -16,10 +16,10 @@ import pytest
 
 from conftest import run
 from embcli.config import CooccurConfig, PreprocessConfig, Word2VecConfig, build_config
-from embcli.cooccur import count_cooccurrences, load_cooccurrence
+from embcli.cooccurrence import count_cooccurrences, load_cooccurrence
 from embcli.corpus.token_corpus import load_token_corpus, read_token_range, split_ids_into_shards
 from embcli.errors import ConfigError, EmbcliError
-from embcli.preprocess import preprocess_corpus
+from embcli.preprocessing import preprocess_corpus
 from embcli.spark.session import SparkSettings, spark_available
 
 BUNDLED = Path(__file__).resolve().parents[1] / "data" / "corpus" / "en-sample-1m.txt.gz"

@@ -38,7 +38,7 @@ def cooccur_command(corpus: Path, output: Path, config_file: str | None, force: 
     `embcli train --model glove` does this itself and caches the result.
     """
     from embcli.config import CooccurConfig, build_config
-    from embcli.cooccur import count_cooccurrences
+    from embcli.cooccurrence import count_cooccurrences
     from embcli.corpus.token_corpus import load_token_corpus
 
     spark = pop_spark_settings(options, str(options.pop("engine")))

@@ -41,7 +41,7 @@ def embed_command(vectors: Path, input_path: str, output: Path, vocab_path: Path
       embcli embed work/sg sentences.txt -o sentences.npy --pool sif
     """
     from embcli.config import EmbedConfig, build_config
-    from embcli.embed import embed_file, sidecar_path
+    from embcli.text_vectors import embed_file, sidecar_path
 
     config = build_config(EmbedConfig, overrides=options)
     result = embed_file(vectors, input_path, output, config, vocab_path=vocab_path, force=force,

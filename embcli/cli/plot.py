@@ -36,7 +36,7 @@ def plot_command(vectors: Path, words: tuple[str, ...], output: Path, vocab_path
       embcli plot work/sg -o map.svg --top 200 --method tsne
     """
     from embcli.config import PlotConfig, build_config
-    from embcli.plot import plot_words
+    from embcli.plotting import plot_words
     from embcli.vectors import load_embeddings
 
     config = build_config(PlotConfig, overrides=options)

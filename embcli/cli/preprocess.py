@@ -45,7 +45,7 @@ def preprocess_command(inputs: tuple[str, ...], output: Path, config_file: str |
     Writes vocab.tsv, ids.npy + offsets.npy (token ids), corpus.txt and manifest.json into OUTPUT.
     """
     from embcli.config import PreprocessConfig, build_config
-    from embcli.preprocess import preprocess_corpus
+    from embcli.preprocessing import preprocess_corpus
 
     engine, shard_tokens = options.pop("engine"), options.pop("shard_tokens")
     spark = pop_spark_settings(options, engine)

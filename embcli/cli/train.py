@@ -76,11 +76,11 @@ def train_command(corpus: Path, model: str | None, output: Path, config_file: st
     """
     from embcli.artifacts import check_output_path
     from embcli.config import find_preset, read_toml
-    from embcli.train import make_config, train_model
+    from embcli.training import make_config, train_model
 
     overrides = {key: value for key, value in options.items() if value is not None}
     if overrides.get("resume") and model in (None, "skipgram", "cbow", "fasttext"):
-        from embcli.train.resume import inherited_options
+        from embcli.training.resume import inherited_options
 
         parent_model, inherited = inherited_options(Path(overrides["resume"]))
         model = model or parent_model
@@ -102,7 +102,7 @@ def _reject_inapplicable(model: str, overrides: dict[str, Any]) -> None:
     """An option that the chosen model ignores is a mistake worth telling the user about."""
     import dataclasses
 
-    from embcli.train import config_class
+    from embcli.training import config_class
 
     known = {field.name for field in dataclasses.fields(config_class(model))}
     for key in overrides:

@@ -1,6 +1,6 @@
 """Numba kernels for co-occurrence counting: window pairs, sorted-run reduction and merging.
 
-Arrays in, arrays out; `embcli.cooccur` plans chunks, sorts, spills and merges.
+Arrays in, arrays out; `embcli.cooccurrence` plans chunks, sorts, spills and merges.
 
 A window pair is encoded as one int64 *pair key* `(row * V + col) << distance_bits | distance`
 so a plain integer sort groups equal (row, col) cells and keeps their distances;

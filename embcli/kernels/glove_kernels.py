@@ -1,6 +1,6 @@
 """Numba kernels for GloVe: the shuffled training arrays and the AdaGrad epoch.
 
-Arrays in, arrays out; `embcli.train.glove` owns the loop, checkpoints and output.
+Arrays in, arrays out; `embcli.training.glove` owns the loop, checkpoints and output.
 
 The update is Stanford GloVe's, in float32: for a nonzero X[i, j],
 diff = w_i . c_j + b_i + b~_j - log X_ij and fdiff = f(X_ij) * diff; each

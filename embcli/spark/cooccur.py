@@ -32,7 +32,7 @@ import numpy as np
 
 from embcli.artifacts import staged_directory
 from embcli.config import CooccurConfig
-from embcli.cooccur import (RECORD_BYTES, MatrixWriter, distance_bits, merge_in_memory, skip_unk, validate_cooccur_config,
+from embcli.cooccurrence import (RECORD_BYTES, MatrixWriter, distance_bits, merge_in_memory, skip_unk, validate_cooccur_config,
                             weight_units, write_matrix_manifest)
 from embcli.corpus.token_corpus import OFFSETS_NAME, TokenCorpus
 from embcli.progress import SILENT, Progress

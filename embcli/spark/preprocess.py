@@ -4,7 +4,7 @@ What runs where, and why the artifacts are byte-identical to the local engine's:
 
 1. executors read raw line *bytes* (Spark's text source split on "\\n" only and
    cast to binary, so nothing is decoded by Java) and tokenize them with the
-   local engine's own `embcli.preprocess.encode_lines` (same decoding with
+   local engine's own `embcli.preprocessing.encode_lines` (same decoding with
    replace-and-count, same `make_tokenizer`, same stop words);
 2. token counts are summed with `reduceByKey`; executors keep only tokens with
    `count >= min_count` and send the rest as one sum, which becomes `<unk>`'s
@@ -14,7 +14,7 @@ What runs where, and why the artifacts are byte-identical to the local engine's:
    are sorted by (input position, file, split offset, chunk number) — input
    order, whatever order Spark packed files into partitions — and streamed to
    the driver, which writes `ids.npy`, `offsets.npy` and `corpus.txt` with the
-   local engine's own writer (`embcli.preprocess.write_corpus_files`).
+   local engine's own writer (`embcli.preprocessing.write_corpus_files`).
 
 Inputs are local files, directories and globs (expanded as the local engine
 does) or anything Spark reads (`hdfs://`, `s3a://`, `file://`), passed
@@ -143,7 +143,7 @@ def tokenize_partition(rows: Iterable[Any], spec: TokenizerSpec, groups: list[In
     The key (input position, path, split start, chunk number) sorts chunks into
     input order; rows of one split are contiguous and in file order within a partition.
     """
-    from embcli.preprocess import init_tokenizer_worker, encode_lines
+    from embcli.preprocessing import init_tokenizer_worker, encode_lines
 
     init_tokenizer_worker(spec)
     current: tuple | None = None
@@ -235,7 +235,7 @@ def preprocess_on_spark(inputs: list[str], output: Path, config: PreprocessConfi
     `shard_tokens` writes the ids as `ids-00000.npy`, ... of at most that many
     tokens each (default: one `ids.npy` up to SHARD_TOKENS tokens, shards beyond).
     """
-    from embcli.preprocess import validate_preprocess_config
+    from embcli.preprocessing import validate_preprocess_config
 
     started = time.perf_counter()
     validate_preprocess_config(config)
@@ -328,7 +328,7 @@ def write_collected_corpus(staging: Path, counted: SparkVocabulary, config: Prep
     The temp ids already hold final ids, so the writer's provisional -> final
     remap is the identity (its provisional vocabulary is the final one).
     """
-    from embcli.preprocess import FirstPass, write_corpus_files
+    from embcli.preprocessing import FirstPass, write_corpus_files
 
     first = FirstPass(tokens=counted.vocab.tokens, counts=counted.vocab.counts, ids_path=staging / "ids.provisional",
                       lengths_path=staging / "lengths.provisional", lines=counted.lines,

@@ -38,7 +38,7 @@ from embcli.corpus.token_corpus import TokenCorpus
 from embcli.errors import ConfigError
 from embcli.progress import SILENT, Progress
 from embcli.spark.session import SparkSettings, describe_session, require_spark, spark_job, spark_session
-from embcli.train.common import finish_vectors_artifact, require_trainable
+from embcli.training.common import finish_vectors_artifact, require_trainable
 
 MLLIB_MAX_SENTENCE_LENGTH = 1000  # MLlib's default; longer sentences are split
 MLLIB_MIN_ALPHA_FACTOR = 1e-4  # MLlib floors the decaying learning rate at alpha * 1e-4
@@ -72,7 +72,7 @@ def mllib_config(config: Word2VecConfig) -> Word2VecConfig:
 def train_mllib_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecConfig, *, force: bool = False,
                          progress: Progress = SILENT) -> dict[str, Any]:
     """Train skip-gram with MLlib on `corpus.txt` and write the vectors artifact in our vocabulary order."""
-    from embcli.train.word2vec import gensim_to_vocab_order
+    from embcli.training.word2vec_gensim import gensim_to_vocab_order
 
     effective = mllib_config(config)
     require_trainable(corpus)

@@ -244,7 +244,7 @@ def evaluation_drop(original: Embeddings, quantized: Embeddings, *, suite: str =
     Similarity rows compare Spearman; analogy rows compare total accuracy per
     method (as fractions; `delta` is quantized minus original).
     """
-    from embcli.evaluate.report import evaluate_embeddings, load_datasets
+    from embcli.evaluation.report import evaluate_embeddings, load_datasets
 
     config = eval_config or EvalConfig()
     similarity_sets, analogy_sets = load_datasets(suite=suite)

@@ -15,8 +15,8 @@ from typing import Any
 
 from embcli.artifacts import library_versions
 from embcli.config import EvalConfig, as_dict
-from embcli.evaluate.analogy import METHOD_LABELS, SUMMARY_GROUPS, AnalogyResult, evaluate_analogies
-from embcli.evaluate.datasets import (
+from embcli.evaluation.analogy import METHOD_LABELS, SUMMARY_GROUPS, AnalogyResult, evaluate_analogies
+from embcli.evaluation.datasets import (
     ANALOGY,
     AnalogyDataset,
     SimilarityDataset,
@@ -24,8 +24,8 @@ from embcli.evaluate.datasets import (
     read_similarity_pairs,
     suite_files,
 )
-from embcli.evaluate.lookup import CaseInsensitiveVocab
-from embcli.evaluate.similarity import SimilarityResult, evaluate_similarity
+from embcli.evaluation.lookup import CaseInsensitiveVocab
+from embcli.evaluation.similarity import SimilarityResult, evaluate_similarity
 from embcli.progress import SILENT, Progress
 from embcli.subwords import with_subword_rows
 from embcli.vectors import Embeddings

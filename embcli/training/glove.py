@@ -35,12 +35,12 @@ import numpy as np
 
 from embcli.artifacts import load_npy, manifest_reference, read_manifest, staged_directory, write_manifest
 from embcli.config import CooccurConfig, GloVeConfig, as_dict
-from embcli.cooccur import (COLS_NAME, ROWS_NAME, VALUES_NAME, Cooccurrence, cache_mismatch, cache_name,
+from embcli.cooccurrence import (COLS_NAME, ROWS_NAME, VALUES_NAME, Cooccurrence, cache_mismatch, cache_name,
                             ensure_cooccurrence, load_cooccurrence)
 from embcli.corpus.token_corpus import TokenCorpus
 from embcli.errors import ConfigError, FormatError, InputError
 from embcli.progress import SILENT, Progress
-from embcli.train.common import finish_vectors_artifact, require_trainable
+from embcli.training.common import finish_vectors_artifact, require_trainable
 
 CHECKPOINT_KIND = "glove-checkpoint"
 BLOCK_SIZE = 2048  # nonzeros per block of the per-epoch shuffle

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from embcli.errors import InputError
-from embcli.evaluate.lookup import CaseInsensitiveVocab
+from embcli.evaluation.lookup import CaseInsensitiveVocab
 from embcli.vectors import Embeddings
 
 Neighbors = list[tuple[str, float]]  # (word, cosine), best first

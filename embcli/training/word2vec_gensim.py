@@ -28,8 +28,8 @@ from embcli.corpus.token_corpus import TokenCorpus
 from embcli.corpus.vocabulary import UNK_INDEX
 from embcli.errors import ConfigError
 from embcli.progress import SILENT, Progress
-from embcli.train.common import finish_vectors_artifact, require_trainable
-from embcli.train.resume import OUTPUT_VECTORS_NPY, ParentModel, load_parent, prepare_vocabulary, resume_sections
+from embcli.training.common import finish_vectors_artifact, require_trainable
+from embcli.training.resume import OUTPUT_VECTORS_NPY, ParentModel, load_parent, prepare_vocabulary, resume_sections
 
 LOSS_SAMPLE_PAIRS = 20_000
 
@@ -49,7 +49,7 @@ def train_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecConfig, *,
     config = config.resolved()
     validate_word2vec(config)
     if config.engine != "gensim":
-        raise ConfigError(f"train_word2vec is the gensim engine; embcli.train.train_model dispatches --engine {config.engine}")
+        raise ConfigError(f"train_word2vec is the gensim engine; embcli.training.train_model dispatches --engine {config.engine}")
     if config.deterministic:
         raise ConfigError("--deterministic needs --engine embcli (on gensim, use --workers 1 and a --seed)")
     require_trainable(corpus)

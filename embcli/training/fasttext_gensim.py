@@ -26,9 +26,9 @@ from embcli.corpus.token_corpus import TokenCorpus
 from embcli.errors import ConfigError
 from embcli.progress import SILENT, Progress
 from embcli.subwords import NGRAMS_NPY, subwords_section
-from embcli.train.common import require_trainable
-from embcli.train.resume import INPUT_WORD_VECTORS_NPY, load_parent
-from embcli.train.word2vec import (
+from embcli.training.common import require_trainable
+from embcli.training.resume import INPUT_WORD_VECTORS_NPY, load_parent
+from embcli.training.word2vec_gensim import (
     gensim_options,
     gensim_to_vocab_order,
     progress_reporting,

@@ -18,7 +18,7 @@ What it shares with word2vec, so results are comparable:
 
 Counts come from the id stream itself (a word that never occurs, such as
 `<unk>` after `--oov drop`, is never a negative and keeps its initial row).
-On `--resume` the vocabulary grows as `embcli.train.resume` describes, the
+On `--resume` the vocabulary grows as `embcli.training.resume` describes, the
 parent's rows are the starting point, and counts are parent + new text.
 """
 
@@ -37,8 +37,8 @@ from embcli.config import Word2VecConfig
 from embcli.corpus.token_corpus import TokenCorpus
 from embcli.errors import ConfigError
 from embcli.progress import SILENT, Progress
-from embcli.train.common import finish_vectors_artifact, require_trainable
-from embcli.train.resume import (
+from embcli.training.common import finish_vectors_artifact, require_trainable
+from embcli.training.resume import (
     OUTPUT_VECTORS_NPY,
     grown_vocabulary,
     ids_in_grown_vocabulary,
@@ -46,7 +46,7 @@ from embcli.train.resume import (
     resume_sections,
     resumed_counts,
 )
-from embcli.train.word2vec import subsampling_keep_probability, validate_word2vec
+from embcli.training.word2vec_gensim import subsampling_keep_probability, validate_word2vec
 
 NEGATIVE_POWER = 0.75  # word2vec's exponent for the negative-sampling distribution
 WORDS_PER_CALL = 100_000  # words per kernel call: progress granularity, negligible call overhead
@@ -61,7 +61,7 @@ def negative_sampling_table(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
     A word that never occurs (count 0) is never drawn.
     """
-    from embcli.kernels.sgns_kernels import alias_table
+    from embcli.kernels.word2vec_kernels import alias_table
 
     return alias_table(np.asarray(counts, dtype=np.float64) ** NEGATIVE_POWER)
 
@@ -87,13 +87,13 @@ def split_sentences(offsets: np.ndarray, first: int, end: int, parts: int) -> np
 # training
 
 
-def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecConfig, *, force: bool = False,
+def train_word2vec_embcli(corpus: TokenCorpus, output: Path, config: Word2VecConfig, *, force: bool = False,
                           progress: Progress = SILENT) -> dict[str, Any]:
     """Train skip-gram or CBOW with negative sampling and write a vectors artifact to `output`.
 
     Returns the manifest (its `epochs` list holds each epoch's mean loss).
     """
-    from embcli.kernels import sgns_kernels
+    from embcli.kernels import word2vec_kernels
 
     started = time.perf_counter()
     config = config.resolved()
@@ -104,7 +104,7 @@ def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecCon
     parent = load_parent(config, corpus) if config.resume else None
     if parent is None:
         artifact_corpus, ids = corpus, np.asarray(corpus.ids)
-        counts = sgns_kernels.count_ids(ids, len(corpus.vocab))
+        counts = word2vec_kernels.count_ids(ids, len(corpus.vocab))
     else:  # the parent's words keep their rows; the new corpus's words it lacks are appended
         artifact_corpus = dataclasses.replace(corpus, vocab=grown_vocabulary(parent.vocab, corpus.vocab))
         ids = ids_in_grown_vocabulary(corpus, artifact_corpus.vocab)
@@ -113,8 +113,8 @@ def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecCon
     keep_prob = subsampling_keep_probability(counts, config.sample).astype(np.float32)
     alias_probability, alias_word = negative_sampling_table(counts)
     # hierarchical softmax: word2vec's Huffman paths (codes, points, lengths), or None without --hs
-    hs_codes, hs_points, hs_lengths = sgns_kernels.huffman_tree(counts) if config.hs else (None, None, None)
-    sigmoid_table, log_sigmoid_table = sgns_kernels.sigmoid_tables()
+    hs_codes, hs_points, hs_lengths = word2vec_kernels.huffman_tree(counts) if config.hs else (None, None, None)
+    sigmoid_table, log_sigmoid_table = word2vec_kernels.sigmoid_tables()
     syn0, syn1neg = initial_vectors(len(artifact_corpus.vocab), config.dim, config.seed)
     syn1 = np.zeros_like(syn0) if config.hs else None  # the hierarchical-softmax layer
     if parent is not None:
@@ -148,7 +148,7 @@ def train_native_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecCon
                         per_word = 1.0 / (slice_words * config.epochs)
                         done = 0
                         for a, b in zip(chunks[:-1], chunks[1:]):
-                            loss, n, words = sgns_kernels.train_chunk(
+                            loss, n, words = word2vec_kernels.train_chunk(
                                 syn0, syn1neg, syn1, ids, offsets, int(a), int(b), keep_prob, alias_probability,
                                 alias_word, hs_codes, hs_points, hs_lengths, sigmoid_table, log_sigmoid_table,
                                 config.window, config.negative, config.alpha, config.min_alpha,

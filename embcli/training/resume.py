@@ -169,7 +169,7 @@ def prepare_vocabulary(model: Any, corpus: TokenCorpus, parent: ParentModel | No
     a copy whose `vocab` is the grown vocabulary (its ids still index `corpus.vocab`,
     so only vocabulary and counts may be read from it).
     """
-    from embcli.train.word2vec import training_frequencies
+    from embcli.training.word2vec_gensim import training_frequencies
 
     if parent is None:
         model.build_vocab_from_freq(training_frequencies(corpus), corpus_count=corpus.n_sentences)

@@ -1,6 +1,6 @@
 """Numba kernels for word2vec with negative sampling (skip-gram and CBOW).
 
-Arrays in, arrays out: the engine (`embcli.train.native_word2vec`) builds
+Arrays in, arrays out: the engine (`embcli.training.word2vec_embcli`) builds
 the tables and calls one kernel per chunk of sentences from each worker
 thread. Kernels release the GIL (`nogil=True`) and update the shared
 float32 matrices without locks (Hogwild).

@@ -13,9 +13,9 @@ from conftest import group_separation, run
 from embcli.config import PreprocessConfig, Word2VecConfig
 from embcli.corpus.token_corpus import load_token_corpus
 from embcli.errors import FormatError
-from embcli.kernels import sgns_kernels
-from embcli.train.native_word2vec import initial_vectors, negative_sampling_table, train_native_word2vec
-from embcli.train.word2vec import subsampling_keep_probability
+from embcli.kernels import word2vec_kernels
+from embcli.training.word2vec_embcli import initial_vectors, negative_sampling_table, train_word2vec_embcli
+from embcli.training.word2vec_gensim import subsampling_keep_probability
 from embcli.vectors import load_embeddings
 
 SMALL = ["--engine", "embcli", "--dim", "24", "--epochs", "8", "--sample", "0", "-q"]
@@ -78,7 +78,7 @@ def test_vectors_load_in_gensim(tmp_path, topic_corpus_dir):
 
 
 def test_word_that_never_occurs_keeps_its_initial_row(tmp_path, topic_corpus_file):
-    from embcli.preprocess import preprocess_corpus
+    from embcli.preprocessing import preprocess_corpus
 
     corpus_dir = tmp_path / "corpus"
     text = topic_corpus_file.read_text() + "zebra\n"  # one rare word: out of vocabulary at min-count 2, then dropped
@@ -88,7 +88,7 @@ def test_word_that_never_occurs_keeps_its_initial_row(tmp_path, topic_corpus_fil
     corpus = load_token_corpus(corpus_dir)
     assert corpus.vocab.tokens[0] == "<unk>" and 0 not in np.asarray(corpus.ids)
     config = Word2VecConfig(engine="embcli", dim=8, epochs=2, deterministic=True)
-    train_native_word2vec(corpus, tmp_path / "out", config)
+    train_word2vec_embcli(corpus, tmp_path / "out", config)
     matrix = vectors_of(tmp_path / "out")
     assert np.isfinite(matrix).all()
     np.testing.assert_array_equal(matrix[0], initial_vectors(len(corpus.vocab), 8, config.seed)[0][0])
@@ -101,7 +101,7 @@ def test_odd_shapes_train_and_lower_the_loss(tmp_path, topic_corpus_dir, model, 
     """Rows shorter than a cache line or a vector register, and buffers sized by a wide window and many negatives."""
     config = Word2VecConfig(engine="embcli", model=model, dim=dim, window=window, negative=negative, epochs=4,
                             sample=0.0, deterministic=True)
-    manifest = train_native_word2vec(load_token_corpus(topic_corpus_dir), tmp_path / "out", config)
+    manifest = train_word2vec_embcli(load_token_corpus(topic_corpus_dir), tmp_path / "out", config)
     assert vectors_of(tmp_path / "out").shape[1] == dim and np.isfinite(vectors_of(tmp_path / "out")).all()
     losses = [epoch["loss"] for epoch in manifest["epochs"]]
     assert losses[-1] < losses[0], losses
@@ -149,7 +149,7 @@ def test_kernel_draws_negatives_with_that_distribution():
     drawn = np.zeros(len(counts))
     state = np.uint64(12345)
     for _ in range(20_000):
-        n, state = sgns_kernels._draw_outputs(np.uint32(4), 5, probability, alias, outputs, np.uint64(state))
+        n, state = word2vec_kernels._draw_outputs(np.uint32(4), 5, probability, alias, outputs, np.uint64(state))
         assert outputs[0] == 4  # the centre word is output 0, the positive
         assert np.all(outputs[1:n] != 4)  # a draw equal to the centre word is skipped
         np.add.at(drawn, outputs[1:n], 1)
@@ -164,7 +164,7 @@ def test_huffman_tree_is_optimal_and_consistent():
     rng = np.random.default_rng(7)
     counts = np.concatenate([(50_000 / np.arange(1, 401) ** 1.1).astype(np.int64) + 1, [0, 0, 0], rng.integers(1, 4, 50)])
     rng.shuffle(counts)
-    codes, points, lengths = sgns_kernels.huffman_tree(counts)
+    codes, points, lengths = word2vec_kernels.huffman_tree(counts)
     words = np.flatnonzero(counts > 0)
     assert np.all(lengths[counts == 0] == 0) and np.all(lengths[words] > 0)
     # optimal: the weighted path length equals Huffman's cost (the sum of all merged weights)
@@ -204,19 +204,19 @@ def test_subsampling_keeps_words_at_word2vecs_rate():
     # the kernel keeps each occurrence with that probability
     ids = np.repeat(np.arange(len(counts), dtype=np.uint32), counts)
     kept = np.empty(len(ids), dtype=np.uint32)
-    n, _ = sgns_kernels._subsample_sentence(ids, 0, len(ids), keep, kept, np.uint64(99))
+    n, _ = word2vec_kernels._subsample_sentence(ids, 0, len(ids), keep, kept, np.uint64(99))
     observed = np.bincount(kept[:n], minlength=len(counts))[1:] / counts[1:]
     tolerance = 4 * np.sqrt(formula[1:] * (1 - formula[1:]) / counts[1:]) + 1e-9
     assert np.all(np.abs(observed - formula[1:]) <= tolerance), (observed, formula[1:])
 
 
 def test_loss_table_matches_the_exact_log_sigmoid():
-    sigmoid_table, log_sigmoid_table = sgns_kernels.sigmoid_tables()
+    sigmoid_table, log_sigmoid_table = word2vec_kernels.sigmoid_tables()
     for score in np.linspace(-40.0, 40.0, 1601):
-        sig, log_sig = sgns_kernels._sigmoid_and_log(np.float32(score), sigmoid_table, log_sigmoid_table)
+        sig, log_sig = word2vec_kernels._sigmoid_and_log(np.float32(score), sigmoid_table, log_sigmoid_table)
         assert abs(log_sig + np.logaddexp(0.0, -score)) < 2e-3, score  # the loss is exact to the table's step
         assert abs(sig - 1.0 / (1.0 + np.exp(-score))) < 1e-3, score
-    _, far_below = sgns_kernels._sigmoid_and_log(np.float32(-40.0), sigmoid_table, log_sigmoid_table)
+    _, far_below = word2vec_kernels._sigmoid_and_log(np.float32(-40.0), sigmoid_table, log_sigmoid_table)
     assert abs(far_below + 40.0) < 1e-5  # the loss keeps growing beyond the table
 
 
@@ -241,7 +241,7 @@ def test_ids_beyond_the_vocabulary_are_a_format_error(tmp_path, topic_corpus_dir
     ids[3] = len(load_token_corpus(broken).vocab) + 5
     np.save(broken / "ids.npy", ids)
     with pytest.raises(FormatError, match="exceeds the vocabulary"):
-        train_native_word2vec(load_token_corpus(broken), tmp_path / "out", Word2VecConfig(engine="embcli", dim=8))
+        train_word2vec_embcli(load_token_corpus(broken), tmp_path / "out", Word2VecConfig(engine="embcli", dim=8))
     result = run("train", broken, "-o", tmp_path / "out", "--engine", "embcli", "-q")
     assert result.exit_code == 1 and "exceeds the vocabulary" in result.output
     assert not (tmp_path / "out").exists()

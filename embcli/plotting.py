@@ -27,7 +27,7 @@ MATPLOTLIB_MISSING = "plotting needs matplotlib, an optional extra: pip install 
 
 def chosen_rows(embeddings: Embeddings, words: Sequence[str], top: int) -> list[int]:
     """Rows of the named words (any casing), or of the `top` most frequent words, `<unk>` left out."""
-    from embcli.evaluate.neighbors import resolve_rows
+    from embcli.evaluation.neighbors import resolve_rows
 
     if words:
         return list(dict.fromkeys(resolve_rows(embeddings, list(words))))

@@ -19,17 +19,17 @@ from embcli.progress import SILENT, Progress
 
 # model -> (config class name in embcli.config, trainer "module:function")
 TRAINERS: dict[str, tuple[str, str]] = {
-    "skipgram": ("Word2VecConfig", "embcli.train.word2vec:train_word2vec"),
-    "cbow": ("Word2VecConfig", "embcli.train.word2vec:train_word2vec"),
-    "glove": ("GloVeConfig", "embcli.train.glove:train_glove"),
-    "fasttext": ("FastTextConfig", "embcli.train.fasttext:train_fasttext"),
+    "skipgram": ("Word2VecConfig", "embcli.training.word2vec_gensim:train_word2vec"),
+    "cbow": ("Word2VecConfig", "embcli.training.word2vec_gensim:train_word2vec"),
+    "glove": ("GloVeConfig", "embcli.training.glove:train_glove"),
+    "fasttext": ("FastTextConfig", "embcli.training.fasttext_gensim:train_fasttext"),
 }
 
 
 # (model, engine) pairs trained by another trainer than the model's own
 ENGINE_TRAINERS: dict[tuple[str, str], str] = {
-    ("skipgram", "embcli"): "embcli.train.native_word2vec:train_native_word2vec",
-    ("cbow", "embcli"): "embcli.train.native_word2vec:train_native_word2vec",
+    ("skipgram", "embcli"): "embcli.training.word2vec_embcli:train_word2vec_embcli",
+    ("cbow", "embcli"): "embcli.training.word2vec_embcli:train_word2vec_embcli",
     ("skipgram", "spark-mllib"): "embcli.spark.word2vec_mllib:train_mllib_word2vec",
     ("cbow", "spark-mllib"): "embcli.spark.word2vec_mllib:train_mllib_word2vec",  # refuses: MLlib has no CBOW
 }

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from embcli.evaluate.datasets import SimilarityDataset
-from embcli.evaluate.lookup import CaseInsensitiveVocab
+from embcli.evaluation.datasets import SimilarityDataset
+from embcli.evaluation.lookup import CaseInsensitiveVocab
 from embcli.vectors import Embeddings
 
 

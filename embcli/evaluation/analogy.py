@@ -25,8 +25,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from embcli.evaluate.datasets import AnalogyDataset
-from embcli.evaluate.lookup import CaseInsensitiveVocab
+from embcli.evaluation.datasets import AnalogyDataset
+from embcli.evaluation.lookup import CaseInsensitiveVocab
 from embcli.vectors import Embeddings
 
 Method = Literal["3cosadd", "3cosmul"]
@@ -147,7 +147,7 @@ def answer_questions(
     group per row; question_rows: (n_questions, 3) rows of a, b, c, each the
     first row of its casing group.
     """
-    from embcli.evaluate.kernels import best_answers
+    from embcli.evaluation.kernels import best_answers
 
     _use_threads(workers)
     unit = np.ascontiguousarray(unit, dtype=np.float32)
