@@ -20,3 +20,11 @@ class FormatError(EmbcliError):
 
 class ConfigError(EmbcliError):
     """Options or a config file are inconsistent, unknown or out of range."""
+
+
+class DivergenceError(EmbcliError):
+    """Training produced NaN or infinite values (a learning rate too high for the data)."""
+
+
+class ResourceError(EmbcliError):
+    """The machine cannot do what was asked: a full disk, or a size that cannot be allocated."""

@@ -11,7 +11,7 @@ import numpy as np
 from embcli.artifacts import manifest_reference, peak_rss_mb, write_manifest
 from embcli.config import as_dict
 from embcli.corpus.token_corpus import TokenCorpus
-from embcli.errors import InputError
+from embcli.errors import DivergenceError, InputError
 from embcli.vectors import VECTORS_KIND, write_vectors_dir_files
 
 
@@ -39,7 +39,7 @@ def finish_vectors_artifact(
     if vectors.shape[0] != len(corpus.vocab):
         raise RuntimeError(f"internal error: {vectors.shape[0]} rows for {len(corpus.vocab)} words")
     if not np.all(np.isfinite(vectors)):
-        raise InputError("training diverged (NaN or infinite values); lower --alpha/--eta and try again")
+        raise DivergenceError("training diverged (NaN or infinite values); lower --alpha/--eta and try again")
     write_started = time.perf_counter()
     files = write_vectors_dir_files(staging, corpus.vocab, vectors, binary=bool(getattr(config, "binary", False)))
     files.update(extra_files or {})

@@ -38,7 +38,7 @@ from embcli.config import CooccurConfig, GloVeConfig, as_dict
 from embcli.cooccurrence import (COLS_NAME, ROWS_NAME, VALUES_NAME, Cooccurrence, cache_mismatch, cache_name,
                             ensure_cooccurrence, load_cooccurrence)
 from embcli.corpus.token_corpus import TokenCorpus
-from embcli.errors import ConfigError, FormatError, InputError
+from embcli.errors import ConfigError, DivergenceError, FormatError, InputError
 from embcli.progress import SILENT, Progress
 from embcli.training.common import finish_vectors_artifact, require_trainable
 
@@ -309,6 +309,6 @@ def run_epoch(data: TrainingArrays, params: GloVeParameters, config: GloVeConfig
     cost = float(totals[:, 0].sum()) / nnz
     skipped = int(totals[:, 1].sum())
     if skipped or not np.isfinite(cost) or not params.all_finite():
-        raise InputError(f"GloVe training diverged in epoch {epoch} (NaN/inf in {skipped or 'the'} updates); "
+        raise DivergenceError(f"GloVe training diverged in epoch {epoch} (NaN/inf in {skipped or 'the'} updates); "
                          f"nothing was written; lower --eta (now {config.eta:g}) and retry")
     return {"epoch": epoch, "cost": round(cost, 6), "seconds": round(time.perf_counter() - started, 3)}
