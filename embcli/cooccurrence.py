@@ -496,7 +496,7 @@ def count_cooccurrences(corpus: TokenCorpus, output: Path, config: CooccurConfig
     """
     started = time.perf_counter()
     plan = plan_counting(corpus, config)
-    with staged_directory(output, force=force) as staging:
+    with staged_directory(output, force=force, kind=COOCCURRENCE_KIND, inputs=(corpus.directory / "manifest.json",)) as staging:
         stats = count_into(staging, corpus, config, plan, progress=progress, fan_in=fan_in)
         manifest = write_matrix_manifest(
             staging, corpus, config, nnz=stats.nnz, counts={"window_pairs": stats.total_pairs},

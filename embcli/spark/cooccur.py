@@ -123,7 +123,7 @@ def cooccur_on_spark(corpus: TokenCorpus, output: Path, config: CooccurConfig, s
     vocab_size = len(corpus.vocab)
     buffer_pairs = max(1024, int(config.memory_mb * (1 << 20)) // (5 * RECORD_BYTES))
     symmetric = not config.asymmetric
-    with staged_directory(output, force=force) as staging, spark_session(settings) as spark, spark_job("cooccur"):
+    with staged_directory(output, force=force, kind="cooccurrence", inputs=(corpus.directory,)) as staging, spark_session(settings) as spark, spark_job("cooccur"):
         context = spark.sparkContext
         tasks = plan_tasks(corpus.offsets, max(2 * context.defaultParallelism, math.ceil(corpus.n_tokens / TASK_TOKENS)))
         expected_cells = corpus.n_tokens * config.window * (2 if symmetric else 1)

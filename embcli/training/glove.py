@@ -33,14 +33,14 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import load_npy, manifest_reference, read_manifest, staged_directory, write_manifest
+from embcli.artifacts import check_output, load_npy, manifest_reference, read_manifest, staged_directory, write_manifest
 from embcli.config import CooccurConfig, GloVeConfig, as_dict
 from embcli.cooccurrence import (COLS_NAME, ROWS_NAME, VALUES_NAME, Cooccurrence, cache_mismatch, cache_name,
                             ensure_cooccurrence, load_cooccurrence)
 from embcli.corpus.token_corpus import TokenCorpus
 from embcli.errors import ConfigError, DivergenceError, FormatError, InputError
 from embcli.progress import SILENT, Progress
-from embcli.training.common import finish_vectors_artifact, require_trainable
+from embcli.training.common import finish_vectors_artifact, require_trainable, staged_vectors_directory
 
 CHECKPOINT_KIND = "glove-checkpoint"
 BLOCK_SIZE = 2048  # nonzeros per block of the per-epoch shuffle
@@ -220,18 +220,16 @@ def validate_glove_config(config: GloVeConfig) -> None:
 def train_glove(corpus: TokenCorpus, output: Path, config: GloVeConfig, *, force: bool = False,
                 progress: Progress = SILENT) -> dict[str, Any]:
     """Train GloVe vectors on `corpus` into the vectors artifact `output`; return its manifest."""
-    from embcli.artifacts import check_output_path
-
     started = time.perf_counter()
     output = Path(output)
     validate_glove_config(config)
     require_trainable(corpus)
-    check_output_path(output, force=force)
+    check_output(output, force=force, kind="vectors", inputs=(corpus.directory, config.resume or "-"))
     vocab_size = len(corpus.vocab)
     resumed = load_checkpoint(Path(config.resume), config, vocab_size) if config.resume else None
     checkpoint_dir = Path(config.checkpoint_dir) if config.checkpoint_dir else default_checkpoint_dir(output)
     if config.checkpoint_every:
-        check_output_path(checkpoint_dir, force=True)  # fail now, not after the first K epochs
+        check_output(checkpoint_dir, force=True, kind=CHECKPOINT_KIND)  # fail now, not after the first K epochs
 
     directory = matrix_directory(corpus, output, config)
     if config.cooccurrence is not None and directory.exists():
@@ -265,7 +263,7 @@ def train_glove(corpus: TokenCorpus, output: Path, config: GloVeConfig, *, force
     nnz = len(data.rows)
     del data  # free the training arrays before the output is written
     vectors = params.output_vectors(config.vectors)
-    with staged_directory(output, force=force) as staging:
+    with staged_vectors_directory(output, corpus, force=force, inputs=(config.resume or "-",)) as staging:
         manifest = finish_vectors_artifact(
             staging, corpus, vectors, config, started=started,
             timings={"cooccur_seconds": round(cooccur_done - started, 3), "prepare_seconds": round(prepared - cooccur_done, 3),
