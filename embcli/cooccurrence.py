@@ -604,8 +604,10 @@ def _sorted_chunk_runs(corpus: TokenCorpus, config: CooccurConfig, plan: CountPl
                 yield finished_oldest()
         while pending:
             yield finished_oldest()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:  # an error, Ctrl-C or SIGTERM: do not wait for the chunks in flight
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 # ---------------------------------------------------------------------------

@@ -14,6 +14,7 @@ the corpus:
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -63,6 +64,13 @@ def init_tokenizer_worker(spec: TokenizerSpec) -> None:
     _worker_stopwords = spec.stopwords
 
 
+def init_pool_worker(spec: TokenizerSpec) -> None:
+    """A pool worker leaves Ctrl-C to its parent (which terminates the pool) and dies quietly on SIGTERM."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    init_tokenizer_worker(spec)
+
+
 def _decode(raw: bytes) -> tuple[str, int]:
     try:
         return raw.decode("utf-8"), 0
@@ -105,7 +113,7 @@ def _encoded_chunks(chunks: Iterator[tuple[list[bytes], int]], spec: TokenizerSp
             yield encode_lines(lines)
         return
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with context.Pool(workers, initializer=init_tokenizer_worker, initargs=(spec,)) as pool:
+    with context.Pool(workers, initializer=init_pool_worker, initargs=(spec,)) as pool:
         pending: deque[tuple[Any, int]] = deque()
         for lines, consumed in chunks:
             pending.append((pool.apply_async(encode_lines, (lines,)), consumed))
