@@ -14,6 +14,7 @@ the corpus:
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -51,6 +52,13 @@ def init_tokenizer_worker(spec: TokenizerSpec) -> None:
     _worker_encoder = LineEncoder(spec)
 
 
+def init_pool_worker(spec: TokenizerSpec) -> None:
+    """A pool worker leaves Ctrl-C to its parent (which terminates the pool) and dies quietly on SIGTERM."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    init_tokenizer_worker(spec)
+
+
 def encode_lines(lines: list[bytes]) -> EncodedChunk:
     """Tokenize raw lines with this worker's encoder (the expensive, parallel part)."""
     assert _worker_encoder is not None, "worker not initialised"
@@ -67,7 +75,7 @@ def _encoded_chunks(chunks: Iterator[tuple[list[bytes], int]], spec: TokenizerSp
             yield encode_lines(lines)
         return
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with context.Pool(workers, initializer=init_tokenizer_worker, initargs=(spec,)) as pool:
+    with context.Pool(workers, initializer=init_pool_worker, initargs=(spec,)) as pool:
         pending: deque[tuple[Any, int]] = deque()
         for lines, consumed in chunks:
             pending.append((pool.apply_async(encode_lines, (lines,)), consumed))
@@ -97,7 +105,7 @@ def preprocess_corpus(inputs: list[str], output: Path, config: PreprocessConfig,
     total_bytes = sum(item.size() for item in items)
     parallel = config.workers > 1 and (total_bytes >= PARALLEL_MIN_BYTES or any(i.is_stdin for i in items))
 
-    with staged_directory(output, force=force) as staging:
+    with staged_directory(output, force=force, kind=CORPUS_KIND, inputs=(*inputs, config.stopwords or "-")) as staging:
         stdin_record: dict[str, Any] = {}
         bar = progress.bar(total_bytes or None, "tokenizing", unit="B")
         first_pass = _first_pass(items, spec, config.workers if parallel else 1, staging, bar.update, stdin_record)

@@ -118,7 +118,7 @@ def cooccur_on_spark(corpus: TokenCorpus, output: Path, config: CooccurConfig, s
     require_spark()
     check_token_ids(corpus)
     buffer_pairs = max(1024, memory_cap_bytes(config.memory_mb) // (5 * RECORD_BYTES))
-    with staged_directory(output, force=force) as staging, spark_session(settings) as spark, spark_job("cooccur"):
+    with staged_directory(output, force=force, kind="cooccurrence", inputs=(corpus.directory,)) as staging, spark_session(settings) as spark, spark_job("cooccur"):
         context = spark.sparkContext
         tasks = plan_tasks(corpus.offsets, max(2 * context.defaultParallelism, math.ceil(corpus.n_tokens / TASK_TOKENS)))
         expected_cells = corpus.n_tokens * config.window * (2 if layout.symmetric else 1)

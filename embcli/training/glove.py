@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import load_npy, manifest_reference, read_manifest, staged_directory, write_manifest
+from embcli.artifacts import check_output, load_npy, manifest_reference, read_manifest, staged_directory, write_manifest
 from embcli.config import GloVeConfig, as_dict
 from embcli.cooccurrence import (COOCCURRENCE_KIND, cache_mismatch, cache_name, check_auxiliary_directory,
                                  ensure_cooccurrence, load_cooccurrence, memory_cap_bytes)
@@ -51,7 +51,7 @@ from embcli.errors import ConfigError, DivergenceError, FormatError, InputError,
 from embcli.kernels.glove_kernels import gather, glove_epoch_segments, glove_weights, shuffle_in_place
 from embcli.npy_stream import release_pages
 from embcli.progress import SILENT, Progress
-from embcli.training.common import finish_vectors_artifact, require_trainable
+from embcli.training.common import finish_vectors_artifact, require_trainable, staged_vectors_directory
 
 CHECKPOINT_KIND = "glove-checkpoint"
 BLOCK_SIZE = 2048  # nonzeros per block of the per-epoch shuffle
@@ -133,7 +133,7 @@ def save_checkpoint(directory: Path, params: GloVeParameters, config: GloVeConfi
     check_auxiliary_directory(directory, CHECKPOINT_KIND, "--checkpoint-dir")
     arrays = params.named_arrays()
     with disk_full_as_resource_error(directory, sum(array.nbytes for array in arrays.values())):
-        with staged_directory(directory, force=True) as staging:
+        with staged_directory(directory, force=True, kind=CHECKPOINT_KIND) as staging:
             for name, array in arrays.items():
                 np.save(staging / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
             write_manifest(staging, CHECKPOINT_KIND, epochs_done=len(epochs), epochs=epochs, config=as_dict(config),
@@ -244,19 +244,17 @@ def validate_glove_config(config: GloVeConfig) -> None:
 def train_glove(corpus: TokenCorpus, output: Path, config: GloVeConfig, *, force: bool = False,
                 progress: Progress = SILENT) -> dict[str, Any]:
     """Train GloVe vectors on `corpus` into the vectors artifact `output`; return its manifest."""
-    from embcli.artifacts import check_output_path
-
     started = time.perf_counter()
     output = Path(output)
     validate_glove_config(config)
     require_trainable(corpus)
-    check_output_path(output, force=force)
+    check_output(output, force=force, kind="vectors", inputs=(corpus.directory, config.resume or "-"))
     vocab_size = len(corpus.vocab)
     resumed = load_checkpoint(Path(config.resume), config, vocab_size) if config.resume else None
     checkpoint_dir = Path(config.checkpoint_dir) if config.checkpoint_dir else default_checkpoint_dir(output)
     if config.checkpoint_every:  # fail now, not after the first K epochs
         check_auxiliary_directory(checkpoint_dir, CHECKPOINT_KIND, "--checkpoint-dir")
-        check_output_path(checkpoint_dir, force=True)
+        check_output(checkpoint_dir, force=True, kind=CHECKPOINT_KIND)
 
     directory, reused = prepare_matrix(corpus, output, config, progress)
     if resumed is not None:
@@ -286,7 +284,7 @@ def train_glove(corpus: TokenCorpus, output: Path, config: GloVeConfig, *, force
     del data  # free the training arrays before the output is written
     vectors = params.output_vectors(config.vectors)
     with disk_full_as_resource_error(output, vectors.nbytes * (4 if config.binary else 3)):  # .npy + ~2x as .vec text
-        with staged_directory(output, force=force) as staging:
+        with staged_vectors_directory(output, corpus, force=force, inputs=tuple(p for p in (config.resume,) if p)) as staging:
             return finish_vectors_artifact(
                 staging, corpus, vectors, config, started=started,
                 timings={"cooccur_seconds": round(cooccur_done - started, 3), "prepare_seconds": round(prepared - cooccur_done, 3),
