@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from embcli.cli import main
+from embcli.cli.group import main
 from embcli.cli.spark_options import engine_option, pop_spark_settings, spark_options
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, output_option, progress_from, quiet_option, workers_option
 

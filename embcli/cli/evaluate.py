@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from embcli.cli import main
+from embcli.cli.group import main
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, progress_from, quiet_option, workers_option
 
 vectors_argument = click.argument("vectors", type=click.Path(path_type=Path))

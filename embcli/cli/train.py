@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from embcli.cli import main
+from embcli.cli.group import main
 from embcli.cli.spark_options import spark_options
 from embcli.cli.common import force_option, handle_errors, output_option, progress_from, quiet_option, seed_option, workers_option
 from embcli.errors import ConfigError
