@@ -136,6 +136,17 @@ def test_a_subwords_section_without_buckets_is_one_line(tmp_path: Path) -> None:
     assert "subwords section needs integer buckets, minn and maxn" in result.output
 
 
+def test_resolver_tables_that_do_not_fit_the_vectors_are_refused(tmp_path: Path) -> None:
+    model = write_vectors_dir(tmp_path / "ft", WORDS, VECTORS, subwords=_subwords("ngrams.npy"))
+    np.save(model / "ngrams.npy", np.zeros((4, 5), dtype=np.float32))  # 5 dims for vectors of 3
+    wide = run("vectors", model, "a")
+    assert wide.exit_code == 1 and "unseen-word vectors of 5 dimensions for word vectors of 3" in wide.output
+    hashing = {"buckets": 10**12, "hash": "blake2b-64-le", "hash_version": 1}
+    hashed = run("vectors", write_vectors_dir(tmp_path / "hashed", WORDS, VECTORS, hashing=hashing), "a")
+    assert hashed.exit_code == 1 and hashed.output.count("\n") == 1
+    assert "says 1000000000000 buckets for a vocabulary of 4 rows" in hashed.output
+
+
 # ---------------------------------------------------------------------------
 # hashed models and self-contained artifacts (training, then embed)
 
