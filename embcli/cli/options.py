@@ -206,12 +206,6 @@ def _options_by_command(ctx: click.Context, command: click.Command) -> dict[str,
     return found
 
 
-class EmbcliGroup(click.Group):
-    """The `embcli` group: every command it makes is an `EmbcliCommand`."""
-
-    command_class = EmbcliCommand
-
-
 def report(manifest: dict[str, Any], output: Any, *, as_json: bool, quiet: bool, line: str,
            keys: tuple[str, ...] = ("counts", "timings")) -> None:
     """A stage's result: the manifest's summary as JSON on stdout (`--json`), else one status line on stderr."""
