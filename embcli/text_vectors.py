@@ -107,8 +107,6 @@ def token_weights(embeddings: Embeddings, config: EmbedConfig) -> np.ndarray | N
     """SIF weights a / (a + p(w)) per row (float32), or None for mean/sum."""
     if config.pool != "sif":
         return None
-    if config.sif_a <= 0:
-        raise ConfigError(f"--sif-a must be positive, got {config.sif_a}")
     counts = embeddings.counts
     if counts is None or float(np.sum(counts)) <= 0:
         raise InputError(f"{embeddings.source}: SIF needs corpus word counts and these vectors have none (word2vec "
@@ -206,8 +204,6 @@ def embed_file(
     output = Path(output)
     if output.suffix != ".npy":
         raise ConfigError(f"-o {output}: the output must be a .npy file")
-    if config.batch_lines < 1:
-        raise ConfigError(f"--batch-lines must be at least 1, got {config.batch_lines}")
     sidecar = sidecar_path(output)
     check_output(output, force=force, kind="npy", inputs=(input_path, vectors))
     check_output(sidecar, force=force, kind="json", inputs=(input_path, vectors))
@@ -264,8 +260,6 @@ def saved_sif_component(config: EmbedConfig, dim: int) -> np.ndarray | None:
     embedded in the same space as the old; None when not asked for."""
     if config.sif_component is None:
         return None
-    if config.pool != "sif":
-        raise ConfigError("--sif-component applies only to --pool sif")
     path = Path(config.sif_component)
     try:
         stored = json.loads(path.read_text(encoding="utf-8")).get("sif_first_component")

@@ -17,10 +17,13 @@ import click
 
 from embcli import __version__
 from embcli.cli.common import INTERRUPTED_CODES, install_signal_handlers, interrupted_exit, one_line
+from embcli.cli.options import EmbcliCommand
 
 
 class EmbcliGroup(click.Group):
-    """A click group whose errors are one line on stderr."""
+    """A click group whose errors are one line on stderr, and whose commands are `EmbcliCommand`s."""
+
+    command_class = EmbcliCommand
 
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:

@@ -45,7 +45,7 @@ import numpy as np
 from embcli.artifacts import check_output, load_npy, manifest_reference, read_manifest, staged_directory, write_manifest
 from embcli.config import GloVeConfig, as_dict
 from embcli.cooccurrence import (COOCCURRENCE_KIND, cache_mismatch, cache_name, check_auxiliary_directory,
-                                 ensure_cooccurrence, load_cooccurrence, memory_cap_bytes)
+                                 ensure_cooccurrence, load_cooccurrence)
 from embcli.corpus.token_corpus import TokenCorpus
 from embcli.errors import ConfigError, DivergenceError, FormatError, InputError, ResourceError
 from embcli.kernels.glove_kernels import gather, glove_epoch_segments, glove_weights, shuffle_in_place
@@ -221,32 +221,11 @@ def training_arrays(directory: Path, config: GloVeConfig, vocab_size: int) -> Tr
 # training
 
 
-def validate_glove_config(config: GloVeConfig) -> None:
-    """Ranges the trainer relies on, whoever built the config (NaN and infinity are refused)."""
-    def positive(value: float) -> bool:
-        return isinstance(value, (int, float)) and 0 < value < float("inf")
-
-    checks = [(config.dim >= 1, f"--dim must be at least 1 (got {config.dim})"),
-              (config.epochs >= 1, f"--epochs must be at least 1 (got {config.epochs})"),
-              (positive(config.x_max), f"--x-max must be a positive number (got {config.x_max:g})"),
-              (positive(config.alpha), f"--alpha must be a positive number (got {config.alpha:g})"),
-              (positive(config.eta), f"--eta must be a positive number (got {config.eta:g})"),
-              (positive(config.grad_clip), f"grad_clip must be a positive number (got {config.grad_clip:g})"),
-              (config.checkpoint_every >= 0, f"--checkpoint-every must be 0 or more (got {config.checkpoint_every})"),
-              (config.workers >= 1, f"--workers must be at least 1 (got {config.workers})"),
-              (config.window >= 1, f"--window must be at least 1 (got {config.window})")]
-    for ok, message in checks:
-        if not ok:
-            raise ConfigError(message)
-    memory_cap_bytes(config.memory_mb)
-
-
 def train_glove(corpus: TokenCorpus, output: Path, config: GloVeConfig, *, force: bool = False,
                 progress: Progress = SILENT) -> dict[str, Any]:
     """Train GloVe vectors on `corpus` into the vectors artifact `output`; return its manifest."""
     started = time.perf_counter()
     output = Path(output)
-    validate_glove_config(config)
     require_trainable(corpus)
     check_output(output, force=force, kind="vectors", inputs=(corpus.directory, config.resume or "-"))
     vocab_size = len(corpus.vocab)
