@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import MANIFEST_NAME, check_output_path, load_npy, describe_file, manifest_reference, staged_directory, write_manifest
+from embcli.artifacts import MANIFEST_NAME, check_output, load_npy, describe_file, manifest_reference, staged_directory, write_manifest
 from embcli.config import EvalConfig, QuantizeConfig, as_dict
 from embcli.corpus.vocabulary import Vocabulary, write_vocabulary
 from embcli.errors import ConfigError, FormatError, InputError
@@ -153,7 +153,7 @@ def quantize_vectors(
 ) -> dict[str, Any]:
     """Quantize the vectors at `source` into a `quantized` directory at `output`; returns its manifest."""
     started = time.perf_counter()
-    check_output_path(output, force=force)
+    check_output(output, force=force, kind=QUANTIZED_KIND, inputs=(source, vocab_path or "-"))
     embeddings = load_embeddings(source, vocab_path=vocab_path, mmap=False)
     if embeddings.extras.get("quantization"):
         raise InputError(f"{source} is already quantized; quantize the original vectors instead")
@@ -165,7 +165,7 @@ def quantize_vectors(
     # A hashed corpus's bucket lookup needs only the vocabulary and this manifest section, so it carries over.
     hashing = {"hashing": embeddings.manifest["hashing"]} if (embeddings.manifest or {}).get("hashing") else {}
     vectors = np.asarray(embeddings.vectors, dtype=np.float32)
-    with staged_directory(output, force=force) as staging:
+    with staged_directory(output, force=force, kind=QUANTIZED_KIND, inputs=(source, vocab_path or "-")) as staging:
         arrays = _encode(vectors, config, progress)
         for name, array in arrays.items():
             np.save(staging / name, array, allow_pickle=False)

@@ -37,7 +37,7 @@ import numpy as np
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
-from embcli.artifacts import check_output_path, library_versions, manifest_reference, read_manifest, staged_file
+from embcli.artifacts import check_output, library_versions, manifest_reference, read_manifest, staged_file
 from embcli.config import EmbedConfig, PreprocessConfig, as_dict
 from embcli.corpus.readers import InputFile, LineSource
 from embcli.corpus.tokenize import Tokenizer, TokenizerSpec, load_stopwords, make_tokenizer
@@ -187,8 +187,8 @@ def embed_file(
     if config.batch_lines < 1:
         raise ConfigError(f"--batch-lines must be at least 1, got {config.batch_lines}")
     sidecar = sidecar_path(output)
-    check_output_path(output, force=force)
-    check_output_path(sidecar, force=force)
+    check_output(output, force=force, kind="npy", inputs=(input_path, vectors))
+    check_output(sidecar, force=force, kind="json", inputs=(input_path, vectors))
     if input_path != "-" and not Path(input_path).is_file():
         raise InputError(f"input {input_path} does not exist or is not a file")
     embeddings = load_embeddings(vectors, vocab_path=vocab_path)
@@ -199,7 +199,7 @@ def embed_file(
     saved_component = saved_sif_component(config, dim)
     gram = np.zeros((dim, dim), dtype=np.float64) if config.pool == "sif" and saved_component is None else None
     lines = empty = tokens = oov = 0
-    fd, raw_name = tempfile.mkstemp(prefix=f".{output.name}.rows-", dir=output.resolve().parent)
+    fd, raw_name = tempfile.mkstemp(prefix=f".{output.name}.tmp-{os.getpid()}-rows-", dir=Path(os.path.abspath(output)).parent)
     raw_path = Path(raw_name)
     try:
         # One BLAS thread: the only BLAS call is a small (dim x dim) Gram update, and idle spinning threads
@@ -219,11 +219,11 @@ def embed_file(
                 oov += batch_oov
                 bar.update(len(batch))
         component = first_component(gram) if gram is not None else saved_component
-        with staged_file(output, force=force) as staging:
+        with staged_file(output, force=force, kind="npy", inputs=(input_path, vectors)) as staging:
             _write_npy_from_raw(raw_path, staging, lines, dim, component)
             _check_rows(staging, lines, dim)
         result = EmbedResult(lines, empty, tokens, oov, component, tokenizer_settings, time.perf_counter() - started)
-        with staged_file(sidecar, force=force) as sidecar_staging:
+        with staged_file(sidecar, force=force, kind="json", inputs=(input_path, vectors)) as sidecar_staging:
             sidecar_staging.write_text(json.dumps(_sidecar(result, embeddings, config, input_path, output),
                                                   indent=2) + "\n", encoding="utf-8")
     finally:

@@ -164,7 +164,8 @@ def test_disk_full_while_writing_glove_output_is_one_line(corpus_dir: Path, tmp_
     monkeypatch.setattr(common, "write_vectors_dir_files", no_space)
     result = run("train", corpus_dir, "--model", "glove", "-o", tmp_path / "g", *SMALL, "-q")
     assert result.exit_code == 1
-    assert f"disk full while writing {tmp_path / 'g'}: it needs about" in one_error_line(result.stderr)
+    message = one_error_line(result.stderr)
+    assert str(tmp_path / "g") in message and "bytes" in message and "space" in message
     assert [p.name for p in tmp_path.iterdir()] == ["corpus"]  # no staging left
 
 

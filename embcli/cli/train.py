@@ -74,7 +74,7 @@ def train_command(corpus: Path, model: str | None, output: Path, config_file: st
     Writes vectors.npy (float32, row i = vocab index i), vocab.tsv, vectors.vec
     (word2vec text) and manifest.json into OUTPUT.
     """
-    from embcli.artifacts import check_output_path
+    from embcli.artifacts import check_output
     from embcli.config import find_preset, read_toml
     from embcli.training import make_config, train_model
 
@@ -90,7 +90,7 @@ def train_command(corpus: Path, model: str | None, output: Path, config_file: st
         model = preset_model if isinstance(preset_model, str) else "skipgram"
     _reject_inapplicable(model, overrides)
     config = make_config(model, config_file=config_file, overrides=overrides)
-    check_output_path(output, force=force)
+    check_output(output, force=force, kind="vectors", inputs=(corpus, overrides.get("resume") or "-"))
     manifest = train_model(corpus, output, config, force=force, progress=progress_from(quiet))
     if not quiet:
         timings = manifest.get("timings", {})

@@ -248,7 +248,7 @@ def preprocess_on_spark(inputs: list[str], output: Path, config: PreprocessConfi
     spec = TokenizerSpec(config.tokenizer, config.token_pattern, config.lowercase, config.nfkc, stopwords)
     make_tokenizer(spec)  # fail now (bad pattern, missing jieba), not on an executor
 
-    with staged_directory(output, force=force) as staging, spark_session(settings) as spark, spark_job("preprocess"):
+    with staged_directory(output, force=force, kind=CORPUS_KIND, inputs=tuple(inputs)) as staging, spark_session(settings) as spark, spark_job("preprocess"):
         from pyspark import StorageLevel
 
         chunks = read_lines(spark, groups).rdd.mapPartitions(

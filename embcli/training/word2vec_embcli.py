@@ -32,12 +32,11 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import staged_directory
 from embcli.config import Word2VecConfig
 from embcli.corpus.token_corpus import TokenCorpus
 from embcli.errors import ConfigError
 from embcli.progress import SILENT, Progress
-from embcli.training.common import finish_vectors_artifact, require_trainable
+from embcli.training.common import finish_vectors_artifact, require_trainable, staged_vectors_directory
 from embcli.training.resume import (
     OUTPUT_VECTORS_NPY,
     grown_vocabulary,
@@ -131,7 +130,7 @@ def train_word2vec_embcli(corpus: TokenCorpus, output: Path, config: Word2VecCon
     words_done = [0] * workers
     epochs: list[dict[str, Any]] = []
     train_started = time.perf_counter()
-    with staged_directory(output, force=force) as staging:
+    with staged_vectors_directory(output, corpus, force=force, inputs=(config.resume or "-",)) as staging:
         bar = progress.bar(total=total_words, desc=f"{config.model} (embcli)", unit="word")
         with bar:
             for epoch in range(config.epochs):
