@@ -146,12 +146,19 @@ def test_an_empty_cache_directory_is_filled(corpus_dir: Path, tmp_path: Path) ->
 # options and faults
 
 
-@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e308"])
 def test_memory_mb_must_be_a_finite_number(corpus_dir: Path, tmp_path: Path, value: str) -> None:
     for command in (["cooccur", corpus_dir, "-o", tmp_path / "c"], ["train", corpus_dir, "--model", "glove", "-o", tmp_path / "g"]):
         result = run(*command, "--memory-mb", value, "-q")
         assert result.exit_code == 2 and "--memory-mb" in result.stderr and "Traceback" not in result.output
     assert not (tmp_path / "c").exists() and not (tmp_path / "g").exists()
+
+
+def test_an_impossible_dim_is_refused_before_allocating(corpus_dir: Path, tmp_path: Path) -> None:
+    result = run("train", corpus_dir, "--model", "glove", "-o", tmp_path / "g", "--dim", "1000000000", "-q")
+    assert result.exit_code == 1
+    assert "GloVe parameters for --dim 1000000000 would need" in one_error_line(result.stderr)
+    assert not (corpus_dir / "cooccur-w10-sym").exists()  # refused before counting
 
 
 def test_disk_full_while_writing_glove_output_is_one_line(corpus_dir: Path, tmp_path: Path,

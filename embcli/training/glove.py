@@ -39,10 +39,10 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import (check_output, ensure_free_space, load_npy, manifest_reference, read_manifest, staged_directory,
+from embcli.artifacts import (check_allocation, check_output, ensure_free_space, load_npy, manifest_reference, read_manifest, staged_directory,
                               write_manifest)
 from embcli.config import GloVeConfig, as_dict
-from embcli.cooccurrence import (COOCCURRENCE_KIND, cache_mismatch, cache_name, check_auxiliary_directory,
+from embcli.cooccurrence import (COOCCURRENCE_KIND, MAX_WINDOW, cache_mismatch, cache_name, check_auxiliary_directory,
                                  ensure_cooccurrence, load_cooccurrence, memory_cap_bytes)
 from embcli.corpus.token_corpus import TokenCorpus
 from embcli.errors import ConfigError, DivergenceError, FormatError, InputError
@@ -232,7 +232,7 @@ def validate_glove_config(config: GloVeConfig) -> None:
               (positive(config.grad_clip), f"grad_clip must be a positive number (got {config.grad_clip:g})"),
               (config.checkpoint_every >= 0, f"--checkpoint-every must be 0 or more (got {config.checkpoint_every})"),
               (config.workers >= 1, f"--workers must be at least 1 (got {config.workers})"),
-              (config.window >= 1, f"--window must be at least 1 (got {config.window})")]
+              (1 <= config.window <= MAX_WINDOW, f"--window must be between 1 and {MAX_WINDOW} (got {config.window})")]
     for ok, message in checks:
         if not ok:
             raise ConfigError(message)
@@ -248,6 +248,7 @@ def train_glove(corpus: TokenCorpus, output: Path, config: GloVeConfig, *, force
     require_trainable(corpus)
     check_output(output, force=force, kind="vectors", inputs=(corpus.directory, config.resume or "-"))
     vocab_size = len(corpus.vocab)
+    check_allocation((vocab_size, 2, config.dim), 4, f"GloVe parameters for --dim {config.dim}", copies=3)  # W, W~, output
     resumed = load_checkpoint(Path(config.resume), config, vocab_size) if config.resume else None
     checkpoint_dir = Path(config.checkpoint_dir) if config.checkpoint_dir else default_checkpoint_dir(output)
     if config.checkpoint_every:  # fail now, not after the first K epochs
