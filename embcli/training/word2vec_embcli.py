@@ -35,6 +35,7 @@ import numpy as np
 from embcli.config import Word2VecConfig
 from embcli.corpus.token_corpus import TokenCorpus
 from embcli.errors import ConfigError
+from embcli.kernels.compile_notice import announce_compilation
 from embcli.progress import SILENT, Progress
 from embcli.training.common import finish_vectors_artifact, require_trainable, staged_vectors_directory
 from embcli.training.resume import (
@@ -100,6 +101,7 @@ def train_word2vec_embcli(corpus: TokenCorpus, output: Path, config: Word2VecCon
     _check_config(config)
     corpus.check_ids()
     require_trainable(corpus)
+    announce_compilation(progress, (word2vec_kernels.train_chunk,), "word2vec")
     parent = load_parent(config, corpus) if config.resume else None
     if parent is None:
         artifact_corpus, ids = corpus, np.asarray(corpus.ids)
