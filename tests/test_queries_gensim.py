@@ -13,8 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embcli.embeddings import queries
-from queries_host import make_embeddings
+from embcli.embeddings import Embeddings, queries
 
 N_WORDS, DIM = 700, 16
 
@@ -28,7 +27,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory):
     matrix = rng.normal(size=(N_WORDS, DIM)).astype(np.float32)
     path = tmp_path_factory.mktemp("mm") / "vectors.npy"
     np.save(path, matrix)
-    ours = make_embeddings(words, np.load(path, mmap_mode="r"))
+    ours = Embeddings(words, np.load(path, mmap_mode="r"), source="test")
     theirs = KeyedVectors(vector_size=DIM)
     theirs.add_vectors(words, matrix)
     return ours, theirs
