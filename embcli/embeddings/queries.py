@@ -135,7 +135,7 @@ class VectorQueries:
             return int(key) if 0 <= key < len(self.vectors) else -1
         return self.key_to_index.get(key, -1)
 
-    def _vector(self, key: Any, norm: bool = False) -> np.ndarray:
+    def key_vector(self, key: Any, norm: bool = False) -> np.ndarray:
         """A key's float32 vector (unit length if `norm`); unseen keys through `get_vector`."""
         row = self._row(key)
         if row >= 0:
@@ -164,7 +164,7 @@ class VectorQueries:
             if isinstance(key, np.ndarray):
                 mean += weight * key
             elif self._known(key):
-                mean += weight * self._vector(key, norm=pre_normalize)
+                mean += weight * self.key_vector(key, norm=pre_normalize)
             elif not ignore_missing:
                 raise KeyError(f"Key '{key}' not present in vocabulary")
             else:
@@ -209,7 +209,7 @@ class VectorQueries:
             raise ValueError("cannot compute similarity with no input")
         asked = [key for key in positive + negative if not isinstance(key, np.ndarray)]
         terms = np.vstack([np.asarray(key, dtype=np.float32) if isinstance(key, np.ndarray) else
-                           self._vector(key, norm=True) for key in positive + negative])
+                           self.key_vector(key, norm=True) for key in positive + negative])
         scorer = cosmul_scorer(terms, [list(range(len(positive)))],
                                [list(range(len(positive), len(terms)))])
         if not topn:
@@ -231,7 +231,7 @@ class VectorQueries:
 
     def similarity(self, w1: Any, w2: Any) -> float:
         """Cosine of two keys' vectors."""
-        return float(np.dot(unit_vector(self._vector(w1)), unit_vector(self._vector(w2))))
+        return float(np.dot(unit_vector(self.key_vector(w1)), unit_vector(self.key_vector(w2))))
 
     def n_similarity(self, ws1: Sequence[Any], ws2: Sequence[Any]) -> float:
         """Cosine of the means of two sets of keys (raw vectors averaged, as gensim)."""
@@ -247,11 +247,11 @@ class VectorQueries:
 
     def distances(self, word_or_vector: Any, other_words: Sequence[Any] = ()) -> np.ndarray:
         """1 - cosine of a key or vector with `other_words`' vectors, or with every row."""
-        target = self._vector(word_or_vector) if isinstance(word_or_vector, KEY_TYPES) else word_or_vector
+        target = self.key_vector(word_or_vector) if isinstance(word_or_vector, KEY_TYPES) else word_or_vector
         target = unit_vector(np.asarray(target, dtype=np.float32))
         if not other_words:
             return 1 - self.scan_all(cosine_scorer(target[None, :]), 1)[0]
-        others = np.vstack([unit_vector(self._vector(word)) for word in other_words])
+        others = np.vstack([unit_vector(self.key_vector(word)) for word in other_words])
         return 1 - others @ target
 
     def rank(self, key1: Any, key2: Any) -> int:
@@ -273,7 +273,7 @@ class VectorQueries:
                            set(words) - set(used))
         if not used:
             raise ValueError("cannot select a word from an empty list")
-        unit = np.vstack([self._vector(word, norm=True) for word in used])
+        unit = np.vstack([self.key_vector(word, norm=True) for word in used])
         centre = unit_vector(unit.mean(axis=0, dtype=np.float32))
         return sorted(zip((unit @ centre).tolist(), used), reverse=True)[-1][1]
 
