@@ -31,7 +31,7 @@ from embcli.corpus.readers import InputFile, LineSource, expand_inputs, iter_lin
 from embcli.corpus.token_corpus import CORPUS_KIND, IDS_NAME, OFFSETS_NAME, TEXT_NAME, VOCAB_NAME
 from embcli.corpus.tokenize import Tokenizer, TokenizerSpec, load_stopwords, make_tokenizer
 from embcli.corpus.vocabulary import UNK_INDEX, Vocabulary, build_vocabulary, write_vocabulary
-from embcli.errors import ConfigError, InputError
+from embcli.errors import InputError
 from embcli.progress import SILENT, Progress
 
 # Inputs smaller than this are tokenized in-process: a worker pool costs more than it saves.
@@ -128,7 +128,6 @@ def preprocess_corpus(inputs: list[str], output: Path, config: PreprocessConfig,
                       progress: Progress = SILENT) -> dict[str, Any]:
     """Tokenize `inputs` and write a corpus directory at `output`; returns its manifest."""
     started = time.perf_counter()
-    validate_preprocess_config(config)
     items = expand_inputs(inputs)
     stopwords = load_stopwords(config.stopwords, lowercase=config.lowercase, nfkc=config.nfkc)
     spec = TokenizerSpec(config.tokenizer, config.token_pattern, config.lowercase, config.nfkc, stopwords)
@@ -162,19 +161,6 @@ def preprocess_corpus(inputs: list[str], output: Path, config: PreprocessConfig,
             **({"hashing": hashed.stats} if hashed else {}),
         )
     return manifest
-
-
-def validate_preprocess_config(config: PreprocessConfig) -> None:
-    if config.min_count < 1:
-        raise ConfigError(f"--min-count must be at least 1, got {config.min_count}")
-    if config.max_vocab is not None and config.max_vocab < 1:
-        raise ConfigError(f"--max-vocab must be at least 1, got {config.max_vocab}")
-    if config.workers < 1:
-        raise ConfigError(f"--workers must be at least 1, got {config.workers}")
-    if config.token_pattern is not None and config.tokenizer != "regex":
-        raise ConfigError("--token-pattern applies only to --tokenizer regex")
-    if config.hash_buckets is not None and (config.hash_buckets < 1 or config.max_vocab is not None):
-        raise ConfigError("--hash-buckets needs a positive N and no --max-vocab (the N buckets are the vocabulary)")
 
 
 @dataclass

@@ -7,9 +7,10 @@ so `embcli --help` stays fast.
 import click
 
 from embcli import __version__
+from embcli.cli.options import EmbcliGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=EmbcliGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="embcli")
 def main() -> None:
     """Turn raw text into word embeddings and measure how good they are.

@@ -236,10 +236,7 @@ def preprocess_on_spark(inputs: list[str], output: Path, config: PreprocessConfi
     `shard_tokens` writes the ids as `ids-00000.npy`, ... of at most that many
     tokens each (default: one `ids.npy` up to SHARD_TOKENS tokens, shards beyond).
     """
-    from embcli.preprocessing import validate_preprocess_config
-
     started = time.perf_counter()
-    validate_preprocess_config(config)
     if getattr(config, "hash_buckets", None):
         raise ConfigError("--hash-buckets is not available with --engine spark; use --engine local")
     if shard_tokens is not None and shard_tokens < 1:

@@ -23,7 +23,6 @@ import numpy as np
 from embcli.artifacts import staged_directory
 from embcli.config import FastTextConfig
 from embcli.corpus.token_corpus import TokenCorpus
-from embcli.errors import ConfigError
 from embcli.progress import SILENT, Progress
 from embcli.corpus.subword_ngrams import NGRAMS_NPY, subwords_section
 from embcli.training.common import require_trainable
@@ -33,28 +32,18 @@ from embcli.training.word2vec_gensim import (
     gensim_to_vocab_order,
     progress_reporting,
     train_gensim_model,
-    validate_word2vec,
     write_gensim_artifact,
 )
 
 
-def validate_fasttext(config: FastTextConfig) -> None:
-    validate_word2vec(config)
-    if config.minn < 1:
-        raise ConfigError(f"--minn must be at least 1, got {config.minn}")
-    if config.buckets < 0:
-        raise ConfigError(f"--buckets must be 0 (no subwords) or more, got {config.buckets}")
-
-
 def uses_subwords(config: FastTextConfig) -> bool:
-    return config.buckets > 0 and config.maxn >= config.minn
+    return config.uses_subwords
 
 
 def train_fasttext(corpus: TokenCorpus, output: Path, config: FastTextConfig, *, force: bool = False,
                    progress: Progress = SILENT) -> dict[str, Any]:
     """Train fastText with gensim (continuing `config.resume` if set) and write the vectors artifact."""
     config = config.resolved()
-    validate_fasttext(config)
     require_trainable(corpus)
     parent = load_parent(config, corpus) if config.resume else None
     started = time.perf_counter()

@@ -202,21 +202,6 @@ def training_arrays(directory: Path, config: GloVeConfig) -> TrainingArrays:
 # training
 
 
-def validate_glove_config(config: GloVeConfig) -> None:
-    checks = [(config.dim >= 1, f"--dim must be at least 1 (got {config.dim})"),
-              (config.epochs >= 1, f"--epochs must be at least 1 (got {config.epochs})"),
-              (config.x_max > 0, f"--x-max must be positive (got {config.x_max:g})"),
-              (config.alpha > 0, f"--alpha must be positive (got {config.alpha:g})"),
-              (config.eta > 0, f"--eta must be positive (got {config.eta:g})"),
-              (config.grad_clip > 0, f"grad_clip must be positive (got {config.grad_clip:g})"),
-              (config.checkpoint_every >= 0, f"--checkpoint-every must be 0 or more (got {config.checkpoint_every})"),
-              (config.workers >= 1, f"--workers must be at least 1 (got {config.workers})"),
-              (config.window >= 1, f"--window must be at least 1 (got {config.window})")]
-    for ok, message in checks:
-        if not ok:
-            raise ConfigError(message)
-
-
 def train_glove(corpus: TokenCorpus, output: Path, config: GloVeConfig, *, force: bool = False,
                 progress: Progress = SILENT) -> dict[str, Any]:
     """Train GloVe vectors on `corpus` into the vectors artifact `output`; return its manifest."""
@@ -224,7 +209,6 @@ def train_glove(corpus: TokenCorpus, output: Path, config: GloVeConfig, *, force
 
     started = time.perf_counter()
     output = Path(output)
-    validate_glove_config(config)
     require_trainable(corpus)
     check_output_path(output, force=force)
     vocab_size = len(corpus.vocab)

@@ -35,7 +35,6 @@ import numpy as np
 from embcli.artifacts import staged_directory
 from embcli.config import Word2VecConfig
 from embcli.corpus.token_corpus import TokenCorpus
-from embcli.errors import ConfigError
 from embcli.progress import SILENT, Progress
 from embcli.training.common import finish_vectors_artifact, require_trainable
 from embcli.training.resume import (
@@ -46,7 +45,7 @@ from embcli.training.resume import (
     resume_sections,
     resumed_counts,
 )
-from embcli.training.word2vec_gensim import subsampling_keep_probability, validate_word2vec
+from embcli.training.word2vec_gensim import subsampling_keep_probability
 
 NEGATIVE_POWER = 0.75  # word2vec's exponent for the negative-sampling distribution
 WORDS_PER_CALL = 100_000  # words per kernel call: progress granularity, negligible call overhead
@@ -97,8 +96,6 @@ def train_word2vec_embcli(corpus: TokenCorpus, output: Path, config: Word2VecCon
 
     started = time.perf_counter()
     config = config.resolved()
-    validate_word2vec(config)
-    _check_config(config)
     corpus.check_ids()
     require_trainable(corpus)
     parent = load_parent(config, corpus) if config.resume else None
@@ -203,8 +200,3 @@ def train_word2vec_embcli(corpus: TokenCorpus, output: Path, config: Word2VecCon
                     "hierarchical_softmax": "word2vec's Huffman tree of the counts" if config.hs else None,
                     "loss": "mean loss per training example (negative-sampling and hierarchical-softmax terms)"},
         )
-
-
-def _check_config(config: Word2VecConfig) -> None:
-    if config.negative < 0:
-        raise ConfigError(f"--negative must be 0 or more, got {config.negative}")
