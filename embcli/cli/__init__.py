@@ -6,7 +6,7 @@ so `embcli --help` stays fast.
 
 import click
 
-from embcli import __version__
+from embcli.version import __version__
 from embcli.cli.options import EmbcliGroup
 
 
