@@ -88,8 +88,8 @@ def _query_batches(words: tuple[str, ...]) -> Iterator[list[str]]:
 class Reporter:
     """Writes answers as a table, one JSON document (at the end) or JSON Lines (as they come)."""
 
-    def __init__(self, as_json: bool, as_jsonl: bool, quiet: bool) -> None:
-        self.as_json, self.as_jsonl, self.quiet = as_json, as_jsonl, quiet
+    def __init__(self, as_json: bool, as_jsonl: bool, quiet: bool, noun: str = "queries") -> None:
+        self.as_json, self.as_jsonl, self.quiet, self.noun = as_json, as_jsonl, quiet, noun
         self.records: list[dict[str, Any]] = []
         self.failed = 0
         self.total = 0
@@ -101,7 +101,7 @@ class Reporter:
             click.echo(json.dumps(record, ensure_ascii=False))
         elif self.as_json:
             self.records.append(record)
-        else:
+        elif text_lines:
             click.echo("\n".join(text_lines))
         for note in notes if not self.quiet else ():
             click.echo(f"note: {note}", err=True)
@@ -110,7 +110,7 @@ class Reporter:
         if self.as_json and not self.as_jsonl:
             click.echo(json.dumps(self.records, indent=2, ensure_ascii=False))
         if self.failed:
-            raise FailedQueries(f"{self.failed} of {self.total} queries could not be answered (see above)")
+            raise FailedQueries(f"{self.failed} of {self.total} {self.noun} could not be answered (see above)")
 
 
 def _neighbor_lines(answer: Any) -> list[str]:
@@ -268,4 +268,41 @@ def doesnt_match_command(vectors: Path, words: tuple[str, ...], as_json: bool, v
                 report.add({"query": line.split(), "doesnt_match": odd}, [odd])
             except EmbcliError as exc:
                 report.add({"query": line.split(), "error": str(exc)}, [f"{line}\terror: {exc}"])
+    report.finish()
+
+
+# ---------------------------------------------------------------------------
+# `embcli vectors` (its command is in embcli.cli.vectors): lines, notes, records, stdin
+
+
+def vector_line(word: str, vector: Any) -> str:
+    """word2vec text: the word and `%.9g` values (which read back as the same float32)."""
+    return word + " " + " ".join(f"{value:.9g}" for value in vector.tolist())
+
+
+def vector_note(reader: Any, word: str, vector: Any, source: str, tokens: list[str] | None) -> str | None:
+    if tokens:
+        return f"'{word}' is read as {' + '.join(tokens)} (the mean of their vectors)"
+    if source != "vocab":
+        return f"'{word}' is not in the vocabulary; its vector comes from {reader.embeddings.resolver.description}"
+    return None
+
+
+def vector_record(word: str, vector: Any, source: str, tokens: list[str] | None) -> dict[str, Any]:
+    return {"word": word, "source": source, "vector": vector.tolist(), **({"tokens": tokens} if tokens else {})}
+
+
+def print_stdin_vectors(reader: Any, as_json: bool, quiet: bool) -> None:
+    """Each whitespace-separated word of stdin, printed as it arrives; unknown words reported and counted."""
+    report = Reporter(False, as_json, quiet, noun="words")
+    for lines in stdin_batches():
+        for word in (word for line in lines for word in line.split()):
+            try:
+                found = (word, *reader.raw_vector(word))
+            except EmbcliError as exc:
+                report.add({"query": word, "error": str(exc)}, [])
+                click.echo(f"error: {exc}", err=True)
+                continue
+            note = vector_note(reader, *found)
+            report.add(vector_record(*found), [vector_line(word, found[1])], [note] if note else [])
     report.finish()

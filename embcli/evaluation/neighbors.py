@@ -115,6 +115,26 @@ class QueryReader:
         raise UnknownWordError(f"'{text}' is not in the vocabulary of {self.embeddings.source or 'these vectors'} "
                                f"({len(self.embeddings)} words); check the spelling")
 
+    def raw_vector(self, text: str) -> tuple[np.ndarray, str, list[str] | None]:
+        """`text`'s own vector (not unit length), where it came from ("vocab", the resolver's kind or
+        "tokens" for the mean of the tokens it is split into) and those tokens; read as `term` reads it."""
+        try:
+            vector, source = self.embeddings.lookup(text)
+            return vector, source, None
+        except UnknownWordError as exc:
+            unknown = exc
+        try:
+            term = self.term(text)
+        except UnknownWordError:
+            raise unknown from None
+        if term.tokens:
+            parts = [self.raw_vector(token)[0] for token in term.tokens]
+            return np.mean(parts, axis=0).astype(np.float32), "tokens", term.tokens
+        if term.rows:
+            return np.asarray(self.embeddings.vectors[term.rows[0]], dtype=np.float32), "vocab", None
+        vector, source = self.embeddings.lookup(self.tokenize(text)[0])
+        return vector, source, None
+
     def _row(self, word: str) -> int:
         """The word's row as given, else (vectors without a resolver) its most frequent casing's, else -1."""
         row = self.embeddings.key_to_index.get(word, -1)
