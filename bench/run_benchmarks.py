@@ -23,6 +23,7 @@ BENCHMARKS = [
     ("fasttext", "bench_fasttext.py", ["--repeats", "1"]),
     ("quantize", "bench_quantize.py", []),
     ("spark", "bench_spark.py", []),
+    ("queries", "bench_queries.py", ["--repeats", "1"]),
 ]
 
 

@@ -8,13 +8,14 @@ import numpy as np
 
 from embcli.embeddings.core import Embeddings
 from embcli.errors import FormatError
-from embcli.kernels.float_text import format_rows
 
 TEXT_BLOCK_ROWS = 1024  # rows formatted per kernel call when writing vectors.vec
 
 
 def write_word2vec_text(path: Path, words: list[str], vectors: np.ndarray) -> None:
     """word2vec text format with `%.9g` values, which read back as the same float32 (see `kernels.float_text`)."""
+    from embcli.kernels.float_text import format_rows  # numba: only writers pay for loading it, never readers
+
     matrix = np.asarray(vectors, dtype=np.float32)
     with open(path, "wb") as handle:
         handle.write(f"{matrix.shape[0]} {matrix.shape[1]}\n".encode())
