@@ -160,11 +160,31 @@ def load_embeddings(path: Path | str, *, vocab_path: Path | None = None, mmap: b
             raise InputError(f"{path}: no vocabulary found; put vocab.tsv beside it or pass --vocab FILE")
         vocab = read_vocabulary(vocab_file)
         return Embeddings(vocab.tokens, load_matrix(path, mmap=mmap), vocab.counts, source=str(path))
+    if _is_fasttext_model(path):
+        return load_fasttext_bin(path)
     if suffix == ".bin":
         words, matrix = read_word2vec_binary(path)
     else:
         words, matrix = read_word2vec_text(path)
     return Embeddings(words, matrix, source=str(path))
+
+
+def _is_fasttext_model(path: Path) -> bool:
+    from embcli.embeddings.fasttext_bin import is_fasttext_bin
+
+    return is_fasttext_bin(path)
+
+
+def load_fasttext_bin(path: Path) -> Embeddings:
+    """A fastText `.bin` model: its word vectors, and its n-gram rows for unseen words."""
+    from embcli.embeddings.fasttext_bin import read_fasttext_bin
+    from embcli.subwords import SubwordTable
+
+    model = read_fasttext_bin(path)
+    embeddings = Embeddings(model.words, model.word_vectors(), model.counts, source=str(path))
+    if model.has_subwords:
+        embeddings.extras["subwords"] = SubwordTable(model.ngram_rows, model.args.minn, model.args.maxn)
+    return embeddings
 
 
 def _load_directory(directory: Path, *, mmap: bool) -> Embeddings:
