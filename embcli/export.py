@@ -33,7 +33,9 @@ from embcli.artifacts import describe_file, manifest_reference, staged_directory
 from embcli.corpus.vocabulary import Vocabulary, write_vocabulary
 from embcli.errors import ConfigError, InputError
 from embcli.progress import SILENT, Progress
-from embcli.vectors import Embeddings, load_embeddings, write_word2vec_binary
+from embcli.embeddings import Embeddings, load_embeddings
+from embcli.embeddings.binary_format import write_word2vec_binary
+from embcli.embeddings.text_format import write_word2vec_text
 
 ExportFormat = Literal["safetensors", "npy", "word2vec", "word2vec-binary", "glove", "projector", "fasttext-bin"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
@@ -43,7 +45,6 @@ PAD = "<pad>"
 PROJECTOR_DEFAULT_TOP = 10_000
 SAFETENSORS_NAME = "embeddings.safetensors"
 SAFETENSORS_TENSOR = "embeddings"
-TEXT_BLOCK_ROWS = 4096  # rows formatted per call when writing text
 
 
 @dataclass(frozen=True)
@@ -164,8 +165,9 @@ def export_embeddings(vectors: Path | str | Embeddings, output: Path | str, form
 def _write_single_file(path: Path, format: str, words: list[str], matrix: np.ndarray, progress: Progress) -> None:
     if format == "word2vec-binary":
         write_word2vec_binary(path, words, matrix)
-    else:
-        write_text_rows(path, words, matrix, header=format == "word2vec", progress=progress)
+        return
+    with progress.bar(matrix.shape[0], "writing", unit="rows") as bar:
+        write_word2vec_text(path, words, matrix, header=format == "word2vec", on_rows=bar.update)
 
 
 def _write_export_manifest(directory: Path, embeddings: Embeddings, options: ExportOptions, files: dict[str, str],
@@ -186,32 +188,6 @@ def _write_export_manifest(directory: Path, embeddings: Embeddings, options: Exp
 
 # ---------------------------------------------------------------------------
 # writers
-
-
-def write_text_rows(path: Path, words: list[str] | None, matrix: np.ndarray, *, header: bool = False,
-                    separator: bytes = b" ", progress: Progress = SILENT) -> None:
-    """`word v1 v2 ...` lines (word2vec text with `header`, GloVe without), or bare rows if `words` is None.
-
-    Values are written as `%.9g` of their float32 value, so they read back exactly.
-    """
-    from embcli.kernels.float_text import format_rows
-
-    with open(path, "wb") as handle, progress.bar(matrix.shape[0], "writing", unit="rows") as bar:
-        if header:
-            handle.write(f"{matrix.shape[0]} {matrix.shape[1]}\n".encode())
-        for start in range(0, matrix.shape[0], TEXT_BLOCK_ROWS):
-            block = np.asarray(matrix[start : start + TEXT_BLOCK_ROWS], dtype=np.float32)
-            text, ends = format_rows(block)
-            data = text.tobytes()
-            if separator != b" ":
-                data = data.replace(b" ", separator)
-            lines, previous = [], 0
-            for i, end in enumerate(ends.tolist()):
-                prefix = b"" if words is None else words[start + i].encode("utf-8") + separator
-                lines.append(prefix + data[previous:end] + b"\n")
-                previous = end
-            handle.write(b"".join(lines))
-            bar.update(len(block))
 
 
 def _write_vocab(directory: Path, words: list[str], counts: np.ndarray) -> str:
@@ -243,7 +219,9 @@ def write_safetensors_export(directory: Path, words: list[str], matrix: np.ndarr
 def write_projector_export(directory: Path, words: list[str], matrix: np.ndarray, counts: np.ndarray,
                            progress: Progress) -> dict[str, str]:
     """TensorBoard's Embedding Projector: tab-separated rows, `word<TAB>count` metadata, a config naming both."""
-    write_text_rows(directory / "tensors.tsv", None, matrix, separator=b"\t", progress=progress)
+    with progress.bar(matrix.shape[0], "writing", unit="rows") as bar:
+        write_word2vec_text(directory / "tensors.tsv", None, matrix, header=False, separator=b"\t",
+                            on_rows=bar.update)
     with open(directory / "metadata.tsv", "w", encoding="utf-8", newline="\n") as handle:
         handle.write("word\tcount\n")
         handle.writelines(f"{word}\t{count}\n" for word, count in zip(words, counts.tolist()))

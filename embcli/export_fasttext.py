@@ -15,17 +15,17 @@ from typing import Any
 
 import numpy as np
 
+from embcli.embeddings import Embeddings, SubwordResolver
 from embcli.embeddings.fasttext_bin import FastTextArgs, write_fasttext_bin
 from embcli.errors import InputError
-from embcli.vectors import Embeddings
 
 
 def subword_rows(embeddings: Embeddings) -> tuple[np.ndarray, int, int] | None:
     """The n-gram matrix, minn and maxn of a model that composes unseen words from n-grams, else None."""
-    table = embeddings.extras.get("subwords")
-    if table is None:
+    resolver = embeddings.resolver
+    if not isinstance(resolver, SubwordResolver):
         return None
-    return table.ngrams, int(table.minn), int(table.maxn)
+    return resolver.ngrams, resolver.minn, resolver.maxn
 
 
 def fasttext_args(manifest: dict[str, Any] | None, dim: int, buckets: int, minn: int, maxn: int) -> FastTextArgs:

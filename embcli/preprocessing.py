@@ -26,6 +26,7 @@ import numpy as np
 from embcli.artifacts import describe_file, staged_directory, write_manifest
 from embcli.config import PreprocessConfig, as_dict
 from embcli.corpus.hashing import hash_vocabulary
+from embcli.corpus.stopword_file import store_stopwords
 from embcli.corpus.readers import InputFile, LineSource, expand_inputs, iter_line_chunks
 from embcli.corpus.token_corpus import CORPUS_KIND, IDS_NAME, OFFSETS_NAME, TEXT_NAME, VOCAB_NAME
 from embcli.corpus.tokenize import Tokenizer, TokenizerSpec, load_stopwords, make_tokenizer
@@ -153,7 +154,8 @@ def preprocess_corpus(inputs: list[str], output: Path, config: PreprocessConfig,
             config=as_dict(config),
             inputs=[stdin_record if item.is_stdin else describe_file(Path(item.path)) for item in items],
             counts=counts,
-            files={"ids": IDS_NAME, "offsets": OFFSETS_NAME, "text": TEXT_NAME, "vocab": VOCAB_NAME},
+            files={"ids": IDS_NAME, "offsets": OFFSETS_NAME, "text": TEXT_NAME, "vocab": VOCAB_NAME,
+                   **store_stopwords(staging, stopwords)},
             timings={"tokenize_seconds": round(tokenized - started, 3),
                      "index_write_seconds": round(finished - tokenized, 3),
                      "wall_seconds": round(time.perf_counter() - started, 3)},

@@ -12,7 +12,7 @@ from conftest import run
 from embcli.artifacts import read_manifest
 from embcli.corpus.vocabulary import read_vocabulary
 from embcli.export import export_embeddings
-from embcli.vectors import load_embeddings
+from embcli.embeddings import load_embeddings
 
 
 def test_safetensors_round_trip(trained_skipgram, tmp_path):
@@ -73,7 +73,7 @@ def test_projector_files_read_back(trained_skipgram, tmp_path):
 
 
 def test_projector_keeps_10000_rows_by_default(tmp_path):
-    from embcli.vectors import Embeddings
+    from embcli.embeddings import Embeddings
 
     words = [f"w{i}" for i in range(10_050)]
     toy = Embeddings(words, np.ones((len(words), 2), dtype=np.float32))

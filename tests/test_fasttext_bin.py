@@ -10,7 +10,8 @@ import pytest
 
 from conftest import run, topic_sentences
 from embcli.embeddings.fasttext_bin import FASTTEXT_MAGIC, read_fasttext_bin
-from embcli.vectors import load_embeddings, write_word2vec_binary
+from embcli.embeddings import load_embeddings
+from embcli.embeddings.binary_format import write_word2vec_binary
 
 fasttext = pytest.importorskip("fasttext")
 

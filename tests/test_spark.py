@@ -153,7 +153,7 @@ def test_cooccur_cli_spark_engine(corpora, tmp_path):
 
 @needs_spark
 def test_mllib_skipgram_exports_our_artifact(spark, corpora, tmp_path):
-    from embcli.vectors import load_embeddings
+    from embcli.embeddings import load_embeddings
 
     small = tmp_path / "small.txt"
     small.write_text("".join((corpora[0] / "corpus.txt").read_text().splitlines(keepends=True)[:1500]))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import group_separation, run
-from embcli.vectors import load_embeddings
+from embcli.embeddings import load_embeddings
 
 SMALL = ["--engine", "gensim", "--dim", "24", "--epochs", "8", "--workers", "1", "--sample", "0", "-q"]
 

@@ -33,10 +33,12 @@ from pathlib import Path
 
 import numpy as np
 
-from embcli.embeddings.fasttext_ngrams import compose_word_vectors, ngram_sums
+from embcli.embeddings.binary_format import FASTTEXT_MAGIC as FASTTEXT_MAGIC_BYTES
+from embcli.embeddings.core import Embeddings
+from embcli.embeddings.resolvers import SubwordResolver
 from embcli.errors import FormatError, InputError
 
-FASTTEXT_MAGIC = 793712314
+FASTTEXT_MAGIC = int.from_bytes(FASTTEXT_MAGIC_BYTES, "little")  # 793712314
 FASTTEXT_VERSION = 12
 READABLE_VERSIONS = (11, 12)
 MODEL_NAMES = {1: "cbow", 2: "skipgram", 3: "supervised"}
@@ -93,20 +95,24 @@ class FastTextBin:
 
     def word_vectors(self) -> np.ndarray:
         """fastText's `get_word_vector` of every dictionary word, (nwords, dim) float32."""
+        from embcli.embeddings.fasttext_ngrams import compose_word_vectors  # numba: compiled only when a .bin is read
+
         minn, maxn, bucket = self.args.minn, self.args.maxn, self.args.bucket
         if not self.has_subwords:
             maxn, bucket = 0, 0
         return compose_word_vectors(self.input_matrix, self.word_bytes, minn, maxn, bucket)
 
 
-def is_fasttext_bin(path: Path) -> bool:
+def is_fasttext_bin(path: Path, head: bytes) -> bool:
     """Does the file start with fastText's magic number? (word2vec `.bin` files start with a text header.)"""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(4)
-    except OSError:
-        return False
-    return len(head) == 4 and struct.unpack("<i", head)[0] == FASTTEXT_MAGIC
+    return head.startswith(FASTTEXT_MAGIC_BYTES)
+
+
+def read_fasttext_embeddings(path: Path, *, vocab_path: Path | None = None, mmap: bool = True) -> Embeddings:
+    """A fastText `.bin` as Embeddings: fastText's word vectors, and its n-gram rows for unseen words."""
+    model = read_fasttext_bin(path)
+    resolver = SubwordResolver(model.ngram_rows, model.args.minn, model.args.maxn) if model.has_subwords else None
+    return Embeddings(model.words, model.word_vectors(), model.counts, source=str(path), resolver=resolver)
 
 
 def read_fasttext_bin(path: Path | str) -> FastTextBin:
@@ -189,6 +195,8 @@ def raw_word_rows(word_vectors: np.ndarray, words: list[str], ngrams: np.ndarray
     fastText's vector of word w is `(row_w + S_w) / (n_w + 1)` with S_w the sum of its
     n_w n-gram rows, so row_w = `(n_w + 1) * vector_w - S_w` (computed in float64).
     """
+    from embcli.embeddings.fasttext_ngrams import ngram_sums
+
     sums, counts = ngram_sums(ngrams, [word.encode("utf-8") for word in words], minn, maxn)
     rows = (counts + 1)[:, None] * np.asarray(word_vectors, dtype=np.float64) - sums
     return rows.astype(np.float32)

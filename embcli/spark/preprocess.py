@@ -40,6 +40,7 @@ import numpy as np
 from embcli.artifacts import describe_file, staged_directory, write_manifest
 from embcli.config import PreprocessConfig, as_dict
 from embcli.corpus.readers import expand_inputs
+from embcli.corpus.stopword_file import store_stopwords
 from embcli.corpus.token_corpus import CORPUS_KIND, OFFSETS_NAME, TEXT_NAME, VOCAB_NAME, IDS_NAME, split_ids_into_shards
 from embcli.corpus.tokenize import TokenizerSpec, load_stopwords, make_tokenizer
 from embcli.corpus.vocabulary import UNK, Vocabulary, build_vocabulary, write_vocabulary
@@ -265,7 +266,8 @@ def preprocess_on_spark(inputs: list[str], output: Path, config: PreprocessConfi
         finally:
             chunks.unpersist()
         counts = write_collected_corpus(staging, counted, config, progress)
-        files: dict[str, Any] = {"ids": IDS_NAME, "offsets": OFFSETS_NAME, "text": TEXT_NAME, "vocab": VOCAB_NAME}
+        files: dict[str, Any] = {"ids": IDS_NAME, "offsets": OFFSETS_NAME, "text": TEXT_NAME, "vocab": VOCAB_NAME,
+                                 **store_stopwords(staging, stopwords)}
         limit = shard_tokens if shard_tokens is not None else SHARD_TOKENS
         if counts["tokens_written"] > limit or shard_tokens is not None:
             files["ids"] = split_ids_into_shards(staging, limit)

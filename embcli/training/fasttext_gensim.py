@@ -5,7 +5,7 @@ Same vocabulary, progress, loss probe and manifest as the word2vec trainer
 
 - `ngrams.npy`: the n-gram bucket matrix (float32, buckets x dim), with the
   hashing parameters in the manifest's `subwords` section, so that
-  `embcli.subwords` builds out-of-vocabulary vectors without gensim or pickle;
+  `embcli.embeddings.resolvers.SubwordResolver` builds out-of-vocabulary vectors without gensim or pickle;
 - `input_word_vectors.npy` and `output_vectors.npy`: what `--resume` needs.
 
 `vectors.npy` holds gensim's (and fastText's) word vectors: the mean of the
@@ -25,7 +25,7 @@ from embcli.config import FastTextConfig
 from embcli.corpus.token_corpus import TokenCorpus
 from embcli.errors import ConfigError
 from embcli.progress import SILENT, Progress
-from embcli.subwords import NGRAMS_NPY, subwords_section
+from embcli.corpus.subword_ngrams import NGRAMS_NPY, subwords_section
 from embcli.training.common import require_trainable
 from embcli.training.resume import INPUT_WORD_VECTORS_NPY, load_parent
 from embcli.training.word2vec_gensim import (

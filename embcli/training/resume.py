@@ -32,8 +32,9 @@ from embcli.artifacts import manifest_reference, read_manifest
 from embcli.corpus.token_corpus import TokenCorpus
 from embcli.corpus.vocabulary import UNK_INDEX, Vocabulary, read_vocabulary
 from embcli.errors import ConfigError, FormatError, InputError
-from embcli.subwords import NGRAMS_NPY
-from embcli.vectors import VECTORS_KIND, VECTORS_NPY, VOCAB_NAME
+from embcli.corpus.subword_ngrams import NGRAMS_NPY
+from embcli.embeddings.npy_format import VOCAB_NAME
+from embcli.embeddings.vectors_dir import VECTORS_KIND, VECTORS_NPY
 
 OUTPUT_VECTORS_NPY = "output_vectors.npy"
 INPUT_WORD_VECTORS_NPY = "input_word_vectors.npy"
