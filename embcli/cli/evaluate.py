@@ -1,4 +1,4 @@
-"""`embcli eval`, `embcli neighbors`, `embcli analogy`: score and inspect vectors."""
+"""`embcli eval`: score vectors on similarity and analogy sets (queries are in `embcli.cli.queries`)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,6 @@ from embcli.cli.common import echo_json, force_option, handle_errors, json_optio
 vectors_argument = click.argument("vectors", type=click.Path(path_type=Path))
 vocab_option = click.option("--vocab", "vocab_path", type=click.Path(path_type=Path), default=None,
                             help="vocab.tsv for a bare .npy matrix [default: vocab.tsv beside it].")
-top_k_option = click.option("-k", "--top", "k", type=click.IntRange(min=1), default=10, show_default=True,
-                            help="How many words to show.")
 
 
 @main.command("eval")
@@ -74,59 +72,3 @@ def eval_command(vectors: Path, similarity_paths: tuple[Path, ...], analogy_path
         echo_json(payload)
     else:
         click.echo(render_table(report))
-
-
-@main.command("neighbors")
-@vectors_argument
-@click.argument("words", nargs=-1, required=True)
-@top_k_option
-@json_option
-@vocab_option
-@handle_errors
-def neighbors_command(vectors: Path, words: tuple[str, ...], k: int, as_json: bool, vocab_path: Path | None) -> None:
-    """The K nearest words (cosine) to each WORD."""
-    from embcli.evaluation.neighbors import nearest_neighbors
-    from embcli.embeddings import load_embeddings
-
-    neighbors = nearest_neighbors(load_embeddings(vectors, vocab_path=vocab_path), list(words), k)
-    if as_json:
-        echo_json({word: _as_records(found) for word, found in neighbors.items()})
-        return
-    for word, found in neighbors.items():
-        click.echo(f"{word}:")
-        _echo_ranked(found)
-
-
-@main.command("analogy")
-@vectors_argument
-@click.argument("a")
-@click.argument("b")
-@click.argument("c")
-@top_k_option
-@json_option
-@vocab_option
-@handle_errors
-def analogy_command(vectors: Path, a: str, b: str, c: str, k: int, as_json: bool, vocab_path: Path | None) -> None:
-    """A is to B as C is to ?: the K words nearest to B - A + C (cosine).
-
-    \b
-      embcli analogy work/sg man king woman     # -> queen, ...
-    """
-    from embcli.evaluation.neighbors import solve_analogy
-    from embcli.embeddings import load_embeddings
-
-    found = solve_analogy(load_embeddings(vectors, vocab_path=vocab_path), a, b, c, k)
-    if as_json:
-        echo_json({"a": a, "b": b, "c": c, "answers": _as_records(found)})
-        return
-    click.echo(f"{a} : {b} :: {c} : ?")
-    _echo_ranked(found)
-
-
-def _as_records(found: list[tuple[str, float]]) -> list[dict[str, Any]]:
-    return [{"word": word, "cosine": cosine} for word, cosine in found]
-
-
-def _echo_ranked(found: list[tuple[str, float]]) -> None:
-    for rank, (word, cosine) in enumerate(found, start=1):
-        click.echo(f"  {rank:>3}. {word:<24} {cosine:.4f}")

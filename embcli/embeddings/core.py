@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from embcli.corpus.tokenize import Tokenizer, TokenizerSpec, make_tokenizer
+from embcli.embeddings.queries import VectorQueries
 from embcli.errors import FormatError, UnknownWordError
 
 IN_VOCABULARY = "vocab"  # `lookup`'s answer for a word with its own row
@@ -61,14 +62,14 @@ class UnseenWordResolver(ABC):
 
 
 @dataclass(eq=False)
-class Embeddings:
+class Embeddings(VectorQueries):
     """Query-only word vectors: row i of `vectors` belongs to `words[i]`.
 
     `resolver` answers words outside the vocabulary; `tokenizer_spec` is how the
     model's corpus was tokenized (None when the artifact does not say).
     """
 
-    # Queries (most_similar, ...) come from a mixin in embcli.embeddings.queries: class Embeddings(QueriesMixin).
+    # gensim's queries (most_similar, similarity, ...) come from embcli.embeddings.queries.VectorQueries.
     words: list[str]
     vectors: np.ndarray  # (n, dim) float32, possibly memory-mapped
     counts: np.ndarray | None = None  # corpus counts when known (vocab.tsv)

@@ -9,7 +9,6 @@ import numpy as np
 
 from embcli.embeddings.core import Embeddings
 from embcli.errors import FormatError
-from embcli.kernels.float_text import format_rows
 
 TEXT_BLOCK_ROWS = 1024  # rows formatted per kernel call when writing vectors.vec
 
@@ -21,6 +20,8 @@ def write_word2vec_text(path: Path, words: list[str] | None, vectors: np.ndarray
     Without `header` it is GloVe's text; with `words` None, bare rows (TensorBoard's tensors.tsv with a tab
     `separator`); `on_rows(n)` is told of each block written (a progress bar).
     """
+    from embcli.kernels.float_text import format_rows  # numba: only writers pay for loading it, never readers
+
     matrix = vectors  # converted to float32 a block at a time
     with open(path, "wb") as handle:
         if header:
