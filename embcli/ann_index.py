@@ -47,7 +47,7 @@ class IndexConfig:
     """How the IVF index is built and searched."""
 
     lists: int | None = None  # k-means cells; None: sqrt(rows), at least 1
-    probe: int = 16  # cells scanned per query (the recall/speed knob; can be changed at query time)
+    probe: int = 32  # cells scanned per query (the recall/speed knob; can be changed at query time)
     train_rows: int = 100_000  # rows sampled to train k-means (at least 39 per cell, faiss's advice)
     seed: int = 1
 

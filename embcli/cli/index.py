@@ -16,7 +16,7 @@ from embcli.cli.evaluate import vectors_argument, vocab_option
 @output_option(help="Output directory for the index.")
 @click.option("--lists", type=click.IntRange(min=1), default=None,
               help="k-means cells the rows are cut into [square root of the number of rows].")
-@click.option("--probe", type=click.IntRange(min=1), default=16, show_default=True,
+@click.option("--probe", type=click.IntRange(min=1), default=32, show_default=True,
               help="Cells scanned per query: higher finds more of the true neighbours, more slowly.")
 @click.option("--train-rows", type=click.IntRange(min=1), default=100_000, show_default=True,
               help="Rows sampled to train k-means (at least 39 per cell are used).")
