@@ -63,3 +63,15 @@ def test_approx_refuses_options_it_cannot_honour(clustered, tmp_path):
     assert result.exit_code == 2 and "--approx answers cosine queries" in result.stderr
     result = run("index", clustered, "-o", tmp_path / "bad", "--lists", "6000")
     assert result.exit_code == 2 and "--lists must be between 1 and the number of rows (5000)" in result.stderr
+
+
+def test_most_similar_takes_the_index_as_gensims_indexer(clustered, tmp_path):
+    from embcli.embeddings import load_embeddings
+
+    embeddings = load_embeddings(clustered)
+    build_index(clustered, tmp_path / "idx", IndexConfig(lists=20, probe=20))
+    index = load_index(tmp_path / "idx", embeddings)
+    exact = embeddings.most_similar("w7", topn=5)
+    approx = embeddings.most_similar("w7", topn=5, indexer=index)
+    assert [word for word, _ in approx] == [word for word, _ in exact]  # probe = lists: every cell scanned
+    assert approx[0][1] == pytest.approx(exact[0][1], abs=1e-5)
