@@ -128,14 +128,16 @@ def _neighbor_lines(answer: Any) -> list[str]:
 @click.option("--cosmul", is_flag=True, help="Rank by 3CosMul (Levy & Goldberg) instead of the cosine of the mean.")
 @restrict_option
 @top_k_option
+@click.option("--approx", "approx", type=click.Path(path_type=Path), default=None,
+              help="Answer from this approximate index (made by `embcli index VECTORS`): faster, may miss a neighbour.")
 @json_option
 @jsonl_option
 @vocab_option
 @quiet_option
 @handle_errors
 def neighbors_command(vectors: Path, words: tuple[str, ...], positive: tuple[str, ...], negative: tuple[str, ...],
-                      cosmul: bool, restrict_vocab: int | None, k: int, as_json: bool, as_jsonl: bool,
-                      vocab_path: Path | None, quiet: bool) -> None:
+                      cosmul: bool, restrict_vocab: int | None, k: int, approx: Path | None, as_json: bool,
+                      as_jsonl: bool, vocab_path: Path | None, quiet: bool) -> None:
     """The K nearest words to each WORD, or to an expression such as "king - man + woman".
 
     Each WORD is a query (a word, several words for their mean, or an expression);
@@ -150,10 +152,15 @@ def neighbors_command(vectors: Path, words: tuple[str, ...], positive: tuple[str
       embcli neighbors work/sg "king - man + woman" -k 5
       embcli neighbors work/sg --positive king --positive woman --negative man --cosmul
       cut -f1 words.txt | embcli neighbors work/sg - --jsonl
+      embcli neighbors work/sg paris --approx work/sg-index
     """
+    from embcli.ann_index import load_index
     from embcli.evaluation.neighbors import QueryReader, answer_texts
 
+    if approx is not None and (cosmul or restrict_vocab is not None):
+        raise click.UsageError("--approx answers cosine queries over the whole vocabulary; drop --cosmul/--restrict-vocab")
     embeddings = _load(vectors, vocab_path)
+    index = load_index(approx, embeddings) if approx is not None else None
     reader = QueryReader(embeddings)
     batches = _query_batches(words) if words else iter([[""]]) if positive or negative else None
     if batches is None:
@@ -161,7 +168,7 @@ def neighbors_command(vectors: Path, words: tuple[str, ...], positive: tuple[str
     report = Reporter(as_json, as_jsonl, quiet)
     for texts in batches:
         for answer in answer_texts(embeddings, texts, reader=reader, topn=k, restrict_vocab=restrict_vocab,
-                                   cosmul=cosmul, positive=positive, negative=negative):
+                                   cosmul=cosmul, positive=positive, negative=negative, index=index):
             if not answer.query:
                 answer.query = " ".join([*positive, *(f"- {word}" for word in negative)])
             report.add(answer.as_dict(), _neighbor_lines(answer), answer.notes)

@@ -179,17 +179,24 @@ class VectorQueries:
     # gensim's queries
 
     def most_similar(self, positive: Any = None, negative: Any = None, topn: int | None = 10,
-                     restrict_vocab: int | None = None) -> Scored | np.ndarray:
+                     restrict_vocab: int | None = None, indexer: Any = None) -> Scored | np.ndarray:
         """Keys nearest (cosine) to the mean of the unit `positive` minus the `negative` keys or vectors.
 
         Keys may be words, row numbers, vectors, or (key, weight) pairs; the keys
-        asked are never answered. `topn=None` returns every score.
+        asked are never answered. `topn=None` returns every score. `indexer` (gensim's
+        argument: an object with `most_similar(vector, n)`, e.g. `embcli.ann_index.load_index`'s)
+        answers approximately instead of scanning every row.
         """
         if isinstance(topn, Integral) and topn < 1:
             return []
         keys, weights = _weighted_terms(positive, negative)
         mean = self.get_mean_vector(keys, weights, pre_normalize=True, post_normalize=True, ignore_missing=False)
-        return self._nearest(mean, [key for key in keys if isinstance(key, KEY_TYPES)], topn, restrict_vocab)
+        asked = [key for key in keys if isinstance(key, KEY_TYPES)]
+        if indexer is not None and topn:
+            skipped = {self.index_to_key[row] for row in map(self._row, asked) if row >= 0}
+            found = indexer.most_similar(mean, int(topn) + len(skipped))
+            return [(key, score) for key, score in found if key not in skipped][: int(topn)]
+        return self._nearest(mean, asked, topn, restrict_vocab)
 
     def _nearest(self, target: np.ndarray, asked: Sequence[Any], topn: int | None,
                  restrict_vocab: int | None) -> Scored | np.ndarray:

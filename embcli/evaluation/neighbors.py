@@ -175,8 +175,11 @@ def parse_query(reader: QueryReader, text: str, positive: Sequence[str] = (),
 
 
 def answer_queries(embeddings: Embeddings, queries: Sequence[ParsedQuery], *, topn: int = 10,
-                   restrict_vocab: int | None = None, cosmul: bool = False) -> list[QueryAnswer]:
-    """The `topn` neighbours of every query, in one scan of the matrix."""
+                   restrict_vocab: int | None = None, cosmul: bool = False, index: Any = None) -> list[QueryAnswer]:
+    """The `topn` neighbours of every query, in one scan of the matrix (or from `index`, approximately).
+
+    `index` is an `embcli.ann_index.ApproximateIndex` (cosine queries over the whole vocabulary only).
+    """
     answers = [query.answer() for query in queries]
     if not queries:
         return answers
@@ -194,7 +197,10 @@ def answer_queries(embeddings: Embeddings, queries: Sequence[ParsedQuery], *, to
     else:
         targets = np.vstack([_target(query) for query in queries])
         scorer = cosine_scorer(targets)
-    found = embeddings.scan_top(scorer, len(queries), topn, stop=restrict_vocab, exclude=exclude)
+    if index is not None and not cosmul and restrict_vocab is None:
+        found = index.neighbors(targets, topn, exclude)
+    else:
+        found = embeddings.scan_top(scorer, len(queries), topn, stop=restrict_vocab, exclude=exclude)
     for answer, rows in zip(answers, found):
         answer.neighbors = [(embeddings.index_to_key[row], score) for row, score in rows]
     return answers
@@ -208,7 +214,7 @@ def _target(query: ParsedQuery) -> np.ndarray:
 
 def answer_texts(embeddings: Embeddings, texts: Sequence[str], *, reader: QueryReader | None = None,
                  topn: int = 10, restrict_vocab: int | None = None, cosmul: bool = False,
-                 positive: Sequence[str] = (), negative: Sequence[str] = ()) -> list[QueryAnswer]:
+                 positive: Sequence[str] = (), negative: Sequence[str] = (), index: Any = None) -> list[QueryAnswer]:
     """Answer typed queries; one that cannot be read gets its `error` and the others are answered."""
     reader = reader or QueryReader(embeddings)
     parsed: list[ParsedQuery] = []
@@ -219,7 +225,8 @@ def answer_texts(embeddings: Embeddings, texts: Sequence[str], *, reader: QueryR
             answers.append(None)
         except InputError as exc:
             answers.append(QueryAnswer(text, error=str(exc)))
-    solved = iter(answer_queries(embeddings, parsed, topn=topn, restrict_vocab=restrict_vocab, cosmul=cosmul))
+    solved = iter(answer_queries(embeddings, parsed, topn=topn, restrict_vocab=restrict_vocab, cosmul=cosmul,
+                                 index=index))
     return [answer if answer is not None else next(solved) for answer in answers]
 
 
