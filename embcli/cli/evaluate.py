@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from embcli.cli.group import main
+from embcli.errors import ConfigError
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, progress_from, quiet_option, workers_option
 
 vectors_argument = click.argument("vectors", type=click.Path(path_type=Path))
@@ -30,6 +31,8 @@ vocab_option = click.option("--vocab", "vocab_path", type=click.Path(path_type=P
               help="Analogy objective [both].")
 @json_option
 @click.option("--output", type=click.Path(path_type=Path), default=None, help="Also write the JSON report to FILE.")
+@click.option("--details", is_flag=True,
+              help="Put every pair's cosine and every question's answers in the JSON (--json or --output).")
 @force_option
 @vocab_option
 @workers_option
@@ -37,7 +40,7 @@ vocab_option = click.option("--vocab", "vocab_path", type=click.Path(path_type=P
 @handle_errors
 def eval_command(vectors: Path, similarity_paths: tuple[Path, ...], analogy_paths: tuple[Path, ...],
                  suite: str | None, as_json: bool, output: Path | None, force: bool, vocab_path: Path | None,
-                 quiet: bool, **options: Any) -> None:
+                 quiet: bool, details: bool, **options: Any) -> None:
     """Score VECTORS on word-similarity and word-analogy sets.
 
     Similarity: Spearman and Pearson correlation of cosines with human scores.
@@ -49,14 +52,17 @@ def eval_command(vectors: Path, similarity_paths: tuple[Path, ...], analogy_path
     \b
       embcli eval work/sg --suite standard
       embcli eval vectors.vec --analogy questions-words.txt --json
+      embcli eval work/sg --json --details    # per-pair cosines, per-question answers
     """
     from embcli.config import COMMAND_LINE
     from embcli.evaluation.report import render_table
     from embcli.evaluation.stage import evaluate_vectors
 
+    if details and not (as_json or output):
+        raise ConfigError("--details adds to the JSON report: use it with --json or --output FILE")
     report = evaluate_vectors(vectors, similarity=similarity_paths, analogy=analogy_paths, suite=suite, output=output,
                               force=force, vocab_path=vocab_path, progress=progress_from(quiet),
-                              spelling=COMMAND_LINE, **options)
+                              spelling=COMMAND_LINE, details=details, **options)
     payload = report.as_dict()
     if as_json:
         echo_json(payload)

@@ -60,6 +60,7 @@ class AnalogyResult:
     malformed: int = 0
     malformed_lines: list[int] = field(default_factory=list)
     seconds: float = 0.0
+    details: list[dict[str, Any]] | None = None  # per question (with `details=True`): each method's answer
 
     @property
     def questions(self) -> int:
@@ -85,6 +86,7 @@ class AnalogyResult:
             "questions": self.questions, "answered": self.answered, "coverage": self.coverage,
             "malformed_lines": self.malformed, "malformed_line_numbers": self.malformed_lines,
             "seconds": self.seconds,
+            **({"details": self.details} if self.details is not None else {}),
             "methods": {
                 method: {
                     **{group: self.summary(method, group) for group in SUMMARY_GROUPS},
@@ -111,11 +113,12 @@ def _score(correct: int, answered: int, questions: int) -> dict[str, Any]:
 def evaluate_analogies(
     embeddings: Embeddings, dataset: AnalogyDataset, *, restrict_vocab: int = 30_000,
     methods: Sequence[Method] = METHODS, workers: int | None = None,
-    vocab: CaseInsensitiveVocab | None = None, memory_budget: int = SIMS_MEMORY_BUDGET,
+    vocab: CaseInsensitiveVocab | None = None, memory_budget: int = SIMS_MEMORY_BUDGET, details: bool = False,
 ) -> AnalogyResult:
     """Accuracy per section, per semantic/syntactic half and in total, for each method.
 
-    `vocab` may be passed to share one lookup table between several datasets.
+    `vocab` may be passed to share one lookup table between several datasets;
+    `details` keeps every question's answer per method (None where a word is unknown).
     """
     started = time.perf_counter()
     vocab = vocab or CaseInsensitiveVocab(embeddings.words, restrict_vocab)
@@ -138,8 +141,25 @@ def evaluate_analogies(
                      {method: int(correct_per_section[method][i]) for method in methods})
         for i, section in enumerate(sections)
     ]
+    found = _question_details(embeddings, dataset, answered, predictions) if details else None
     return AnalogyResult(dataset.name, dataset.path, vocab.size, tuple(methods), scores, dataset.malformed,
-                         list(dataset.malformed_lines), time.perf_counter() - started)
+                         list(dataset.malformed_lines), time.perf_counter() - started, found)
+
+
+def _question_details(embeddings: Embeddings, dataset: AnalogyDataset, answered: np.ndarray,
+                      predictions: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    """One record per question: its section, words, and each method's answer (None: not asked or no answer)."""
+    answers: list[dict[str, str | None]] = [{method: None for method in predictions} for _ in range(dataset.n_questions)]
+    for method, predicted in predictions.items():
+        for question, row in zip(answered.tolist(), predicted.tolist()):
+            answers[question][method] = embeddings.words[row] if row >= 0 else None
+    records = []
+    for section in dataset.sections:
+        for a, b, c, expected in section.questions:
+            answer = answers[len(records)]
+            records.append({"section": section.name, "question": [a, b, c], "expected": expected, "answers": answer,
+                            "correct": {m: w is not None and w.lower() == expected.lower() for m, w in answer.items()}})
+    return records
 
 
 def answer_questions(
