@@ -97,10 +97,18 @@ class FastTextConfig(Word2VecFamilyConfig):
     minn: int = 3  # shortest character n-gram (in characters, counting the < > word boundaries)
     maxn: int = 6  # longest character n-gram; maxn < minn disables subwords
     buckets: int = 2_000_000  # rows of the n-gram matrix that n-gram hashes are folded into
+    engine: Literal["embcli", "gensim"] = "embcli"  # training implementation
+    deterministic: bool = False  # embcli engine: one thread, seeded, bit-identical vectors across runs
 
     @property
     def trains_cbow(self) -> bool:
         return self.arch == "cbow"
+
+    def resolved(self):  # type: ignore[no-untyped-def]
+        """Learning-rate default: fastText's 0.05 on the embcli engine, word2vec's on gensim."""
+        if self.alpha is None and self.engine == "embcli":
+            return dataclasses.replace(self, alpha=0.05)
+        return super().resolved()
 
 
 @dataclasses.dataclass(frozen=True)

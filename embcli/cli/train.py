@@ -34,7 +34,7 @@ MODEL_CHOICES = ["skipgram", "cbow", "glove", "fasttext"]
 @workers_option
 @seed_option
 @click.option("--engine", type=click.Choice(["embcli", "gensim", "spark-mllib"]), default=None,
-              help="word2vec implementation: embcli's own numba engine, gensim, or spark-mllib "
+              help="word2vec/fasttext implementation: embcli's own numba engine, gensim, or spark-mllib "
                    "(skip-gram with --hs on Spark MLlib, docs/scaling.md) [embcli].")
 @click.option("--mllib-partitions", type=click.IntRange(min=1), default=None,
               help="spark-mllib: MLlib numPartitions; faster, but accuracy falls as it grows [1].")
