@@ -131,10 +131,12 @@ def _output_update(output_rows, row, positive, hidden, grad, lr, sigmoid_table, 
 
 @njit(cache=True, nogil=True, fastmath=True)
 def _skipgram_window(input_rows, output_rows, row_offsets, row_index, kept, i, lo, hi, outputs, m_count, lr,
-                     hidden, pair_grad, grad, sigmoid_table, log_sigmoid_table):
-    """The centre kept[i] predicts each context word of [lo, hi) and the shared negatives outputs[1:m_count].
+                     hidden, pair_grad, grad, sigmoid_table, log_sigmoid_table, negative, alias_prob, alias_word,
+                     shared_negatives, state):
+    """The centre kept[i] predicts each context word of [lo, hi) and negatives outputs[1:m_count].
 
-    Returns (loss, pairs).
+    The negatives are the window's (`shared_negatives`) or drawn afresh for
+    each context word, as fastText draws them. Returns (loss, pairs, state).
     """
     dim = input_rows.shape[1]
     centre = kept[i]
@@ -150,6 +152,8 @@ def _skipgram_window(input_rows, output_rows, row_offsets, row_index, kept, i, l
         target = kept[j]
         for d in range(dim):
             pair_grad[d] = 0.0
+        if not shared_negatives and pairs > 0:
+            m_count, state = draw_outputs(centre, negative, alias_prob, alias_word, outputs, state)
         loss += _output_update(output_rows, target, True, hidden, pair_grad, lr, sigmoid_table, log_sigmoid_table)
         for m in range(1, m_count):
             if outputs[m] != target:
@@ -161,7 +165,7 @@ def _skipgram_window(input_rows, output_rows, row_offsets, row_index, kept, i, l
         pairs += 1
     if pairs > 0:
         _add_to_rows(input_rows, row_index, start, end, grad)
-    return loss, pairs
+    return loss, pairs, state
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -200,7 +204,7 @@ def _widest_word(row_offsets):
 @njit(cache=True, nogil=True, fastmath=True)
 def train_chunk(input_rows, output_rows, row_offsets, row_index, ids, offsets, first_sentence, end_sentence, keep_prob,
                 alias_prob, alias_word, sigmoid_table, log_sigmoid_table, window, negative, alpha, min_alpha,
-                progress_start, progress_per_word, rng_state, cbow):
+                progress_start, progress_per_word, rng_state, cbow, shared_negatives):
     """Train fastText skip-gram (or CBOW if `cbow`) on sentences [first_sentence, end_sentence).
 
     `progress_start + progress_per_word * words` is the fraction of all
@@ -247,9 +251,10 @@ def train_chunk(input_rows, output_rows, row_offsets, row_index, ids, offsets, f
                                      m_count, lr, bag, work[0], work[1], sigmoid_table, log_sigmoid_table)
                 examples += 1
             else:
-                window_loss, pairs = _skipgram_window(input_rows, output_rows, row_offsets, row_index, kept, i, lo, hi,
-                                                      outputs, m_count, lr, work[0], work[1], work[2], sigmoid_table,
-                                                      log_sigmoid_table)
+                window_loss, pairs, state = _skipgram_window(
+                    input_rows, output_rows, row_offsets, row_index, kept, i, lo, hi, outputs, m_count, lr, work[0],
+                    work[1], work[2], sigmoid_table, log_sigmoid_table, negative, alias_prob, alias_word,
+                    shared_negatives, state)
                 loss += window_loss
                 examples += pairs
         words += length
