@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from conftest import ANIMALS, VEHICLES, group_separation, run
-from embcli.subwords import ngram_buckets
-from embcli.vectors import load_embeddings
+from embcli.corpus.subword_ngrams import ngram_buckets
+from embcli.embeddings import load_embeddings
 
 SMALL = ["--dim", "16", "--epochs", "5", "--sample", "0", "--buckets", "5000", "--minn", "3", "--maxn", "5", "-q"]
 UNSEEN = ["cats", "trucks", "zebra", "x", "naïve", "東京タワー"]
@@ -107,8 +107,10 @@ def test_resume_grows_a_model_trained_by_either_engine(tmp_path, topic_corpus_di
 
 
 @pytest.mark.parametrize(("options", "message"), [
-    (["--hs"], "the embcli fastText engine trains with negative sampling only; use --engine gensim for --hs"),
-    (["--negative", "0", "--hs"], "use --engine gensim for --hs or --negative 0"),
+    (["--hs"], "--hs needs --engine gensim: the embcli fastText engine trains with negative sampling only"),
+    (["--negative", "0", "--hs"], "--hs needs --engine gensim"),
+    (["--negative", "0"], "needs --hs"),
+    (["--engine", "gensim", "--deterministic"], "needs --engine embcli"),
     (["--engine", "spark-mllib"], "engine"),
 ])
 def test_bad_options_fail_cleanly(tmp_path, topic_corpus_dir, options, message):

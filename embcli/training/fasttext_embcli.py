@@ -7,7 +7,7 @@ the gensim engine: `vectors.npy` (each word's mean of its own row and its
 n-gram rows, fastText's word vector), `ngrams.npy` (the bucket rows),
 `input_word_vectors.npy` and `output_vectors.npy` (what `--resume` needs) and
 the manifest's `subwords` section. N-grams and their hash are those of
-`embcli.subwords` (fastText's), so vectors of unseen words agree with fastText.
+`embcli.corpus.subword_ngrams` (fastText's), so vectors of unseen words agree with fastText.
 
 What it shares with fastText, so results are comparable:
 - learning rate 0.05 by default, decaying linearly to `min_alpha` as tokens are read;
@@ -28,14 +28,12 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import staged_directory
 from embcli.config import FastTextConfig
+from embcli.corpus.subword_ngrams import NGRAMS_NPY, ngram_buckets, subwords_section
 from embcli.corpus.token_corpus import TokenCorpus
-from embcli.errors import ConfigError
+from embcli.kernels.compile_notice import announce_compilation
 from embcli.progress import SILENT, Progress
-from embcli.subwords import NGRAMS_NPY, ngram_buckets, subwords_section
-from embcli.training.common import finish_vectors_artifact, require_trainable
-from embcli.training.fasttext_gensim import uses_subwords, validate_fasttext
+from embcli.training.common import finish_vectors_artifact, require_trainable, staged_vectors_directory
 from embcli.training.resume import (
     INPUT_WORD_VECTORS_NPY,
     OUTPUT_VECTORS_NPY,
@@ -60,7 +58,7 @@ def word_rows(tokens: list[str], config: FastTextConfig) -> tuple[np.ndarray, np
     from embcli.kernels.fasttext_kernels import subword_rows
 
     buckets = ([ngram_buckets(token, config.minn, config.maxn, config.buckets) for token in tokens]
-               if uses_subwords(config) else [np.zeros(0, dtype=np.int64)] * len(tokens))
+               if config.uses_subwords else [np.zeros(0, dtype=np.int64)] * len(tokens))
     lengths = np.fromiter((len(b) for b in buckets), dtype=np.int64, count=len(tokens))
     word_offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     flat = np.concatenate(buckets).astype(np.int64) if len(tokens) else np.zeros(0, dtype=np.int64)
@@ -86,9 +84,9 @@ def train_fasttext_embcli(corpus: TokenCorpus, output: Path, config: FastTextCon
 
     started = time.perf_counter()
     config = config.resolved()
-    _check_config(config)
     corpus.check_ids()
     require_trainable(corpus)
+    announce_compilation(progress, (fasttext_kernels.train_chunk,), "fastText")
     parent = load_parent(config, corpus) if config.resume else None
     if parent is None:
         artifact_corpus, ids = corpus, np.asarray(corpus.ids)
@@ -103,7 +101,7 @@ def train_fasttext_embcli(corpus: TokenCorpus, output: Path, config: FastTextCon
     alias_probability, alias_word = word2vec_kernels.alias_table(np.asarray(counts, dtype=np.float64) ** NEGATIVE_POWER)
     sigmoid_table, log_sigmoid_table = word2vec_kernels.sigmoid_tables()
     row_offsets, row_index = word_rows(list(artifact_corpus.vocab.tokens), config)
-    n_buckets = config.buckets if uses_subwords(config) else 0
+    n_buckets = config.buckets if config.uses_subwords else 0
     input_rows, output_rows = initial_rows(vocab_size + n_buckets, vocab_size, config.dim, config.seed)
     if parent is not None:
         _seed_from_parent(input_rows, output_rows, parent)
@@ -117,7 +115,7 @@ def train_fasttext_embcli(corpus: TokenCorpus, output: Path, config: FastTextCon
             config.min_alpha, progress_start, per_word, rng_state, config.trains_cbow, SHARED_NEGATIVES)
 
     train_started = time.perf_counter()
-    with staged_directory(output, force=force) as staging:
+    with staged_vectors_directory(output, corpus, force=force, inputs=(config.resume or "-",)) as staging:
         epochs = train_epochs(chunk, offsets, config, workers, progress, desc=f"fasttext {config.arch} (embcli)")
         train_seconds = time.perf_counter() - train_started
         vectors = np.empty((vocab_size, config.dim), dtype=np.float32)
@@ -156,9 +154,3 @@ def _seed_from_parent(input_rows: np.ndarray, output_rows: np.ndarray, parent: P
     if parent.ngrams is not None:
         input_rows[len(output_rows):] = parent.ngrams
 
-
-def _check_config(config: FastTextConfig) -> None:
-    validate_fasttext(config)
-    if config.hs or config.negative < 1:
-        raise ConfigError("the embcli fastText engine trains with negative sampling only; "
-                          "use --engine gensim for --hs or --negative 0")

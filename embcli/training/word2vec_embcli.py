@@ -33,12 +33,11 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import staged_directory
 from embcli.config import Word2VecConfig
 from embcli.corpus.token_corpus import TokenCorpus
-from embcli.errors import ConfigError
+from embcli.kernels.compile_notice import announce_compilation
 from embcli.progress import SILENT, Progress
-from embcli.training.common import finish_vectors_artifact, require_trainable
+from embcli.training.common import finish_vectors_artifact, require_trainable, staged_vectors_directory
 from embcli.training.resume import (
     OUTPUT_VECTORS_NPY,
     grown_vocabulary,
@@ -47,7 +46,7 @@ from embcli.training.resume import (
     resume_sections,
     resumed_counts,
 )
-from embcli.training.word2vec_gensim import subsampling_keep_probability, validate_word2vec
+from embcli.training.word2vec_gensim import subsampling_keep_probability
 
 NEGATIVE_POWER = 0.75  # word2vec's exponent for the negative-sampling distribution
 WORDS_PER_CALL = 100_000  # words per kernel call: progress granularity, negligible call overhead
@@ -98,10 +97,9 @@ def train_word2vec_embcli(corpus: TokenCorpus, output: Path, config: Word2VecCon
 
     started = time.perf_counter()
     config = config.resolved()
-    validate_word2vec(config)
-    _check_config(config)
     corpus.check_ids()
     require_trainable(corpus)
+    announce_compilation(progress, (word2vec_kernels.train_chunk,), "word2vec")
     parent = load_parent(config, corpus) if config.resume else None
     if parent is None:
         artifact_corpus, ids = corpus, np.asarray(corpus.ids)
@@ -133,7 +131,7 @@ def train_word2vec_embcli(corpus: TokenCorpus, output: Path, config: Word2VecCon
             config.min_alpha, progress_start, per_word, rng_state, config.trains_cbow)
 
     train_started = time.perf_counter()
-    with staged_directory(output, force=force) as staging:
+    with staged_vectors_directory(output, corpus, force=force, inputs=(config.resume or "-",)) as staging:
         epochs = train_epochs(chunk, offsets, config, workers, progress, desc=f"{config.model} (embcli)")
         train_seconds = time.perf_counter() - train_started
         files = {}
@@ -224,7 +222,3 @@ def train_epochs(chunk: Callable[[int, int, float, float, np.ndarray], tuple[flo
                           f"({record['examples']:,} examples), {record['words_per_second']:,} words/s")
     return epochs
 
-
-def _check_config(config: Word2VecConfig) -> None:
-    if config.negative < 0:
-        raise ConfigError(f"--negative must be 0 or more, got {config.negative}")
