@@ -94,6 +94,7 @@ def train_word2vec_embcli(corpus: TokenCorpus, output: Path, config: Word2VecCon
     Returns the manifest (its `epochs` list holds each epoch's mean loss).
     """
     from embcli.kernels import word2vec_kernels
+    from embcli.kernels.huffman import huffman_tree
 
     started = time.perf_counter()
     config = config.resolved()
@@ -112,7 +113,7 @@ def train_word2vec_embcli(corpus: TokenCorpus, output: Path, config: Word2VecCon
     keep_prob = subsampling_keep_probability(counts, config.sample).astype(np.float32)
     alias_probability, alias_word = negative_sampling_table(counts)
     # hierarchical softmax: word2vec's Huffman paths (codes, points, lengths), or None without --hs
-    hs_codes, hs_points, hs_lengths = word2vec_kernels.huffman_tree(counts) if config.hs else (None, None, None)
+    hs_codes, hs_points, hs_lengths = huffman_tree(counts) if config.hs else (None, None, None)
     sigmoid_table, log_sigmoid_table = word2vec_kernels.sigmoid_tables()
     syn0, syn1neg = initial_vectors(len(artifact_corpus.vocab), config.dim, config.seed)
     syn1 = np.zeros_like(syn0) if config.hs else None  # the hierarchical-softmax layer
