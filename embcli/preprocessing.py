@@ -14,6 +14,7 @@ the corpus:
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -25,11 +26,12 @@ import numpy as np
 
 from embcli.artifacts import describe_file, staged_directory, write_manifest
 from embcli.config import PreprocessConfig, as_dict
+from embcli.corpus.encoding import EncodedChunk, LineEncoder
 from embcli.corpus.hashing import hash_vocabulary
 from embcli.corpus.stopword_file import store_stopwords
 from embcli.corpus.readers import InputFile, LineSource, expand_inputs, iter_line_chunks
 from embcli.corpus.token_corpus import CORPUS_KIND, IDS_NAME, OFFSETS_NAME, TEXT_NAME, VOCAB_NAME
-from embcli.corpus.tokenize import Tokenizer, TokenizerSpec, load_stopwords, make_tokenizer
+from embcli.corpus.tokenize import TokenizerSpec, load_stopwords, make_tokenizer
 from embcli.corpus.vocabulary import UNK_INDEX, Vocabulary, build_vocabulary, write_vocabulary
 from embcli.errors import InputError
 from embcli.progress import SILENT, Progress
@@ -39,61 +41,28 @@ PARALLEL_MIN_BYTES = 4 << 20
 REMAP_CHUNK_SENTENCES = 200_000
 
 
-@dataclass
-class EncodedChunk:
-    """A chunk of lines tokenized by a worker, with chunk-local ids (first appearance order)."""
-
-    tokens: list[str]  # local id -> token
-    ids: np.ndarray  # uint32 local ids, all sentences concatenated
-    lengths: np.ndarray  # int64 tokens per (non-empty) sentence
-    lines: int
-    bad_bytes: int  # undecodable bytes replaced by U+FFFD
-    stopwords_removed: int
-
-
 # ---------------------------------------------------------------------------
-# pass 1: tokenize (runs in workers)
+# pass 1: tokenize (runs in workers; the encoder is built once per worker process)
 
-_worker_tokenizer: Tokenizer | None = None
-_worker_stopwords: frozenset[str] = frozenset()
+_worker_encoder: LineEncoder | None = None
 
 
 def init_tokenizer_worker(spec: TokenizerSpec) -> None:
-    global _worker_tokenizer, _worker_stopwords
-    _worker_tokenizer = make_tokenizer(TokenizerSpec(spec.kind, spec.pattern, spec.lowercase, spec.nfkc))
-    _worker_stopwords = spec.stopwords
+    global _worker_encoder
+    _worker_encoder = LineEncoder(spec)
 
 
-def _decode(raw: bytes) -> tuple[str, int]:
-    try:
-        return raw.decode("utf-8"), 0
-    except UnicodeDecodeError:
-        text = raw.decode("utf-8", errors="replace")
-        return text, text.count("\ufffd") - raw.count("\ufffd".encode())
+def init_pool_worker(spec: TokenizerSpec) -> None:
+    """A pool worker leaves Ctrl-C to its parent (which terminates the pool) and dies quietly on SIGTERM."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    init_tokenizer_worker(spec)
 
 
 def encode_lines(lines: list[bytes]) -> EncodedChunk:
-    """Tokenize raw lines and give tokens chunk-local ids (the expensive, parallel part)."""
-    tokenize = _worker_tokenizer
-    assert tokenize is not None, "worker not initialised"
-    stopwords = _worker_stopwords
-    flat: list[str] = []
-    lengths: list[int] = []
-    bad_bytes = removed = 0
-    for raw in lines:
-        text, bad = _decode(raw)
-        bad_bytes += bad
-        tokens = tokenize(text)
-        if stopwords:
-            kept = [token for token in tokens if token not in stopwords]
-            removed += len(tokens) - len(kept)
-            tokens = kept
-        if tokens:
-            flat.extend(tokens)
-            lengths.append(len(tokens))
-    local = {token: i for i, token in enumerate(dict.fromkeys(flat))}
-    ids = np.fromiter(map(local.__getitem__, flat), dtype=np.uint32, count=len(flat))
-    return EncodedChunk(list(local), ids, np.array(lengths, dtype=np.int64), len(lines), bad_bytes, removed)
+    """Tokenize raw lines with this worker's encoder (the expensive, parallel part)."""
+    assert _worker_encoder is not None, "worker not initialised"
+    return _worker_encoder(lines)
 
 
 def _encoded_chunks(chunks: Iterator[tuple[list[bytes], int]], spec: TokenizerSpec, workers: int,
@@ -106,7 +75,7 @@ def _encoded_chunks(chunks: Iterator[tuple[list[bytes], int]], spec: TokenizerSp
             yield encode_lines(lines)
         return
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with context.Pool(workers, initializer=init_tokenizer_worker, initargs=(spec,)) as pool:
+    with context.Pool(workers, initializer=init_pool_worker, initargs=(spec,)) as pool:
         pending: deque[tuple[Any, int]] = deque()
         for lines, consumed in chunks:
             pending.append((pool.apply_async(encode_lines, (lines,)), consumed))
@@ -135,7 +104,7 @@ def preprocess_corpus(inputs: list[str], output: Path, config: PreprocessConfig,
     total_bytes = sum(item.size() for item in items)
     parallel = config.workers > 1 and (total_bytes >= PARALLEL_MIN_BYTES or any(i.is_stdin for i in items))
 
-    with staged_directory(output, force=force) as staging:
+    with staged_directory(output, force=force, kind=CORPUS_KIND, inputs=(*inputs, config.stopwords or "-")) as staging:
         stdin_record: dict[str, Any] = {}
         bar = progress.bar(total_bytes or None, "tokenizing", unit="B")
         first_pass = _first_pass(items, spec, config.workers if parallel else 1, staging, bar.update, stdin_record)

@@ -130,6 +130,7 @@ def test_other_models_check_their_own_fields():
     with pytest.raises(ConfigError, match=r"^eta=-1: must be a finite number greater than 0$"):
         GloVeConfig(eta=-1)
     assert FastTextConfig(maxn=0).uses_subwords is False  # fastText's convention: maxn below minn, whole words only
+    assert Word2VecConfig(negative=0, engine="spark-mllib").negative == 0  # MLlib trains hierarchical softmax anyway
 
 
 def test_glove_preset_with_bad_values(tmp_path, topic_corpus_dir):

@@ -116,3 +116,28 @@ def test_train_json_and_quiet(tmp_path, topic_corpus_dir):
     assert result.stderr == ""
     result = run("train", topic_corpus_dir, "-o", tmp_path / "out2", "--dim", "8", "--epochs", "1", "--workers", "1")
     assert result.stdout == "" and result.stderr.strip().splitlines()[-1].startswith(f"Wrote {tmp_path / 'out2'}")
+
+
+@pytest.mark.parametrize("command", ["train", "preprocess", "cooccur"])
+def test_shown_defaults_are_the_configs(command):
+    """The help's `[default: X]` (first value) is the default of the config field of the same name."""
+    import dataclasses
+
+    from embcli.cli import main
+    from embcli.config import CooccurConfig, FastTextConfig, GloVeConfig, PreprocessConfig, Word2VecConfig
+
+    classes = {"train": [Word2VecConfig, FastTextConfig, GloVeConfig], "preprocess": [PreprocessConfig],
+               "cooccur": [CooccurConfig]}[command]
+    checked = 0
+    for param in main.commands[command].params:
+        shown = getattr(param, "show_default", None)
+        if not isinstance(shown, str):
+            continue
+        first = str(shown).split(";")[0].split(",")[0].split(" ")[0]
+        fields = [f for cls in classes for f in dataclasses.fields(cls) if f.name == param.name][:1]  # the first model's
+        if not fields or fields[0].default in (dataclasses.MISSING, None) or isinstance(fields[0].default, bool):
+            continue  # no field, a default that depends on the model or machine, or a flag
+        default = fields[0].default
+        assert (float(first) == default) if isinstance(default, (int, float)) else first == default, param.name
+        checked += 1
+    assert checked >= {"train": 15, "preprocess": 3, "cooccur": 2}[command]

@@ -93,9 +93,9 @@ def foreign_option_message(args: list[str], command: str, options_by_command: di
     own = options_by_command.get(command, set())
     skip_next = False
     for position, token in enumerate(args):
-        if skip_next or token == "--":
-            if token == "--":
-                return None
+        if token == "--":  # the rest are arguments
+            return None
+        if skip_next:
             skip_next = False
             continue
         if not token.startswith("-") or _looks_like_value(token):
@@ -125,9 +125,7 @@ def _message_for(args: list[str], position: int, command: str, options_by_comman
     suggestion = translate(value)
     if not suggestion.startswith("-"):  # no embcli option: an explanation
         return f"{shown}: {suggestion}"
-    option = suggestion.split(" ")[0]
-    if name in TAKES_NO_VALUE or not option.startswith("-"):
-        option = suggestion
+    option = suggestion if name in TAKES_NO_VALUE else suggestion.split(" ")[0]  # `-cbow 1` is `--model cbow`
     homes = [cmd for cmd, options in options_by_command.items() if option.split(" ")[0] in options]
     if command in homes or not homes:
         return f"{shown} is {option} in embcli (embcli {command} ... {suggestion})"
@@ -206,12 +204,6 @@ def _options_by_command(ctx: click.Context, command: click.Command) -> dict[str,
     found = {name: _option_names(other) for name, other in commands.items()}
     found[command.name or ""] = _option_names(command)
     return found
-
-
-class EmbcliGroup(click.Group):
-    """The `embcli` group: every command it makes is an `EmbcliCommand`."""
-
-    command_class = EmbcliCommand
 
 
 def report(manifest: dict[str, Any], output: Any, *, as_json: bool, quiet: bool, line: str,

@@ -65,7 +65,7 @@ COMMON, WORD2VEC, FASTTEXT, GLOVE = "Common options", "word2vec options (skipgra
         help="Co-occurrence counting memory cap; past it runs spill to disk.")
 @option("--cooccurrence", type=str, default=None, show_default="cached in CORPUS/cooccur-w<window>-sym",
         section=GLOVE, help="Co-occurrence dir to use or create.")
-@option("--checkpoint-every", type=int, default=None, show_default="0: never", section=GLOVE,
+@option("--checkpoint-every", type=int, default=None, show_default="0 (never)", section=GLOVE,
         help="Save parameters + AdaGrad state every K epochs.")
 @option("--checkpoint-dir", type=str, default=None, show_default="OUTPUT.checkpoint", section=GLOVE,
         help="Where checkpoints go.")

@@ -30,9 +30,14 @@ class Word2VecFamilyConfig(Validated):
     def trains_cbow(self) -> bool:
         raise NotImplementedError
 
+    @property
+    def always_hs(self) -> bool:
+        """True for an engine that trains hierarchical softmax whatever is asked (then --negative 0 is fine)."""
+        return False
+
     def check(self) -> None:
         super().check()
-        if self.negative == 0 and not self.hs:
+        if self.negative == 0 and not self.hs and not self.always_hs:
             raise refuse(self, "{negative} needs {hs=true}: with neither negative sampling nor hierarchical softmax "
                                "there is nothing to train")
         if self.alpha is not None and self.min_alpha > self.alpha:
@@ -55,6 +60,10 @@ class Word2VecConfig(Word2VecFamilyConfig, SparkOptions):
     @property
     def trains_cbow(self) -> bool:
         return self.model == "cbow"
+
+    @property
+    def always_hs(self) -> bool:
+        return self.engine == "spark-mllib"  # MLlib's Word2Vec has hierarchical softmax only
 
     def check(self) -> None:
         super().check()

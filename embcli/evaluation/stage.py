@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from embcli.artifacts import check_output_path, staged_file
+from embcli.artifacts import check_output, staged_file
 from embcli.config import PYTHON, EvalConfig, Spelling, build_config
 from embcli.embeddings import Embeddings, load_embeddings
 from embcli.errors import ConfigError
@@ -33,13 +33,14 @@ def evaluate_vectors(vectors: str | Path | Embeddings, *, similarity: Sequence[s
         raise ConfigError(f"unknown suite '{suite}' (choose {', '.join(SUITES)})")
     if not similarity and not analogy:
         suite = suite or "standard"
+    inputs = () if isinstance(vectors, Embeddings) else (vectors,)
     if output is not None:
-        check_output_path(Path(output), force=force)
+        check_output(Path(output), force=force, kind="json", inputs=inputs)
     similarity_sets, analogy_sets = load_datasets([Path(p) for p in similarity], [Path(p) for p in analogy], suite)
     embeddings = vectors if isinstance(vectors, Embeddings) else load_embeddings(
         vectors, vocab_path=None if vocab_path is None else Path(vocab_path))
     report = evaluate_embeddings(embeddings, similarity_sets, analogy_sets, config, progress=progress)
     if output is not None:
-        with staged_file(Path(output), force=force) as staging:
+        with staged_file(Path(output), force=force, kind="json", inputs=inputs) as staging:
             staging.write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
     return report

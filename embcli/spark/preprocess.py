@@ -4,7 +4,7 @@ What runs where, and why the artifacts are byte-identical to the local engine's:
 
 1. executors read raw line *bytes* (Spark's text source split on "\\n" only and
    cast to binary, so nothing is decoded by Java) and tokenize them with the
-   local engine's own `embcli.preprocessing.encode_lines` (same decoding with
+   local engine's own `embcli.corpus.encoding.LineEncoder` (same decoding with
    replace-and-count, same `make_tokenizer`, same stop words);
 2. token counts are summed with `reduceByKey`; executors keep only tokens with
    `count >= min_count` and send the rest as one sum, which becomes `<unk>`'s
@@ -39,6 +39,7 @@ import numpy as np
 
 from embcli.artifacts import describe_file, staged_directory, write_manifest
 from embcli.config import PreprocessConfig, as_dict
+from embcli.corpus.encoding import LineEncoder
 from embcli.corpus.readers import expand_inputs
 from embcli.corpus.stopword_file import store_stopwords
 from embcli.corpus.token_corpus import CORPUS_KIND, OFFSETS_NAME, TEXT_NAME, VOCAB_NAME, IDS_NAME, split_ids_into_shards
@@ -144,9 +145,7 @@ def tokenize_partition(rows: Iterable[Any], spec: TokenizerSpec, groups: list[In
     The key (input position, path, split start, chunk number) sorts chunks into
     input order; rows of one split are contiguous and in file order within a partition.
     """
-    from embcli.preprocessing import init_tokenizer_worker, encode_lines
-
-    init_tokenizer_worker(spec)
+    encode_lines = LineEncoder(spec)
     current: tuple | None = None
     lines: list[bytes] = []
     size = chunk_number = 0
@@ -247,7 +246,7 @@ def preprocess_on_spark(inputs: list[str], output: Path, config: PreprocessConfi
     spec = TokenizerSpec(config.tokenizer, config.token_pattern, config.lowercase, config.nfkc, stopwords)
     make_tokenizer(spec)  # fail now (bad pattern, missing jieba), not on an executor
 
-    with staged_directory(output, force=force) as staging, spark_session(settings) as spark, spark_job("preprocess"):
+    with staged_directory(output, force=force, kind=CORPUS_KIND, inputs=tuple(inputs)) as staging, spark_session(settings) as spark, spark_job("preprocess"):
         from pyspark import StorageLevel
 
         chunks = read_lines(spark, groups).rdd.mapPartitions(

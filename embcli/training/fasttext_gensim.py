@@ -20,12 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import staged_directory
 from embcli.config import FastTextConfig
 from embcli.corpus.token_corpus import TokenCorpus
 from embcli.progress import SILENT, Progress
 from embcli.corpus.subword_ngrams import NGRAMS_NPY, subwords_section
-from embcli.training.common import require_trainable
+from embcli.training.common import require_trainable, staged_vectors_directory
 from embcli.training.resume import INPUT_WORD_VECTORS_NPY, load_parent
 from embcli.training.word2vec_gensim import (
     gensim_options,
@@ -49,7 +48,7 @@ def train_fasttext(corpus: TokenCorpus, output: Path, config: FastTextConfig, *,
     started = time.perf_counter()
     from gensim.models import FastText
 
-    with staged_directory(output, force=force) as staging:
+    with staged_vectors_directory(output, corpus, force=force, inputs=(config.resume or "-",)) as staging:
         model = progress_reporting(FastText)(**gensim_options(config), min_n=config.minn,
                                              max_n=config.maxn, bucket=config.buckets if uses_subwords(config) else 0)
         run = train_gensim_model(model, corpus, config, progress, parent, input_vectors=ComposedInputRows)

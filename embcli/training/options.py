@@ -15,7 +15,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from embcli.artifacts import check_output_path
+from embcli.artifacts import check_output
 from embcli.config import PYTHON, FileSpelling, Spelling, config_from_layers, file_layer, find_preset, read_toml
 from embcli.errors import ConfigError
 from embcli.progress import SILENT, Progress
@@ -44,7 +44,7 @@ def train_as_given(corpus_dir: str | Path, output: str | Path, model: str | None
                    options: dict[str, Any], spelling: Spelling, force: bool, progress: Progress) -> dict[str, Any]:
     """`train`, with the options spelled as their giver wrote them (the CLI passes `COMMAND_LINE`)."""
     config = resolve_training_config(model, config_file=config_file, options=options, spelling=spelling)
-    check_output_path(Path(output), force=force)
+    check_output(Path(output), force=force, kind="vectors", inputs=(Path(corpus_dir), getattr(config, "resume", None) or "-"))
     return train_model(Path(corpus_dir), Path(output), config, force=force, progress=progress)
 
 

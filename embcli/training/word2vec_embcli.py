@@ -32,11 +32,11 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import staged_directory
 from embcli.config import Word2VecConfig
 from embcli.corpus.token_corpus import TokenCorpus
+from embcli.kernels.compile_notice import announce_compilation
 from embcli.progress import SILENT, Progress
-from embcli.training.common import finish_vectors_artifact, require_trainable
+from embcli.training.common import finish_vectors_artifact, require_trainable, staged_vectors_directory
 from embcli.training.resume import (
     OUTPUT_VECTORS_NPY,
     grown_vocabulary,
@@ -98,6 +98,7 @@ def train_word2vec_embcli(corpus: TokenCorpus, output: Path, config: Word2VecCon
     config = config.resolved()
     corpus.check_ids()
     require_trainable(corpus)
+    announce_compilation(progress, (word2vec_kernels.train_chunk,), "word2vec")
     parent = load_parent(config, corpus) if config.resume else None
     if parent is None:
         artifact_corpus, ids = corpus, np.asarray(corpus.ids)
@@ -128,7 +129,7 @@ def train_word2vec_embcli(corpus: TokenCorpus, output: Path, config: Word2VecCon
     words_done = [0] * workers
     epochs: list[dict[str, Any]] = []
     train_started = time.perf_counter()
-    with staged_directory(output, force=force) as staging:
+    with staged_vectors_directory(output, corpus, force=force, inputs=(config.resume or "-",)) as staging:
         bar = progress.bar(total=total_words, desc=f"{config.model} (embcli)", unit="word")
         with bar:
             for epoch in range(config.epochs):

@@ -22,12 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import staged_directory
 from embcli.config import Word2VecConfig, Word2VecFamilyConfig
 from embcli.corpus.token_corpus import TokenCorpus
 from embcli.errors import ConfigError
 from embcli.progress import SILENT, Progress
-from embcli.training.common import finish_vectors_artifact, require_trainable
+from embcli.training.common import finish_vectors_artifact, require_trainable, staged_vectors_directory
 from embcli.training.resume import OUTPUT_VECTORS_NPY, ParentModel, load_parent, prepare_vocabulary, resume_sections
 
 LOSS_SAMPLE_PAIRS = 20_000
@@ -44,7 +43,7 @@ def train_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecConfig, *,
     started = time.perf_counter()
     from gensim.models import Word2Vec
 
-    with staged_directory(output, force=force) as staging:
+    with staged_vectors_directory(output, corpus, force=force, inputs=(config.resume or "-",)) as staging:
         model = progress_reporting(Word2Vec)(**gensim_options(config))
         run = train_gensim_model(model, corpus, config, progress, parent)
         return write_gensim_artifact(staging, run, config, started=started, engine="gensim")
