@@ -126,10 +126,8 @@ def pool_lines(
     the rest are skipped, or take `unk_row`.
     """
     index = embeddings.key_to_index
-    unseen = list(dict.fromkeys(token for tokens in token_lists for token in tokens if token not in index))
-    unseen_rows = dict(zip(unseen, embeddings.rows_for(unseen).tolist()))
-    composed = embeddings.composed_vectors(token for token, row in unseen_rows.items() if row < 0)
-    extra_rows = {token: len(embeddings) + i for i, token in enumerate(composed)}
+    unseen: dict[str, int | None] = {}  # unseen token -> its row, a column of `composed`, or None (no vector)
+    composed: list[np.ndarray] = []
     ids: list[int] = []
     indptr = [0]
     oov = resolved = 0
@@ -137,7 +135,9 @@ def pool_lines(
         for token in tokens:
             row = index.get(token)
             if row is None:
-                row = unseen_rows[token] if unseen_rows[token] >= 0 else extra_rows.get(token)
+                if token not in unseen:
+                    unseen[token] = _unseen_column(embeddings, token, composed)
+                row = unseen[token]
                 if row is not None:
                     resolved += 1
                 elif unk_row is None:
@@ -151,7 +151,7 @@ def pool_lines(
     columns = np.asarray(ids, dtype=np.int64)
     pointers = np.asarray(indptr, dtype=np.int64)
     lengths = np.diff(pointers)
-    if weights is not None and composed:
+    if weights is not None and composed:  # an unseen word's p(w) is 0: weight a / (a + 0) = 1
         weights = np.concatenate([weights, np.ones(len(composed), dtype=np.float32)])
     values = np.ones(len(columns), dtype=np.float32) if weights is None else weights[columns]
     if pool in ("mean", "sif"):
@@ -159,8 +159,20 @@ def pool_lines(
     matrix = sparse.csr_matrix((values, columns, pointers), shape=(len(token_lists), len(embeddings) + len(composed)))
     rows = np.asarray(matrix[:, : len(embeddings)] @ embeddings.vectors, dtype=np.float32)
     if composed:
-        rows += np.asarray(matrix[:, len(embeddings):] @ np.vstack(list(composed.values())), dtype=np.float32)
+        rows += np.asarray(matrix[:, len(embeddings):] @ np.vstack(composed), dtype=np.float32)
     return PooledBatch(rows, oov, int(np.count_nonzero(lengths == 0)), resolved)
+
+
+def _unseen_column(embeddings: Embeddings, token: str, composed: list[np.ndarray]) -> int | None:
+    """Column of an unseen token: the row the model maps it to, or one past the matrix for a vector it builds."""
+    row = int(embeddings.rows_for([token])[0])
+    if row >= 0:
+        return row
+    built = embeddings.composed_vectors([token]).get(token)
+    if built is None:
+        return None
+    composed.append(built)
+    return len(embeddings) + len(composed) - 1
 
 
 def remove_component(rows: np.ndarray, component: np.ndarray) -> np.ndarray:

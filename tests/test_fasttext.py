@@ -163,7 +163,7 @@ def test_neighbors_of_unseen_words_use_subwords(trained):
     out, _ = trained
     result = run("neighbors", out, "cats", "-k", "3", "--json")
     assert result.exit_code == 0, result.output
-    payload = json.loads(result.output)
+    payload = json.loads(result.stdout)
     assert "cat" in json.dumps(payload)  # "cats" lands beside "cat"
     result = run("analogy", out, "cat", "cats", "truck", "--json")
     assert result.exit_code == 0, result.output

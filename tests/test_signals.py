@@ -29,13 +29,19 @@ def write_corpus(path: Path, lines: int, seed: int = 1) -> Path:
     return path
 
 
+def _default_signal_handling() -> None:
+    """Undo an ignored SIGINT inherited from the shell that started the tests (background jobs get one)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def embcli_process(cwd: Path, *args: str, stdin: Path | None = None) -> subprocess.Popen:
     """The CLI in its own process group; with `stdin`, that file is fed and the pipe left open, so the
     command is still reading (and cannot have finished) whenever the signal comes."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     process = subprocess.Popen([sys.executable, "-m", "embcli", *args], cwd=cwd, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, stdin=subprocess.PIPE if stdin else None,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=_default_signal_handling)
     if stdin is not None:
         process.stdin.write(stdin.read_bytes())
         process.stdin.flush()

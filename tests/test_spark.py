@@ -236,7 +236,7 @@ def test_spark_options_need_the_spark_engine(tmp_path):
 
 
 def test_compressed_content_without_extension_is_refused(tmp_path):
-    from embcli.spark.preprocess import check_spark_readable
+    from embcli.spark.inputs import check_spark_readable
 
     packed = tmp_path / "data.txt"
     packed.write_bytes(gzip.compress(b"a b c\n"))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from embcli.cli import main
+from embcli.cli.group import main
 from embcli.cli.common import force_option, handle_errors, json_option, output_option, progress_from, quiet_option
 from embcli.cli.options import option, report
 from embcli.cli.spark_options import backend_option, pop_backend, spark_options

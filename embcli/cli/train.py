@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from embcli.cli import main
+from embcli.cli.group import main
 from embcli.cli.common import force_option, handle_errors, json_option, output_option, progress_from, quiet_option
 from embcli.cli.options import option, report
 from embcli.cli.spark_options import SPARK_SECTION, spark_options

@@ -7,10 +7,12 @@ from typing import Literal
 
 from embcli.config.fields import Validated, default_workers, setting
 
+MAX_WINDOW = 10_000  # longer windows only grow the weight table and the kernels' history buffer
+
 
 @dataclasses.dataclass(frozen=True)
 class CooccurConfig(Validated):
-    window: int = setting(10, at_least=1)  # max distance between two counted words; a pair at distance d adds 1/d
+    window: int = setting(10, at_least=1, at_most=MAX_WINDOW)  # max distance between two counted words; a pair at distance d adds 1/d
     asymmetric: bool = False  # count each pair once as (left word, right word), as Stanford's -symmetric 0
     keep_unk: bool = False  # count <unk> (id 0) as a word instead of removing OOV tokens before windows form
     memory_mb: float = setting(384.0, above=0)  # cap on counting buffers + in-memory runs; past it sorted runs spill to disk

@@ -19,10 +19,10 @@ from embcli.cooccurrence.external_sort import merge_in_memory
 from embcli.cooccurrence.keys import RECORD_BYTES, CellLayout
 from embcli.cooccurrence.matrix import (COLS_NAME, COOCCURRENCE_KIND, ROWS_NAME, VALUES_NAME, VOCAB_NAME, WEIGHTING,
                                         Cooccurrence, MatrixWriter, load_cooccurrence, write_matrix_manifest)
-from embcli.cooccurrence.planning import check_token_ids, counting_layout, memory_cap_bytes
+from embcli.cooccurrence.planning import MAX_WINDOW, check_token_ids, counting_layout, memory_cap_bytes
 
 __all__ = [
-    "COLS_NAME", "COOCCURRENCE_KIND", "RECORD_BYTES", "ROWS_NAME", "VALUES_NAME", "VOCAB_NAME", "WEIGHTING",
+    "COLS_NAME", "COOCCURRENCE_KIND", "MAX_WINDOW", "RECORD_BYTES", "ROWS_NAME", "VALUES_NAME", "VOCAB_NAME", "WEIGHTING",
     "CellLayout", "Cooccurrence", "MatrixWriter", "cache_mismatch", "cache_name", "check_auxiliary_directory",
     "check_token_ids", "count_cooccurrences", "counting_layout", "ensure_cooccurrence", "load_cooccurrence",
     "manifest_kind", "memory_cap_bytes", "merge_in_memory", "write_matrix_manifest",

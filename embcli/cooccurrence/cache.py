@@ -24,13 +24,16 @@ from embcli.progress import SILENT, Progress
 def check_auxiliary_directory(directory: Path, kind: str, option: str) -> None:
     """Refuse to replace `directory` unless it is missing, empty, or an embcli artifact of `kind`.
 
+    Stricter than `check_output` with --force (any embcli artifact): an auxiliary
+    path is chosen by a default or an option, not named as the output.
+
     `option` names where the path came from, for the message (`--checkpoint-dir`, ...).
     """
     directory = Path(directory)
     if not os.path.lexists(directory):
         return
-    if directory.is_symlink() or not directory.is_dir():
-        found = "a symlink" if directory.is_symlink() else "not a directory"
+    if not directory.is_dir():  # a symlink counts as what it points to; a dangling one is refused
+        found = "not a directory"
     elif not any(directory.iterdir()):
         return
     else:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 
-from embcli.artifacts import staged_directory
+from embcli.artifacts import MANIFEST_NAME, staged_directory
 from embcli.config import CooccurConfig
 from embcli.cooccurrence.external_sort import MERGE_FAN_IN, MemoryRun, RunStore
 from embcli.cooccurrence.matrix import COOCCURRENCE_KIND, MATRIX_BYTES_PER_CELL, MatrixWriter, write_matrix_manifest
@@ -66,7 +66,7 @@ def count_cooccurrences(corpus: TokenCorpus, output: Path, config: CooccurConfig
     """
     started = time.perf_counter()
     plan = plan_counting(corpus, config)
-    with staged_directory(output, force=force, kind=COOCCURRENCE_KIND, inputs=(corpus.directory / "manifest.json",)) as staging:
+    with staged_directory(output, force=force, kind=COOCCURRENCE_KIND, inputs=(corpus.directory / MANIFEST_NAME,)) as staging:
         stats = count_into(staging, corpus, plan, progress=progress, fan_in=fan_in, target=Path(output))
         manifest = write_matrix_manifest(
             staging, corpus, config, nnz=stats.nnz, counts={"window_pairs": stats.total_pairs},

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from embcli.config import CooccurConfig
+from embcli.config.cooccurrence import MAX_WINDOW
 from embcli.cooccurrence.keys import RECORD_BYTES, CellLayout
 from embcli.corpus.token_corpus import IDS_NAME, REMEDY, TokenCorpus
 from embcli.errors import ConfigError, FormatError
@@ -23,6 +24,7 @@ from embcli.npy_stream import release_pages, scan_blocks
 MIN_BUFFER_PAIRS = 256  # smallest useful pair buffer
 PLAN_SENTENCES = 1 << 16  # sentences per slice of the planning pass
 ID_SCAN_TOKENS = 1 << 24  # ids per slice of the id range check
+MAX_COUNTING_THREADS = 256  # more threads than this only add buffers and scheduling
 
 
 @dataclass(frozen=True)
@@ -44,15 +46,15 @@ def memory_cap_bytes(memory_mb: float) -> int:
     >>> memory_cap_bytes(1.5)
     1572864
     """
-    if not isinstance(memory_mb, (int, float)) or not math.isfinite(memory_mb) or memory_mb <= 0:
-        raise ConfigError(f"--memory-mb must be a positive number (got {memory_mb})")
+    if not isinstance(memory_mb, (int, float)) or not math.isfinite(memory_mb * (1 << 20)) or memory_mb <= 0:
+        raise ConfigError(f"--memory-mb must be a positive finite number (got {memory_mb})")
     return int(memory_mb * (1 << 20))
 
 
 def counting_layout(config: CooccurConfig, corpus: TokenCorpus) -> CellLayout:
     """Range checks shared by every counting engine (the config may come from a TOML file or Python)."""
-    if not isinstance(config.window, int) or config.window < 1:
-        raise ConfigError(f"--window must be at least 1 (got {config.window})")
+    if not isinstance(config.window, int) or not 1 <= config.window <= MAX_WINDOW:
+        raise ConfigError(f"--window must be between 1 and {MAX_WINDOW} (got {config.window})")
     if not isinstance(config.workers, int) or config.workers < 1:
         raise ConfigError(f"--workers must be at least 1 (got {config.workers})")
     memory_cap_bytes(config.memory_mb)
@@ -89,7 +91,7 @@ def plan_counting(corpus: TokenCorpus, config: CooccurConfig) -> CountPlan:
         longest = max(longest, int(pairs.max(initial=0)))
     cap = memory_cap_bytes(config.memory_mb)
     needed = max(longest, MIN_BUFFER_PAIRS)
-    workers = max(1, min(config.workers, cap // (5 * RECORD_BYTES * needed)))
+    workers = max(1, min(config.workers, MAX_COUNTING_THREADS, cap // (5 * RECORD_BYTES * needed)))
     buffer_pairs = cap // (5 * RECORD_BYTES * workers)
     if buffer_pairs < needed:
         need_mb = 5 * RECORD_BYTES * needed / (1 << 20)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from embcli.corpus.token_corpus import MAX_SENTENCE_TOKENS
 from embcli.corpus.tokenize import TokenizerSpec, make_tokenizer
 
 
@@ -65,9 +66,10 @@ class LineEncoder:
                 kept = [token for token in tokens if token not in self.stopwords]
                 removed += len(tokens) - len(kept)
                 tokens = kept
-            if tokens:
+            if tokens:  # a line longer than MAX_SENTENCE_TOKENS becomes several sentences
                 flat.extend(tokens)
-                lengths.append(len(tokens))
+                full, rest = divmod(len(tokens), MAX_SENTENCE_TOKENS)
+                lengths.extend([MAX_SENTENCE_TOKENS] * full + ([rest] if rest else []))
         local = {token: i for i, token in enumerate(dict.fromkeys(flat))}
         ids = np.fromiter(map(local.__getitem__, flat), dtype=np.uint32, count=len(flat))
         return EncodedChunk(list(local), ids, np.array(lengths, dtype=np.int64), len(lines), bad_bytes, removed)

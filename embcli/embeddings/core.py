@@ -24,12 +24,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
 
 from embcli.corpus.tokenize import Tokenizer, TokenizerSpec, make_tokenizer
+from embcli.embeddings.queries import VectorQueries
 from embcli.errors import FormatError, UnknownWordError
 
 IN_VOCABULARY = "vocab"  # `lookup`'s answer for a word with its own row
@@ -55,20 +56,25 @@ class UnseenWordResolver(ABC):
     def vector(self, token: str) -> np.ndarray | None:
         """The float32 vector of an unseen `token`, or None."""
 
+    @property
+    def dim(self) -> int | None:
+        """The width of the vectors it builds, if it builds any (checked against the embeddings')."""
+        return None
+
     def manifest_sections(self) -> dict[str, Any]:
         """Manifest sections a derived artifact (quantized) needs to keep this resolver working."""
         return {}
 
 
 @dataclass(eq=False)
-class Embeddings:
+class Embeddings(VectorQueries):
     """Query-only word vectors: row i of `vectors` belongs to `words[i]`.
 
     `resolver` answers words outside the vocabulary; `tokenizer_spec` is how the
     model's corpus was tokenized (None when the artifact does not say).
     """
 
-    # Queries (most_similar, ...) come from a mixin in embcli.embeddings.queries: class Embeddings(QueriesMixin).
+    # gensim's queries (most_similar, similarity, ...) come from embcli.embeddings.queries.VectorQueries.
     words: list[str]
     vectors: np.ndarray  # (n, dim) float32, possibly memory-mapped
     counts: np.ndarray | None = None  # corpus counts when known (vocab.tsv)
@@ -83,6 +89,9 @@ class Embeddings:
                 f"{self.source or 'vectors'}: {self.vectors.shape[0] if self.vectors.ndim == 2 else '?'} vector rows "
                 f"for {len(self.words)} words; the vocabulary and matrix do not match"
             )
+        if self.resolver is not None and self.resolver.dim not in (None, self.dim):
+            raise FormatError(f"{self.source or 'vectors'}: unseen-word vectors of {self.resolver.dim} dimensions for "
+                              f"word vectors of {self.dim}; the artifact's files do not match")
 
     # -- gensim's names -----------------------------------------------------
 
@@ -102,9 +111,10 @@ class Embeddings:
     @cached_property
     def key_to_index(self) -> dict[str, int]:
         """Word -> row; the first (most frequent) row wins if a word repeats."""
-        mapping: dict[str, int] = {}
-        for i, word in enumerate(self.words):
-            mapping.setdefault(word, i)
+        mapping = dict(zip(self.words, range(len(self.words))))  # in C: a million words in ~0.1 s
+        if len(mapping) != len(self.words):  # a repeated word: its first row wins
+            for i in range(len(self.words) - 1, -1, -1):
+                mapping[self.words[i]] = i
         return mapping
 
     @property
@@ -225,4 +235,10 @@ class Embeddings:
 
         Queries and `embed` normalise text with it, so `King` finds `king` on a lowercased model.
         """
-        return make_tokenizer(self.tokenizer_spec or TokenizerSpec())
+        return _tokenizer_of(self.tokenizer_spec or TokenizerSpec())
+
+
+@lru_cache(maxsize=16)
+def _tokenizer_of(spec: TokenizerSpec) -> Tokenizer:
+    """One compiled tokenizer per spec (queries ask for it once per query)."""
+    return make_tokenizer(spec)

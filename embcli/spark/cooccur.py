@@ -30,9 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import staged_directory
+from embcli.artifacts import MANIFEST_NAME, staged_directory
 from embcli.config import CooccurConfig
-from embcli.cooccurrence import (RECORD_BYTES, CellLayout, MatrixWriter, check_token_ids, counting_layout, memory_cap_bytes,
+from embcli.cooccurrence import (COOCCURRENCE_KIND, RECORD_BYTES, CellLayout, MatrixWriter, check_token_ids, counting_layout, memory_cap_bytes,
                                  merge_in_memory, write_matrix_manifest)
 from embcli.corpus.token_corpus import OFFSETS_NAME, TokenCorpus, read_token_range
 from embcli.progress import SILENT, Progress
@@ -118,7 +118,8 @@ def cooccur_on_spark(corpus: TokenCorpus, output: Path, config: CooccurConfig, s
     require_spark()
     check_token_ids(corpus)
     buffer_pairs = max(1024, memory_cap_bytes(config.memory_mb) // (5 * RECORD_BYTES))
-    with staged_directory(output, force=force, kind="cooccurrence", inputs=(corpus.directory,)) as staging, spark_session(settings) as spark, spark_job("cooccur"):
+    with (staged_directory(output, force=force, kind=COOCCURRENCE_KIND, inputs=(corpus.directory / MANIFEST_NAME,)) as staging,
+          spark_session(settings) as spark, spark_job("cooccur")):
         context = spark.sparkContext
         tasks = plan_tasks(corpus.offsets, max(2 * context.defaultParallelism, math.ceil(corpus.n_tokens / TASK_TOKENS)))
         expected_cells = corpus.n_tokens * config.window * (2 if layout.symmetric else 1)

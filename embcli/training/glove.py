@@ -31,23 +31,21 @@ single-thread run resumed from a checkpoint equals the uninterrupted run.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import errno
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import check_output, load_npy, manifest_reference, read_manifest, staged_directory, write_manifest
+from embcli.artifacts import (check_allocation, check_output, ensure_free_space, load_npy, manifest_reference, read_manifest, staged_directory,
+                              write_manifest)
 from embcli.config import GloVeConfig, as_dict
 from embcli.cooccurrence import (COOCCURRENCE_KIND, cache_mismatch, cache_name, check_auxiliary_directory,
                                  ensure_cooccurrence, load_cooccurrence)
 from embcli.corpus.token_corpus import TokenCorpus
-from embcli.errors import ConfigError, DivergenceError, FormatError, InputError, ResourceError
+from embcli.errors import ConfigError, DivergenceError, FormatError, InputError
 from embcli.kernels.glove_kernels import gather, glove_epoch_segments, glove_weights, shuffle_in_place
 from embcli.npy_stream import release_pages
 from embcli.progress import SILENT, Progress
@@ -132,13 +130,13 @@ def save_checkpoint(directory: Path, params: GloVeParameters, config: GloVeConfi
     """
     check_auxiliary_directory(directory, CHECKPOINT_KIND, "--checkpoint-dir")
     arrays = params.named_arrays()
-    with disk_full_as_resource_error(directory, sum(array.nbytes for array in arrays.values())):
-        with staged_directory(directory, force=True, kind=CHECKPOINT_KIND) as staging:
-            for name, array in arrays.items():
-                np.save(staging / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
-            write_manifest(staging, CHECKPOINT_KIND, epochs_done=len(epochs), epochs=epochs, config=as_dict(config),
-                           inputs={"cooccurrence": manifest_reference(cooccurrence_dir)},
-                           files={f"{name}.npy": "float32" for name in PARAMETER_NAMES})
+    ensure_free_space(directory, sum(array.nbytes for array in arrays.values()), "the checkpoint")
+    with staged_directory(directory, force=True, kind=CHECKPOINT_KIND) as staging:
+        for name, array in arrays.items():
+            np.save(staging / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+        write_manifest(staging, CHECKPOINT_KIND, epochs_done=len(epochs), epochs=epochs, config=as_dict(config),
+                       inputs={"cooccurrence": manifest_reference(cooccurrence_dir)},
+                       files={f"{name}.npy": "float32" for name in PARAMETER_NAMES})
 
 
 def load_checkpoint(directory: Path, config: GloVeConfig, vocab_size: int) -> tuple[GloVeParameters, list[dict[str, Any]], dict[str, Any]]:
@@ -229,11 +227,12 @@ def train_glove(corpus: TokenCorpus, output: Path, config: GloVeConfig, *, force
     require_trainable(corpus)
     check_output(output, force=force, kind="vectors", inputs=(corpus.directory, config.resume or "-"))
     vocab_size = len(corpus.vocab)
+    check_allocation((vocab_size, 2, config.dim), 4, f"GloVe parameters for --dim {config.dim}", copies=3)  # W, W~, output
     resumed = load_checkpoint(Path(config.resume), config, vocab_size) if config.resume else None
     checkpoint_dir = Path(config.checkpoint_dir) if config.checkpoint_dir else default_checkpoint_dir(output)
     if config.checkpoint_every:  # fail now, not after the first K epochs
         check_auxiliary_directory(checkpoint_dir, CHECKPOINT_KIND, "--checkpoint-dir")
-        check_output(checkpoint_dir, force=True, kind=CHECKPOINT_KIND)
+        check_output(checkpoint_dir, force=True, kind=CHECKPOINT_KIND, inputs=(corpus.directory, output))
 
     directory, reused = prepare_matrix(corpus, output, config, progress)
     if resumed is not None:
@@ -262,17 +261,17 @@ def train_glove(corpus: TokenCorpus, output: Path, config: GloVeConfig, *, force
     nnz = len(data.rows)
     del data  # free the training arrays before the output is written
     vectors = params.output_vectors(config.vectors)
-    with disk_full_as_resource_error(output, vectors.nbytes * (4 if config.binary else 3)):  # .npy + ~2x as .vec text
-        with staged_vectors_directory(output, corpus, force=force, inputs=tuple(p for p in (config.resume,) if p)) as staging:
-            return finish_vectors_artifact(
-                staging, corpus, vectors, config, started=started,
-                timings={"cooccur_seconds": round(cooccur_done - started, 3), "prepare_seconds": round(prepared - cooccur_done, 3),
-                         "train_seconds": round(trained - prepared, 3)},
-                epochs=epochs,
-                cooccurrence={**manifest_reference(directory), "nnz": nnz, "reused": reused},
-                glove={"vectors": config.vectors, "resumed_from": config.resume, "resumed_at_epoch": first_epoch - 1,
-                       "checkpoint": str(checkpoint_dir) if config.checkpoint_every else None},
-            )
+    ensure_free_space(output, vectors.nbytes * (4 if config.binary else 3), "the vectors")  # .npy, ~2x as .vec text
+    with staged_vectors_directory(output, corpus, force=force, inputs=tuple(p for p in (config.resume,) if p)) as staging:
+        return finish_vectors_artifact(
+            staging, corpus, vectors, config, started=started,
+            timings={"cooccur_seconds": round(cooccur_done - started, 3), "prepare_seconds": round(prepared - cooccur_done, 3),
+                     "train_seconds": round(trained - prepared, 3)},
+            epochs=epochs,
+            cooccurrence={**manifest_reference(directory), "nnz": nnz, "reused": reused},
+            glove={"vectors": config.vectors, "resumed_from": config.resume, "resumed_at_epoch": first_epoch - 1,
+                   "checkpoint": str(checkpoint_dir) if config.checkpoint_every else None},
+        )
 
 
 def prepare_matrix(corpus: TokenCorpus, output: Path, config: GloVeConfig, progress: Progress) -> tuple[Path, bool]:
@@ -290,18 +289,6 @@ def prepare_matrix(corpus: TokenCorpus, output: Path, config: GloVeConfig, progr
         if reason is not None:
             raise InputError(f"--cooccurrence {directory} cannot be used: {reason}; remove it or choose another path")
     return ensure_cooccurrence(corpus, directory, config.counting, progress=progress, option=option)
-
-
-@contextlib.contextmanager
-def disk_full_as_resource_error(target: Path, needed_bytes: int) -> Iterator[None]:
-    """A full disk while writing `target` becomes one line with the bytes it needs (staging is removed by then)."""
-    try:
-        yield
-    except OSError as exc:
-        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
-            raise
-        raise ResourceError(f"disk full while writing {target}: it needs about {needed_bytes:,} bytes there; "
-                            "free some space or choose another path") from None
 
 
 def run_epoch(data: TrainingArrays, params: GloVeParameters, config: GloVeConfig, epoch: int, bar: Any) -> dict[str, Any]:
