@@ -61,7 +61,7 @@ def _next_random(state):
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _sigmoid_and_log(score, sigmoid_table, log_sigmoid_table):
+def sigmoid_and_log(score, sigmoid_table, log_sigmoid_table):
     """(sigmoid(score), log(sigmoid(score))) from the nearest table entry, without branches.
 
     Beyond the table the end entries are used, and the loss gets the part of
@@ -74,7 +74,7 @@ def _sigmoid_and_log(score, sigmoid_table, log_sigmoid_table):
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _subsample_sentence(ids, start, stop, keep_prob, kept, state):
+def subsample_sentence(ids, start, stop, keep_prob, kept, state):
     """Copy the ids of ids[start:stop] that survive subsampling into `kept`; (count, state)."""
     n = 0
     for t in range(start, stop):
@@ -90,7 +90,7 @@ def _subsample_sentence(ids, start, stop, keep_prob, kept, state):
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _draw_outputs(centre, negative, alias_prob, alias_word, outputs, state):
+def draw_outputs(centre, negative, alias_prob, alias_word, outputs, state):
     """outputs[0] = centre (label 1), then `negative` draws from the alias table (label 0; a draw equal to the centre is skipped).
 
     Returns (number of outputs, state).
@@ -111,7 +111,7 @@ def _draw_outputs(centre, negative, alias_prob, alias_word, outputs, state):
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _longest_sentence(offsets, first_sentence, end_sentence):
+def longest_sentence(offsets, first_sentence, end_sentence):
     longest = 0
     for s in range(first_sentence, end_sentence):
         longest = max(longest, offsets[s + 1] - offsets[s])
@@ -119,7 +119,7 @@ def _longest_sentence(offsets, first_sentence, end_sentence):
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _reduced_window(i, n, window, state):
+def reduced_window(i, n, window, state):
     """Positions [lo, hi) around i in a sentence of n words: word2vec's window shrunk by a random 0..window-1."""
     state = _next_random(state)
     reduced = int(state % np.uint64(window))
@@ -127,7 +127,7 @@ def _reduced_window(i, n, window, state):
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _alpha_at(alpha, min_alpha, progress):
+def alpha_at(alpha, min_alpha, progress):
     return max(min_alpha, alpha - (alpha - min_alpha) * progress)
 
 
@@ -264,7 +264,7 @@ def train_chunk(syn0, syn1neg, syn1, ids, offsets, first_sentence, end_sentence,
     dim = syn0.shape[1]
     path_capacity = 1 if hs_codes is None else hs_codes.shape[1]
     widest = max(negative + 1, path_capacity)
-    kept = np.empty(_longest_sentence(offsets, first_sentence, end_sentence), dtype=np.uint32)
+    kept = np.empty(longest_sentence(offsets, first_sentence, end_sentence), dtype=np.uint32)
     context = np.empty(2 * window, dtype=np.uint32)
     outputs = np.empty(negative + 1, dtype=np.uint32)
     next_outputs = np.empty(negative + 1, dtype=np.uint32)
@@ -281,23 +281,23 @@ def train_chunk(syn0, syn1neg, syn1, ids, offsets, first_sentence, end_sentence,
     examples = 0
     words = 0
     for s in range(first_sentence, end_sentence):
-        lr = np.float32(_alpha_at(alpha, min_alpha, progress_start + progress_per_word * words))
-        n, state = _subsample_sentence(ids, offsets[s], offsets[s + 1], keep_prob, kept, state)
+        lr = np.float32(alpha_at(alpha, min_alpha, progress_start + progress_per_word * words))
+        n, state = subsample_sentence(ids, offsets[s], offsets[s + 1], keep_prob, kept, state)
         words += offsets[s + 1] - offsets[s]
         if n == 0:
             continue
-        next_count, state = _draw_outputs(kept[0], negative, alias_prob, alias_word, next_outputs, state)
+        next_count, state = draw_outputs(kept[0], negative, alias_prob, alias_word, next_outputs, state)
         for i in range(n):
             outputs, next_outputs = next_outputs, outputs  # drawn one step ahead
             m_count = next_count
             if i + 1 < n:  # draw the next window's outputs and start loading their rows
-                next_count, state = _draw_outputs(kept[i + 1], negative, alias_prob, alias_word, next_outputs, state)
+                next_count, state = draw_outputs(kept[i + 1], negative, alias_prob, alias_word, next_outputs, state)
                 if negative > 0:
                     for m in range(next_count):
                         prefetch_row(syn1neg, next_outputs[m])
                 if i + window + 1 < n:
                     prefetch_row(syn0, kept[i + window + 1])
-            lo, hi, state = _reduced_window(i, n, window, state)
+            lo, hi, state = reduced_window(i, n, window, state)
             k_count = 0
             for j in range(lo, hi):
                 if j != i:
@@ -382,7 +382,7 @@ def _skipgram_update(syn0, syn_out, context, k_count, outputs, labels, m_count, 
     for k in range(k_count):
         for m in range(m_count):
             score = grad[k, m]
-            sig, log_sig = _sigmoid_and_log(score, sigmoid_table, log_sigmoid_table)
+            sig, log_sig = sigmoid_and_log(score, sigmoid_table, log_sigmoid_table)
             if labels[m] != 0:  # -log sigmoid(score); a branch is faster than weighting by the label
                 loss -= log_sig
                 grad[k, m] = (np.float32(1.0) - sig) * lr
@@ -420,7 +420,7 @@ def _cbow_update(syn0, syn_out, context, k_count, outputs, labels, m_count, lr, 
         score = np.float32(0.0)
         for d in range(dim):
             score += hidden[d] * syn_out[row, d]
-        sig, log_sig = _sigmoid_and_log(score, sigmoid_table, log_sigmoid_table)
+        sig, log_sig = sigmoid_and_log(score, sigmoid_table, log_sigmoid_table)
         if labels[m] != 0:
             loss -= log_sig
             g = (np.float32(1.0) - sig) * lr

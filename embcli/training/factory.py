@@ -30,6 +30,7 @@ TRAINERS: dict[str, tuple[str, str]] = {
 ENGINE_TRAINERS: dict[tuple[str, str], str] = {
     ("skipgram", "embcli"): "embcli.training.word2vec_embcli:train_word2vec_embcli",
     ("cbow", "embcli"): "embcli.training.word2vec_embcli:train_word2vec_embcli",
+    ("fasttext", "embcli"): "embcli.training.fasttext_embcli:train_fasttext_embcli",
     ("skipgram", "spark-mllib"): "embcli.spark.word2vec_mllib:train_mllib_word2vec",
     ("cbow", "spark-mllib"): "embcli.spark.word2vec_mllib:train_mllib_word2vec",  # refuses: MLlib has no CBOW
 }
