@@ -8,12 +8,13 @@ from typing import Any
 import click
 
 from embcli.cli.group import main
+from embcli.cli.options import option
 from embcli.errors import ConfigError
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, progress_from, quiet_option, workers_option
 
 vectors_argument = click.argument("vectors", type=click.Path(path_type=Path))
-vocab_option = click.option("--vocab", "vocab_path", type=click.Path(path_type=Path), default=None,
-                            help="vocab.tsv for a bare .npy matrix [default: vocab.tsv beside it].")
+vocab_option = option("--vocab", "vocab_path", type=click.Path(path_type=Path), default=None,
+                      show_default="vocab.tsv beside it", help="vocab.tsv for a bare .npy matrix.")
 
 
 @main.command("eval")
@@ -22,13 +23,12 @@ vocab_option = click.option("--vocab", "vocab_path", type=click.Path(path_type=P
               help="Word-pair file (word1<TAB>word2<TAB>score); repeatable.")
 @click.option("--analogy", "analogy_paths", type=click.Path(path_type=Path), multiple=True,
               help="Analogy file (': section' lines, then 'a b c d'); repeatable.")
-@click.option("--suite", type=click.Choice(["standard"]), default=None,
-              help="Bundled sets: WordSim-353 all/sim/rel, SimLex-999, Google analogies "
-                   "[default when no file is given].")
-@click.option("--restrict-vocab", type=click.IntRange(min=1), default=None,
-              help="Analogy: only the N most frequent words are asked and answered [30000].")
-@click.option("--method", type=click.Choice(["3cosadd", "3cosmul", "both"]), default=None,
-              help="Analogy objective [both].")
+@option("--suite", type=click.Choice(["standard"]), default=None, show_default="standard when no file is given",
+        help="Bundled sets: WordSim-353 all/sim/rel, SimLex-999, Google analogies.")
+@option("--restrict-vocab", type=int, default=None, show_default="30000",
+        help="Analogy: only the N most frequent words are asked and answered.")
+@option("--method", type=click.Choice(["3cosadd", "3cosmul", "both"]), default=None, show_default="both",
+        help="Analogy objective.")
 @json_option
 @click.option("--output", type=click.Path(path_type=Path), default=None, help="Also write the JSON report to FILE.")
 @click.option("--details", is_flag=True,
@@ -50,6 +50,7 @@ def eval_command(vectors: Path, similarity_paths: tuple[Path, ...], analogy_path
     evaluate_word_analogies on the same vectors.
 
     \b
+    Examples:
       embcli eval work/sg --suite standard
       embcli eval vectors.vec --analogy questions-words.txt --json
       embcli eval work/sg --json --details    # per-pair cosines, per-question answers

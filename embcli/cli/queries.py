@@ -23,6 +23,7 @@ from typing import Any, BinaryIO
 import click
 
 from embcli.cli.group import main
+from embcli.cli.options import option
 from embcli.cli.common import handle_errors, json_option, quiet_option
 from embcli.cli.evaluate import vectors_argument, vocab_option
 from embcli.errors import EmbcliError
@@ -31,8 +32,8 @@ STDIN_BATCH = 256  # queries answered together when that many are already waitin
 
 top_k_option = click.option("-k", "--top", "k", type=click.IntRange(min=1), default=10, show_default=True,
                             help="How many words to show.")
-restrict_option = click.option("--restrict-vocab", type=click.IntRange(min=1), default=None,
-                               help="Answer only among the N most frequent words [all].")
+restrict_option = option("--restrict-vocab", type=click.IntRange(min=1), default=None, show_default="all",
+                         help="Answer only among the N most frequent words.")
 jsonl_option = click.option("--jsonl", "as_jsonl", is_flag=True,
                             help="One JSON object per query and line, written as each is answered (for stdin).")
 
@@ -148,6 +149,7 @@ def neighbors_command(vectors: Path, words: tuple[str, ...], positive: tuple[str
     answered for the mean of their vectors, with a note saying so.
 
     \b
+    Examples:
       embcli neighbors work/sg paris king
       embcli neighbors work/sg "king - man + woman" -k 5
       embcli neighbors work/sg --positive king --positive woman --negative man --cosmul
@@ -192,6 +194,7 @@ def analogy_command(vectors: Path, a: str, b: str, c: str, cosmul: bool, restric
     """A is to B as C is to ?: the K words nearest to B - A + C (3CosAdd, or --cosmul).
 
     \b
+    Examples:
       embcli analogy work/sg man king woman     # -> queen, ...
     """
     from embcli.evaluation.neighbors import answer_texts
@@ -222,6 +225,7 @@ def similarity_command(vectors: Path, words: tuple[str, ...], as_json: bool, as_
     """The cosine of WORD1 and WORD2; with `-`, of each `word1<TAB>word2` line of stdin.
 
     \b
+    Examples:
       embcli similarity work/sg king queen           # -> 0.7213
       cut -f1,2 wordsim.tsv | embcli similarity work/sg - > cosines.tsv
     """
@@ -261,6 +265,7 @@ def doesnt_match_command(vectors: Path, words: tuple[str, ...], as_json: bool, v
     """The WORD that fits least with the others (farthest from their mean); `-` reads one list per line.
 
     \b
+    Examples:
       embcli doesnt-match work/sg breakfast cereal dinner lunch   # -> cereal
     """
     from embcli.evaluation.neighbors import QueryReader, odd_one_out
