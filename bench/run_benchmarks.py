@@ -23,6 +23,7 @@ BENCHMARKS = [
     ("fasttext", "bench_fasttext.py", ["--repeats", "1"]),
     ("quantize", "bench_quantize.py", []),
     ("spark", "bench_spark.py", []),
+    ("long-lines", "bench_long_lines.py", ["--repeats", "1"]),
 ]
 
 
