@@ -17,6 +17,7 @@ import multiprocessing
 import signal
 import time
 from collections import deque
+from contextlib import closing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,14 +26,17 @@ from typing import Any
 import numpy as np
 
 from embcli.artifacts import describe_file, ensure_free_space, peak_rss_mb, staged_directory, write_manifest
-from embcli.artifacts.arrays import NpyAppender
+from embcli.artifacts.arrays import preallocate
+from embcli.npy_stream import NpyStreamWriter
 from embcli.config import PreprocessConfig, as_dict
+from embcli.corpus.encoding import EncodedChunk, LineEncoder
 from embcli.corpus.hashing import hash_vocabulary
+from embcli.corpus.stopword_file import store_stopwords
 from embcli.corpus.readers import LINE_PIECE_BYTES, InputFile, LineSource, expand_inputs, iter_line_chunks
 from embcli.corpus.token_corpus import CORPUS_KIND, IDS_NAME, MAX_SENTENCE_TOKENS, OFFSETS_NAME, TEXT_NAME, VOCAB_NAME
-from embcli.corpus.tokenize import Tokenizer, TokenizerSpec, load_stopwords, make_tokenizer
+from embcli.corpus.tokenize import TokenizerSpec, load_stopwords, make_tokenizer
 from embcli.corpus.vocabulary import UNK_INDEX, Vocabulary, build_vocabulary, write_vocabulary
-from embcli.errors import ConfigError, InputError
+from embcli.errors import InputError
 from embcli.progress import SILENT, Progress
 
 # Inputs smaller than this are tokenized in-process: a worker pool costs more than it saves.
@@ -41,29 +45,15 @@ REMAP_CHUNK_SENTENCES = 200_000
 REMAP_CHUNK_TOKENS = 2_000_000
 
 
-@dataclass
-class EncodedChunk:
-    """A chunk of lines tokenized by a worker, with chunk-local ids (first appearance order)."""
-
-    tokens: list[str]  # local id -> token
-    ids: np.ndarray  # uint32 local ids, all sentences concatenated
-    lengths: np.ndarray  # int64 tokens per (non-empty) sentence
-    lines: int
-    bad_bytes: int  # undecodable bytes replaced by U+FFFD
-    stopwords_removed: int
-
-
 # ---------------------------------------------------------------------------
-# pass 1: tokenize (runs in workers)
+# pass 1: tokenize (runs in workers; the encoder is built once per worker process)
 
-_worker_tokenizer: Tokenizer | None = None
-_worker_stopwords: frozenset[str] = frozenset()
+_worker_encoder: LineEncoder | None = None
 
 
 def init_tokenizer_worker(spec: TokenizerSpec) -> None:
-    global _worker_tokenizer, _worker_stopwords
-    _worker_tokenizer = make_tokenizer(TokenizerSpec(spec.kind, spec.pattern, spec.lowercase, spec.nfkc))
-    _worker_stopwords = spec.stopwords
+    global _worker_encoder
+    _worker_encoder = LineEncoder(spec)
 
 
 def init_pool_worker(spec: TokenizerSpec) -> None:
@@ -73,37 +63,10 @@ def init_pool_worker(spec: TokenizerSpec) -> None:
     init_tokenizer_worker(spec)
 
 
-def _decode(raw: bytes) -> tuple[str, int]:
-    try:
-        return raw.decode("utf-8"), 0
-    except UnicodeDecodeError:
-        text = raw.decode("utf-8", errors="replace")
-        return text, text.count("\ufffd") - raw.count("\ufffd".encode())
-
-
 def encode_lines(lines: list[bytes]) -> EncodedChunk:
-    """Tokenize raw lines and give tokens chunk-local ids (the expensive, parallel part)."""
-    tokenize = _worker_tokenizer
-    assert tokenize is not None, "worker not initialised"
-    stopwords = _worker_stopwords
-    flat: list[str] = []
-    lengths: list[int] = []
-    bad_bytes = removed = 0
-    for raw in lines:
-        text, bad = _decode(raw)
-        bad_bytes += bad
-        tokens = tokenize(text)
-        if stopwords:
-            kept = [token for token in tokens if token not in stopwords]
-            removed += len(tokens) - len(kept)
-            tokens = kept
-        if tokens:
-            flat.extend(tokens)
-            full, rest = divmod(len(tokens), MAX_SENTENCE_TOKENS)
-            lengths.extend([MAX_SENTENCE_TOKENS] * full + ([rest] if rest else []))
-    local = {token: i for i, token in enumerate(dict.fromkeys(flat))}
-    ids = np.fromiter(map(local.__getitem__, flat), dtype=np.uint32, count=len(flat))
-    return EncodedChunk(list(local), ids, np.array(lengths, dtype=np.int64), len(lines), bad_bytes, removed)
+    """Tokenize raw lines with this worker's encoder (the expensive, parallel part)."""
+    assert _worker_encoder is not None, "worker not initialised"
+    return _worker_encoder(lines)
 
 
 def _encoded_chunks(chunks: Iterator[tuple[list[bytes], int]], spec: TokenizerSpec, workers: int,
@@ -138,7 +101,6 @@ def preprocess_corpus(inputs: list[str], output: Path, config: PreprocessConfig,
                       progress: Progress = SILENT) -> dict[str, Any]:
     """Tokenize `inputs` and write a corpus directory at `output`; returns its manifest."""
     started = time.perf_counter()
-    validate_preprocess_config(config)
     items = expand_inputs(inputs)
     stopwords = load_stopwords(config.stopwords, lowercase=config.lowercase, nfkc=config.nfkc)
     spec = TokenizerSpec(config.tokenizer, config.token_pattern, config.lowercase, config.nfkc, stopwords)
@@ -164,7 +126,8 @@ def preprocess_corpus(inputs: list[str], output: Path, config: PreprocessConfig,
             config=as_dict(config),
             inputs=[stdin_record if item.is_stdin else describe_file(Path(item.path)) for item in items],
             counts=counts,
-            files={"ids": IDS_NAME, "offsets": OFFSETS_NAME, "text": TEXT_NAME, "vocab": VOCAB_NAME},
+            files={"ids": IDS_NAME, "offsets": OFFSETS_NAME, "text": TEXT_NAME, "vocab": VOCAB_NAME,
+                   **store_stopwords(staging, stopwords)},
             timings={"tokenize_seconds": round(tokenized - started, 3),
                      "index_write_seconds": round(finished - tokenized, 3),
                      "wall_seconds": round(time.perf_counter() - started, 3)},
@@ -173,19 +136,6 @@ def preprocess_corpus(inputs: list[str], output: Path, config: PreprocessConfig,
             **({"hashing": hashed.stats} if hashed else {}),
         )
     return manifest
-
-
-def validate_preprocess_config(config: PreprocessConfig) -> None:
-    if config.min_count < 1:
-        raise ConfigError(f"--min-count must be at least 1, got {config.min_count}")
-    if config.max_vocab is not None and config.max_vocab < 1:
-        raise ConfigError(f"--max-vocab must be at least 1, got {config.max_vocab}")
-    if config.workers < 1:
-        raise ConfigError(f"--workers must be at least 1, got {config.workers}")
-    if config.token_pattern is not None and config.tokenizer != "regex":
-        raise ConfigError("--token-pattern applies only to --tokenizer regex")
-    if config.hash_buckets is not None and (config.hash_buckets < 1 or config.max_vocab is not None):
-        raise ConfigError("--hash-buckets needs a positive N and no --max-vocab (the N buckets are the vocabulary)")
 
 
 @dataclass
@@ -265,7 +215,7 @@ def corpus_bytes(vocab: Vocabulary, kept_tokens: int, sentences: int, drop: bool
     if drop:
         token_bytes[UNK_INDEX] = 0
     text = int(np.dot(token_bytes, np.asarray(vocab.counts, dtype=np.int64)))
-    return text + 4 * kept_tokens + 8 * (sentences + 1) + 2 * NpyAppender.HEADER_BYTES
+    return text + 4 * kept_tokens + 8 * (sentences + 1) + 2 * NpyStreamWriter.HEADER_BYTES
 
 
 def write_corpus_files(staging: Path, first: FirstPass, vocab: Vocabulary, config: PreprocessConfig,
@@ -288,10 +238,11 @@ def write_corpus_files(staging: Path, first: FirstPass, vocab: Vocabulary, confi
     written = sentences = 0
     bar = progress.bar(first.sentences, "writing corpus", unit="sent")
     with open(first.ids_path, "rb") as provisional, open(first.lengths_path, "rb") as lengths_file, \
-            NpyAppender(staging / IDS_NAME, np.uint32, expected=kept_tokens) as ids_out, \
-            NpyAppender(staging / OFFSETS_NAME, np.int64) as offsets_out, \
+            closing(NpyStreamWriter(staging / IDS_NAME, np.uint32)) as ids_out, \
+            closing(NpyStreamWriter(staging / OFFSETS_NAME, np.int64)) as offsets_out, \
             open(staging / TEXT_NAME, "w", encoding="utf-8", newline="\n") as text:
-        offsets_out.append(np.zeros(1, dtype=np.int64))
+        preallocate(ids_out.handle, NpyStreamWriter.HEADER_BYTES + 4 * kept_tokens, staging / IDS_NAME)
+        offsets_out.write(np.zeros(1, dtype=np.int64))
         for chunk_lengths in _sentence_chunks(lengths_file):
             bar.update(len(chunk_lengths))
             chunk = remap[np.fromfile(provisional, dtype=np.uint32, count=int(chunk_lengths.sum()))]
@@ -301,9 +252,9 @@ def write_corpus_files(staging: Path, first: FirstPass, vocab: Vocabulary, confi
                 chunk_lengths = np.bincount(sentence_of_token[keep], minlength=len(chunk_lengths))
                 chunk = chunk[keep]
                 chunk_lengths = chunk_lengths[chunk_lengths > 0]
-            ids_out.append(chunk)
+            ids_out.write(chunk)
             ends = np.cumsum(chunk_lengths)
-            offsets_out.append(ends + written)
+            offsets_out.write(ends + written)
             token_text = words[chunk].tolist()
             bounds = np.concatenate([[0], ends]).tolist()
             text.write("".join(" ".join(token_text[s:e]) + "\n" for s, e in zip(bounds[:-1], bounds[1:])))

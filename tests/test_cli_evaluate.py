@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from embcli.cli import main
-from embcli.vectors import save_vectors_npy, write_word2vec_text
+from embcli.embeddings.npy_format import save_vectors_npy
+from embcli.embeddings.text_format import write_word2vec_text
 
 # Dimensions (male, female, common, royal): king - man + woman = queen exactly.
 TOY_VECTORS = {

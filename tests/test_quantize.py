@@ -12,14 +12,14 @@ from conftest import run
 from toy_vectors import clustered_vectors, write_vectors_dir
 
 from embcli.errors import ConfigError
-from embcli.quantization import (
+from embcli.quantization.codecs import (
     default_subspaces,
     dequantize_int8,
     dequantize_pq,
     quantize_int8,
     train_product_quantizer,
 )
-from embcli.vectors import load_embeddings
+from embcli.embeddings import load_embeddings
 
 
 @pytest.fixture()

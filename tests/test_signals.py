@@ -29,10 +29,23 @@ def write_corpus(path: Path, lines: int, seed: int = 1) -> Path:
     return path
 
 
-def embcli_process(cwd: Path, *args: str) -> subprocess.Popen:
+def _default_signal_handling() -> None:
+    """Undo an ignored SIGINT inherited from the shell that started the tests (background jobs get one)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def embcli_process(cwd: Path, *args: str, stdin: Path | None = None) -> subprocess.Popen:
+    """The CLI in its own process group; with `stdin`, that file is fed and the pipe left open, so the
+    command is still reading (and cannot have finished) whenever the signal comes."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.Popen([sys.executable, "-m", "embcli", *args], cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    process = subprocess.Popen([sys.executable, "-m", "embcli", *args], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, stdin=subprocess.PIPE if stdin else None,
+                               start_new_session=True, preexec_fn=_default_signal_handling)
+    if stdin is not None:
+        process.stdin.write(stdin.read_bytes())
+        process.stdin.flush()
+    return process
 
 
 def staging_entries(directory: Path) -> list[str]:
@@ -87,7 +100,7 @@ def big_text(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_preprocess_with_a_worker_pool_stops_cleanly(tmp_path: Path, big_text: Path, signum: int) -> None:
-    process = embcli_process(tmp_path, "preprocess", str(big_text), "-o", "out", "--workers", "2", "-q")
+    process = embcli_process(tmp_path, "preprocess", "-", "-o", "out", "--workers", "2", "-q", stdin=big_text)
     assert_clean_interrupt(tmp_path, process, signum)
 
 

@@ -11,6 +11,7 @@ from embcli.artifacts.arrays import load_npy
 from embcli.artifacts.manifests import (
     FORMAT_VERSION,
     MANIFEST_NAME,
+    artifact_member,
     describe_file,
     file_sha256,
     library_versions,
@@ -24,7 +25,8 @@ from embcli.artifacts.sizes import check_allocation, ensure_free_space
 from embcli.artifacts.staging import disk_full_error, staged_directory, staged_file
 
 __all__ = [
-    "FILE_KINDS", "FORMAT_VERSION", "MANIFEST_NAME", "check_allocation", "check_output", "describe_file", "disk_full_error",
+    "FILE_KINDS", "FORMAT_VERSION", "MANIFEST_NAME", "artifact_member", "check_allocation", "check_output", "describe_file",
+    "disk_full_error",
     "ensure_free_space", "file_kind_for", "file_sha256", "library_versions", "load_npy", "manifest_reference",
     "peak_rss_mb", "read_manifest", "staged_directory", "staged_file", "write_manifest",
 ]

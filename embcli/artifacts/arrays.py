@@ -64,56 +64,6 @@ def load_npy(path: Path, *, mmap: bool = False, remedy: str | None = None) -> An
         raise FormatError(f"{path}: not a readable .npy array ({_one_line(exc)}){hint}") from None
 
 
-class NpyAppender:
-    """A 1-D `.npy` file written by appending chunks, with ordinary writes.
-
-    Never through a memory map: on a full disk a write fails with ENOSPC (a
-    one-line error), where a mapped page would kill the process with SIGBUS.
-    The header is reserved first and rewritten with the final length on
-    `close`; `expected` elements, if given, are preallocated so a full disk is
-    found before any work, with the bytes needed in the message.
-    """
-
-    HEADER_BYTES = 128
-
-    def __init__(self, path: Path, dtype: Any, *, expected: int | None = None) -> None:
-        import numpy as np
-
-        self.path, self.dtype, self.length = Path(path), np.dtype(dtype), 0
-        self.handle = open(self.path, "wb")
-        self.handle.write(b"\0" * self.HEADER_BYTES)
-        if expected:
-            preallocate(self.handle, self.HEADER_BYTES + expected * self.dtype.itemsize, self.path)
-
-    def append(self, values: Any) -> None:
-        import numpy as np
-
-        values = np.ascontiguousarray(values, dtype=self.dtype)
-        self.handle.write(values.data)
-        self.length += len(values)
-
-    def close(self) -> None:
-        import numpy as np
-
-        header = repr({"descr": np.lib.format.dtype_to_descr(self.dtype), "fortran_order": False,
-                       "shape": (self.length,)}).encode("latin1")
-        preamble = b"\x93NUMPY\x01\x00" + (self.HEADER_BYTES - 10).to_bytes(2, "little")
-        header = header.ljust(self.HEADER_BYTES - len(preamble) - 1) + b"\n"
-        self.handle.truncate(self.HEADER_BYTES + self.length * self.dtype.itemsize)
-        self.handle.seek(0)
-        self.handle.write(preamble + header)
-        self.handle.close()
-
-    def __enter__(self) -> "NpyAppender":
-        return self
-
-    def __exit__(self, kind: Any, value: Any, traceback: Any) -> None:
-        if kind is None:
-            self.close()
-        else:
-            self.handle.close()
-
-
 def preallocate(handle: Any, nbytes: int, path: Path) -> None:
     """Reserve `nbytes` for the open file `handle`: a full disk is found now, with the size in the message."""
     try:

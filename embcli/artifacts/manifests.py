@@ -126,6 +126,25 @@ def read_manifest(directory: Path, kind: str | tuple[str, ...] | None = None) ->
     return manifest
 
 
+def artifact_member(directory: Path, name: Any, what: str = "file") -> Path:
+    """The path of a file a manifest names: only a plain file name inside `directory` is accepted.
+
+    A manifest is user input (a downloaded model), so `../x`, absolute paths, subdirectories and
+    symlinks leading out of the directory are refused rather than followed.
+
+    >>> artifact_member(Path("model"), "ngrams.npy").as_posix()
+    'model/ngrams.npy'
+    """
+    directory = Path(directory)
+    plain = isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\\" not in name \
+        and "\0" not in name
+    path = directory / name if plain else None
+    if path is None or (path.is_symlink() and path.resolve().parent != directory.resolve()):
+        raise FormatError(f"{directory / MANIFEST_NAME}: {what} {name!r} is not a plain file name inside "
+                          f"{directory}; refusing to read outside the artifact (re-create it with embcli)")
+    return path
+
+
 def manifest_reference(directory: Path) -> dict[str, str]:
     """A pointer to a parent artifact: its path, kind and the SHA-256 of its manifest."""
     path = Path(directory) / MANIFEST_NAME

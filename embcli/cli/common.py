@@ -14,6 +14,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from embcli.artifacts import disk_full_error
+from embcli.cli.options import option
 from embcli.errors import ConfigError, EmbcliError
 from embcli.progress import Progress
 
@@ -90,9 +91,9 @@ def output_option(required: bool = True, help: str = "Output directory.") -> Cal
 force_option = click.option("--force", is_flag=True, help="Replace an existing output.")
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="No progress bar or status lines on stderr.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
-workers_option = click.option("--workers", type=click.IntRange(min=1), default=None,
-                              help="Threads/processes to use [default: all cores].")
-seed_option = click.option("--seed", type=int, default=None, help="Random seed [default: 1].")
+workers_option = option("--workers", type=int, default=None, show_default="all cores",
+                              help="Threads/processes to use (checked by the stage's config).")
+seed_option = option("--seed", type=int, default=None, show_default="1", help="Random seed.")
 
 
 def progress_from(quiet: bool) -> Progress:

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from embcli.cli import main
+from embcli.cli.group import main
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, progress_from, quiet_option, workers_option
 
 vectors_argument = click.argument("vectors", type=click.Path(path_type=Path))
@@ -56,7 +56,7 @@ def eval_command(vectors: Path, similarity_paths: tuple[Path, ...], analogy_path
     from embcli.artifacts import check_output, staged_file
     from embcli.config import EvalConfig, build_config
     from embcli.evaluation.report import evaluate_embeddings, load_datasets, render_table
-    from embcli.vectors import load_embeddings
+    from embcli.embeddings import load_embeddings
 
     config = build_config(EvalConfig, overrides=options)
     if not similarity_paths and not analogy_paths:
@@ -86,7 +86,7 @@ def eval_command(vectors: Path, similarity_paths: tuple[Path, ...], analogy_path
 def neighbors_command(vectors: Path, words: tuple[str, ...], k: int, as_json: bool, vocab_path: Path | None) -> None:
     """The K nearest words (cosine) to each WORD."""
     from embcli.evaluation.neighbors import nearest_neighbors
-    from embcli.vectors import load_embeddings
+    from embcli.embeddings import load_embeddings
 
     neighbors = nearest_neighbors(load_embeddings(vectors, vocab_path=vocab_path), list(words), k)
     if as_json:
@@ -113,7 +113,7 @@ def analogy_command(vectors: Path, a: str, b: str, c: str, k: int, as_json: bool
       embcli analogy work/sg man king woman     # -> queen, ...
     """
     from embcli.evaluation.neighbors import solve_analogy
-    from embcli.vectors import load_embeddings
+    from embcli.embeddings import load_embeddings
 
     found = solve_analogy(load_embeddings(vectors, vocab_path=vocab_path), a, b, c, k)
     if as_json:

@@ -6,10 +6,8 @@ from pathlib import Path
 
 import click
 
-from embcli.cli import main
+from embcli.cli.group import main
 from embcli.cli.common import echo_json, handle_errors, json_option, quiet_option
-
-SOURCE_TEXT = {"subwords": "its character n-grams", "hash-bucket": "the hash bucket it shares with other tokens"}
 
 
 @main.command("vectors")
@@ -30,7 +28,7 @@ def vectors_command(model: Path, words: tuple[str, ...], as_json: bool, quiet: b
       embcli vectors work/ft cat unseenword
       embcli vectors work/ft cat --json
     """
-    from embcli.vectors import load_embeddings
+    from embcli.embeddings import load_embeddings
 
     embeddings = load_embeddings(model)
     found = [(word, *embeddings.lookup(word)) for word in words]  # every word resolved before anything is printed
@@ -40,4 +38,5 @@ def vectors_command(model: Path, words: tuple[str, ...], as_json: bool, quiet: b
     for word, vector, source in found:
         click.echo(word + " " + " ".join(f"{value:.9g}" for value in vector.tolist()))
         if source != "vocab" and not quiet:
-            click.echo(f"note: '{word}' is not in the vocabulary; its vector comes from {SOURCE_TEXT[source]}", err=True)
+            click.echo(f"note: '{word}' is not in the vocabulary; its vector comes from "
+                       f"{embeddings.resolver.description}", err=True)  # type: ignore[union-attr]

@@ -27,7 +27,7 @@ import numpy as np
 
 from embcli.evaluation.datasets import AnalogyDataset
 from embcli.evaluation.lookup import CaseInsensitiveVocab
-from embcli.vectors import Embeddings
+from embcli.embeddings import Embeddings
 
 Method = Literal["3cosadd", "3cosmul"]
 METHODS: tuple[Method, ...] = ("3cosadd", "3cosmul")

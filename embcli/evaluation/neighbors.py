@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from embcli.errors import InputError
+from embcli.embeddings import Embeddings
+from embcli.errors import InputError, UnknownWordError
 from embcli.evaluation.lookup import CaseInsensitiveVocab
-from embcli.vectors import Embeddings
 
 Neighbors = list[tuple[str, float]]  # (word, cosine), best first
 
@@ -50,10 +50,11 @@ def query_vectors(embeddings: Embeddings, words: Sequence[str]) -> tuple[np.ndar
             queries.append(unit[row])
             rows.append(row)
             continue
-        if not ("subwords" in embeddings.extras or "hashing" in embeddings.extras):
+        try:
+            queries.append(embeddings.get_vector(word, norm=True))
+        except UnknownWordError:
             resolve_rows(embeddings, words)  # raises, listing every unknown word
-        vector, _ = embeddings.lookup(word)
-        queries.append(vector / max(float(np.linalg.norm(vector)), np.finfo(np.float32).tiny))
+            raise
         rows.append(-1)
     return np.vstack(queries).astype(np.float32), rows
 
