@@ -56,16 +56,17 @@ def preprocess_rss(directory: Path, inputs: list[Path]) -> list[str]:
         output = directory / f"{source.name}.corpus"
         run = timed([*EMBCLI, "preprocess", str(source), "-o", str(output), "-q", "--force", "--min-count", "1"])
         manifest = json.loads((output / "manifest.json").read_text())
+        print(source.name, f"{run.peak_rss_mb:.0f} MB", f"{run.seconds:.1f} s", flush=True)
         rows.append(f"| `embcli preprocess {source.name} -o OUT --min-count 1` | {source.stat().st_size:,} | "
                     f"{manifest['counts']['sentences']:,} | {run.seconds:.1f} | {run.peak_rss_mb:.0f} |")
     return rows
 
 
-def training_speed(directory: Path, repeats: int, workers: int, epochs: int) -> tuple[list[str], dict]:
+def training_speed(directory: Path, corpus: Path, repeats: int, workers: int, epochs: int) -> tuple[list[str], dict]:
     multi = directory / "multi"
-    single_text = single_line_copy(SHARED_CORPUS, directory / "single-line.txt")
+    single_text = single_line_copy(corpus, directory / "single-line.txt")
     single = directory / "single"
-    for source, output in ((SHARED_CORPUS, multi), (single_text, single)):
+    for source, output in ((corpus, multi), (single_text, single)):
         timed([*EMBCLI, "preprocess", str(source), "-o", str(output), "-q", "--force", *REFERENCE_PREPROCESS])
     times: dict[str, list[float]] = {"multi-line": [], "single line": []}
     for _ in range(repeats):  # interleaved
@@ -73,6 +74,7 @@ def training_speed(directory: Path, repeats: int, workers: int, epochs: int) -> 
             run = timed([*EMBCLI, "train", str(corpus), "-o", str(directory / "sg"), "--force", "-q",
                          "--workers", str(workers), "--epochs", str(epochs)])
             times[name].append(round(run.seconds, 2))
+            print(name, times[name][-1], flush=True)
     rows = []
     for name, corpus in (("multi-line", multi), ("single line", single)):
         counts = json.loads((corpus / "manifest.json").read_text())["counts"]
@@ -86,12 +88,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--corpus", type=Path, default=SHARED_CORPUS, help="multi-line corpus (.gz) for the speed test")
     args = parser.parse_args()
     header = machine()
     with tempfile.TemporaryDirectory(prefix="embcli-bench-") as tmp:
         directory = Path(tmp)
         rss_rows = preprocess_rss(directory, list(make_inputs(directory)))
-        speed_rows, times = training_speed(directory, args.repeats, args.workers, args.epochs)
+        speed_rows, times = training_speed(directory, args.corpus, args.repeats, args.workers, args.epochs)
     ratio = median(times["single line"]) / median(times["multi-line"])
     markdown = "\n".join([
         "## Bounded preprocess memory; single-line corpora (issue 11)", "",

@@ -74,3 +74,25 @@ def preallocate(handle: Any, nbytes: int, path: Path) -> None:
                                 "free space or choose another output path") from None
         if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
             raise
+
+
+def require_usable_matrix(matrix: Any, source: object, purpose: str, *, block_rows: int = 1 << 16) -> None:
+    """Refuse a vector matrix a stage cannot use: no columns, or NaN/infinite values (checked block by block).
+
+    >>> import numpy as np
+    >>> require_usable_matrix(np.array([[1.0, np.nan]]), "v.npy", "quantize")
+    Traceback (most recent call last):
+    embcli.errors.FormatError: v.npy: row 0 has NaN or infinite values, which quantize cannot use; fix or retrain the vectors
+    """
+    import numpy as np
+
+    if matrix.ndim != 2 or matrix.shape[1] == 0:
+        raise FormatError(f"{source}: the vectors have shape {tuple(matrix.shape)}; {purpose} needs at least one "
+                          "dimension")
+    for start in range(0, matrix.shape[0], block_rows):
+        block = np.asarray(matrix[start : start + block_rows])
+        finite = np.isfinite(block).all(axis=1)
+        if not finite.all():
+            row = start + int(np.argmin(finite))
+            raise FormatError(f"{source}: row {row} has NaN or infinite values, which {purpose} cannot use; "
+                              "fix or retrain the vectors")
