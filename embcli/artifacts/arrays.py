@@ -28,8 +28,8 @@ def read_npy_header(path: Path) -> tuple[tuple[int, ...], Any, bool, int]:
             else:
                 shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle, max_header_size=1 << 16)
             offset = handle.tell()
-    except (ValueError, OSError, SyntaxError, TypeError, OverflowError) as exc:
-        raise FormatError(f"{path}: not a readable .npy array ({_one_line(exc)})") from None
+    except Exception as exc:  # NumPy parses the header with tokenize/literal_eval, which raise a zoo of types
+        raise FormatError(f"{path}: not a readable .npy array ({type(exc).__name__}: {_one_line(exc)})") from None
     if dtype.hasobject:
         raise FormatError(f"{path}: not a readable .npy array (it holds Python objects; embcli never unpickles user files)")
     needed = array_bytes(shape, dtype.itemsize)
