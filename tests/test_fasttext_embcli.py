@@ -118,3 +118,25 @@ def test_bad_options_fail_cleanly(tmp_path, topic_corpus_dir, options, message):
     result = run("train", topic_corpus_dir, "--model", "fasttext", "-o", out, *SMALL, *options)
     assert result.exit_code != 0 and message in result.output, result.output
     assert "Traceback" not in result.output and not out.exists()
+
+
+@pytest.mark.parametrize("method", ["int8", "pq"])
+def test_quantized_fasttext_models_answer_unseen_words(trained, tmp_path, method):
+    out = tmp_path / f"q-{method}"
+    result = run("quantize", trained, "-o", out, "--method", method, "--no-eval", "--subspaces", "4")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    section = manifest["subwords"]
+    assert section["quantized"]["method"] == method and (section["minn"], section["maxn"]) == (3, 5)
+    assert manifest["sizes"]["source_bytes"] == sum((trained / name).stat().st_size for name in ("vectors.npy", "ngrams.npy"))
+    # at 16 dims a row's int8 scale adds a quarter to its codes, and PQ codebooks weigh on a 5,000-row table
+    assert manifest["sizes"]["ratio"] > (3 if method == "int8" else 5)
+    original, quantized = load_embeddings(trained), load_embeddings(out)
+    for word in UNSEEN[:-1]:  # the last has no n-gram of 3 to 5 characters that any word trained
+        vector, source = quantized.lookup(word)
+        expected = original.lookup(word)[0]
+        assert source == "subwords"
+        cosine = float(vector @ expected / (np.linalg.norm(vector) * np.linalg.norm(expected)))
+        assert cosine > (0.999 if method == "int8" else 0.7), (word, cosine)
+    printed = run("vectors", out, "zebra")
+    assert printed.exit_code == 0 and "character n-grams" in printed.stderr, printed.output

@@ -17,17 +17,19 @@ average them, and writes a gradient back to all of them. Here, per window:
   moves by that pair's gradient (exactly what re-averaging the updated rows
   gives), and the pairs' gradients are summed and added to each row once.
   Same arithmetic as fastText's per-pair updates, a fraction of the row
-  traffic;
+  traffic: whole-process CPU seconds are a third of fastText's for the same
+  epoch (bench/bench_fasttext.py, BENCHMARKS.md);
 - the next centre's rows are prefetched while this window trains;
-- the window's negatives are drawn once and shared by its context words
-  (HogBatch, as embcli's word2vec skip-gram), so their rows stay in cache;
 - sigmoid and log-sigmoid come from the branch-free tables of
   `embcli.kernels.word2vec_kernels`, whose sampling helpers (alias-table
   negatives, subsampling, reduced windows, word2vec's generator) are reused.
 
-Measured on the 4.6M-token benchmark corpus (2 threads, 2M buckets, one
-epoch; `bench/bench_fasttext.py`): see the figures in the comments of
-`train_chunk` and BENCHMARKS.md.
+Measured and not kept: sharing one draw of negatives per skip-gram window
+(HogBatch, as embcli's word2vec does) ran 1.76x the words per CPU second of
+fresh draws per pair (234,550 vs 132,947, one thread, first 1M words of the
+benchmark corpus), but after one epoch Google analogy fell to 28.3% from
+37.0% (fastText: 36.5%), so skip-gram draws negatives per pair as fastText
+does (`shared_negatives=False`; the option stays for measuring).
 """
 
 from __future__ import annotations
