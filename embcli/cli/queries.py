@@ -91,11 +91,14 @@ class Reporter:
 
     def __init__(self, as_json: bool, as_jsonl: bool, quiet: bool, noun: str = "queries") -> None:
         self.as_json, self.as_jsonl, self.quiet, self.noun = as_json, as_jsonl, quiet, noun
+        self.single = False  # True when the run is one query from the command line
         self.records: list[dict[str, Any]] = []
         self.failed = 0
         self.total = 0
 
     def add(self, record: dict[str, Any], text_lines: list[str], notes: list[str] = ()) -> None:
+        if self.single and "error" in record and not (self.as_json or self.as_jsonl):
+            raise FailedQueries(record["error"])  # the one query asked failed: a plain one-line error
         self.total += 1
         self.failed += "error" in record
         if self.as_jsonl:
@@ -168,6 +171,7 @@ def neighbors_command(vectors: Path, words: tuple[str, ...], positive: tuple[str
     if batches is None:
         raise click.UsageError("give a WORD, an expression, --positive/--negative words, or - to read stdin")
     report = Reporter(as_json, as_jsonl, quiet)
+    report.single = "-" not in words and len(words) <= 1
     for texts in batches:
         for answer in answer_texts(embeddings, texts, reader=reader, topn=k, restrict_vocab=restrict_vocab,
                                    cosmul=cosmul, positive=positive, negative=negative, index=index):
@@ -235,6 +239,7 @@ def similarity_command(vectors: Path, words: tuple[str, ...], as_json: bool, as_
         raise click.UsageError("give two words, or - to read word1<TAB>word2 lines from stdin")
     reader = QueryReader(_load(vectors, vocab_path))
     report = Reporter(as_json, as_jsonl, quiet)
+    report.single = words != ("-",)
     batches = stdin_batches() if words == ("-",) else iter([["\t".join(words)]])
     for lines in batches:
         for line in lines:
@@ -272,6 +277,7 @@ def doesnt_match_command(vectors: Path, words: tuple[str, ...], as_json: bool, v
 
     reader = QueryReader(_load(vectors, vocab_path))
     report = Reporter(as_json, False, quiet)
+    report.single = words != ("-",)
     lists = [[" ".join(words)]] if words != ("-",) else stdin_batches()
     for lines in lists:
         for line in lines:
