@@ -194,7 +194,7 @@ def test_cli_writes_the_artifact(hand_corpus: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "exit_code", "message"),
     [
-        (["--window", "0"], 2, "--window 0: must be an integer of at least 1"),
+        (["--window", "0"], 2, "--window 0: must be an integer from 1 to 10000"),
         (["--window", "1000000000"], 2, "--window 1000000000: must be an integer from 1 to 10000"),
         (["--memory-mb", "0.001"], 2, "--memory-mb 0.001 is too small: one counting buffer needs"),
     ],

@@ -139,7 +139,7 @@ def test_quantized_directory_is_read_by_every_consumer(toy_dir: Path, tmp_path: 
 
     neighbors = run("neighbors", out, "w0", "-k", "3", "--json")
     assert neighbors.exit_code == 0, neighbors.output
-    assert all(int(found["word"][1:]) % 6 == 0 for found in json.loads(neighbors.stdout)["w0"])  # same cluster
+    assert all(int(found["word"][1:]) % 6 == 0 for found in json.loads(neighbors.stdout)[0]["neighbors"])  # same cluster
 
 
 def test_int8_per_dimension_scales(toy_dir: Path, tmp_path: Path) -> None:

@@ -1,21 +1,20 @@
-"""`embcli eval`, `embcli neighbors`, `embcli analogy`: score and inspect vectors."""
+"""`embcli eval`: score vectors on similarity and analogy sets (queries are in `embcli.cli.queries`)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
 
 from embcli.cli.group import main
+from embcli.cli.options import option
+from embcli.errors import ConfigError
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, progress_from, quiet_option, workers_option
 
 vectors_argument = click.argument("vectors", type=click.Path(path_type=Path))
-vocab_option = click.option("--vocab", "vocab_path", type=click.Path(path_type=Path), default=None,
-                            help="vocab.tsv for a bare .npy matrix [default: vocab.tsv beside it].")
-top_k_option = click.option("-k", "--top", "k", type=click.IntRange(min=1), default=10, show_default=True,
-                            help="How many words to show.")
+vocab_option = option("--vocab", "vocab_path", type=click.Path(path_type=Path), default=None,
+                      show_default="vocab.tsv beside it", help="vocab.tsv for a bare .npy matrix.")
 
 
 @main.command("eval")
@@ -24,15 +23,16 @@ top_k_option = click.option("-k", "--top", "k", type=click.IntRange(min=1), defa
               help="Word-pair file (word1<TAB>word2<TAB>score); repeatable.")
 @click.option("--analogy", "analogy_paths", type=click.Path(path_type=Path), multiple=True,
               help="Analogy file (': section' lines, then 'a b c d'); repeatable.")
-@click.option("--suite", type=click.Choice(["standard"]), default=None,
-              help="Bundled sets: WordSim-353 all/sim/rel, SimLex-999, Google analogies "
-                   "[default when no file is given].")
-@click.option("--restrict-vocab", type=click.IntRange(min=1), default=None,
-              help="Analogy: only the N most frequent words are asked and answered [30000].")
-@click.option("--method", type=click.Choice(["3cosadd", "3cosmul", "both"]), default=None,
-              help="Analogy objective [both].")
+@option("--suite", type=click.Choice(["standard"]), default=None, show_default="standard when no file is given",
+        help="Bundled sets: WordSim-353 all/sim/rel, SimLex-999, Google analogies.")
+@option("--restrict-vocab", type=int, default=None, show_default="30000",
+        help="Analogy: only the N most frequent words are asked and answered.")
+@option("--method", type=click.Choice(["3cosadd", "3cosmul", "both"]), default=None, show_default="both",
+        help="Analogy objective.")
 @json_option
 @click.option("--output", type=click.Path(path_type=Path), default=None, help="Also write the JSON report to FILE.")
+@click.option("--details", is_flag=True,
+              help="Put every pair's cosine and every question's answers in the JSON (--json or --output).")
 @force_option
 @vocab_option
 @workers_option
@@ -40,7 +40,7 @@ top_k_option = click.option("-k", "--top", "k", type=click.IntRange(min=1), defa
 @handle_errors
 def eval_command(vectors: Path, similarity_paths: tuple[Path, ...], analogy_paths: tuple[Path, ...],
                  suite: str | None, as_json: bool, output: Path | None, force: bool, vocab_path: Path | None,
-                 quiet: bool, **options: Any) -> None:
+                 quiet: bool, details: bool, **options: Any) -> None:
     """Score VECTORS on word-similarity and word-analogy sets.
 
     Similarity: Spearman and Pearson correlation of cosines with human scores.
@@ -50,83 +50,22 @@ def eval_command(vectors: Path, similarity_paths: tuple[Path, ...], analogy_path
     evaluate_word_analogies on the same vectors.
 
     \b
+    Examples:
       embcli eval work/sg --suite standard
       embcli eval vectors.vec --analogy questions-words.txt --json
+      embcli eval work/sg --json --details    # per-pair cosines, per-question answers
     """
-    from embcli.artifacts import check_output, staged_file
-    from embcli.config import EvalConfig, build_config
-    from embcli.evaluation.report import evaluate_embeddings, load_datasets, render_table
-    from embcli.embeddings import load_embeddings
+    from embcli.config import COMMAND_LINE
+    from embcli.evaluation.report import render_table
+    from embcli.evaluation.stage import evaluate_vectors
 
-    config = build_config(EvalConfig, overrides=options)
-    if not similarity_paths and not analogy_paths:
-        suite = suite or "standard"
-    if output is not None:
-        check_output(output, force=force, kind="json", inputs=(vectors,))
-    similarity_sets, analogy_sets = load_datasets(similarity_paths, analogy_paths, suite)
-    embeddings = load_embeddings(vectors, vocab_path=vocab_path)
-    report = evaluate_embeddings(embeddings, similarity_sets, analogy_sets, config, progress=progress_from(quiet))
+    if details and not (as_json or output):
+        raise ConfigError("--details adds to the JSON report: use it with --json or --output FILE")
+    report = evaluate_vectors(vectors, similarity=similarity_paths, analogy=analogy_paths, suite=suite, output=output,
+                              force=force, vocab_path=vocab_path, progress=progress_from(quiet),
+                              spelling=COMMAND_LINE, details=details, **options)
     payload = report.as_dict()
-    if output is not None:
-        with staged_file(output, force=force, kind="json", inputs=(vectors,)) as staging:
-            staging.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     if as_json:
         echo_json(payload)
     else:
         click.echo(render_table(report))
-
-
-@main.command("neighbors")
-@vectors_argument
-@click.argument("words", nargs=-1, required=True)
-@top_k_option
-@json_option
-@vocab_option
-@handle_errors
-def neighbors_command(vectors: Path, words: tuple[str, ...], k: int, as_json: bool, vocab_path: Path | None) -> None:
-    """The K nearest words (cosine) to each WORD."""
-    from embcli.evaluation.neighbors import nearest_neighbors
-    from embcli.embeddings import load_embeddings
-
-    neighbors = nearest_neighbors(load_embeddings(vectors, vocab_path=vocab_path), list(words), k)
-    if as_json:
-        echo_json({word: _as_records(found) for word, found in neighbors.items()})
-        return
-    for word, found in neighbors.items():
-        click.echo(f"{word}:")
-        _echo_ranked(found)
-
-
-@main.command("analogy")
-@vectors_argument
-@click.argument("a")
-@click.argument("b")
-@click.argument("c")
-@top_k_option
-@json_option
-@vocab_option
-@handle_errors
-def analogy_command(vectors: Path, a: str, b: str, c: str, k: int, as_json: bool, vocab_path: Path | None) -> None:
-    """A is to B as C is to ?: the K words nearest to B - A + C (cosine).
-
-    \b
-      embcli analogy work/sg man king woman     # -> queen, ...
-    """
-    from embcli.evaluation.neighbors import solve_analogy
-    from embcli.embeddings import load_embeddings
-
-    found = solve_analogy(load_embeddings(vectors, vocab_path=vocab_path), a, b, c, k)
-    if as_json:
-        echo_json({"a": a, "b": b, "c": c, "answers": _as_records(found)})
-        return
-    click.echo(f"{a} : {b} :: {c} : ?")
-    _echo_ranked(found)
-
-
-def _as_records(found: list[tuple[str, float]]) -> list[dict[str, Any]]:
-    return [{"word": word, "cosine": cosine} for word, cosine in found]
-
-
-def _echo_ranked(found: list[tuple[str, float]]) -> None:
-    for rank, (word, cosine) in enumerate(found, start=1):
-        click.echo(f"  {rank:>3}. {word:<24} {cosine:.4f}")

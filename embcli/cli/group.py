@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from embcli import __version__
+from embcli.version import __version__
 from embcli.cli.common import INTERRUPTED_CODES, install_signal_handlers, interrupted_exit, one_line
 from embcli.cli.options import EmbcliCommand
 

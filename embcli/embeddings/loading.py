@@ -4,9 +4,9 @@
   `train` writes), `quantized` (what `quantize` writes), and any kind
   registered with `embcli.embeddings.registry.register_directory_kind`;
 - a file, by sniffing its format: `.npy` with a `vocab.tsv` beside it (or
-  given), word2vec binary (`.bin`), word2vec text (`.vec`/`.txt`, header
-  `count dim`) or GloVe text (no header), and any format registered with
-  `register_file_format`.
+  given), a fastText `.bin` model (by its magic number), word2vec binary
+  (`.bin`), word2vec text (`.vec`/`.txt`, header `count dim`) or GloVe text
+  (no header), and any format registered with `register_file_format`.
 
 The built-in readers are registered here; a new format registers in one line
 (see `embcli.embeddings.registry`).
@@ -19,6 +19,7 @@ from pathlib import Path
 from embcli.artifacts import read_manifest
 from embcli.embeddings.binary_format import is_word2vec_binary, read_binary_vectors
 from embcli.embeddings.core import Embeddings
+from embcli.embeddings.fasttext_bin import is_fasttext_bin, read_fasttext_embeddings
 from embcli.embeddings.npy_format import is_npy, read_npy_with_vocab
 from embcli.embeddings.quantized_dir import QUANTIZED_KIND, load_quantized_directory
 from embcli.embeddings.registry import (
@@ -35,6 +36,7 @@ from embcli.errors import InputError
 register_directory_kind(VECTORS_KIND, load_vectors_directory)
 register_directory_kind(QUANTIZED_KIND, load_quantized_directory)
 register_file_format(FileFormat("npy+vocab", matches=is_npy, read=read_npy_with_vocab))
+register_file_format(FileFormat("fasttext-bin", matches=is_fasttext_bin, read=read_fasttext_embeddings))
 register_file_format(FileFormat("word2vec-binary", matches=is_word2vec_binary, read=read_binary_vectors))
 register_file_format(FileFormat("word2vec-text", matches=is_text, read=read_text_vectors))  # also GloVe text
 

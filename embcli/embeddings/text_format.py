@@ -2,30 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from embcli.embeddings.core import Embeddings
 from embcli.errors import FormatError
-from embcli.kernels.float_text import format_rows
 
 TEXT_BLOCK_ROWS = 1024  # rows formatted per kernel call when writing vectors.vec
 
 
-def write_word2vec_text(path: Path, words: list[str], vectors: np.ndarray) -> None:
-    """word2vec text format with `%.9g` values, which read back as the same float32 (see `kernels.float_text`)."""
-    matrix = np.asarray(vectors, dtype=np.float32)
+def write_word2vec_text(path: Path, words: list[str] | None, vectors: np.ndarray, *, header: bool = True,
+                        separator: bytes = b" ", on_rows: Callable[[int], object] | None = None) -> None:
+    """word2vec text format with `%.9g` values, which read back as the same float32 (see `kernels.float_text`).
+
+    Without `header` it is GloVe's text; with `words` None, bare rows (TensorBoard's tensors.tsv with a tab
+    `separator`); `on_rows(n)` is told of each block written (a progress bar).
+    """
+    from embcli.kernels.float_text import format_rows  # numba: only writers pay for loading it, never readers
+
+    matrix = vectors  # converted to float32 a block at a time
     with open(path, "wb") as handle:
-        handle.write(f"{matrix.shape[0]} {matrix.shape[1]}\n".encode())
+        if header:
+            handle.write(f"{matrix.shape[0]} {matrix.shape[1]}\n".encode())
         for start in range(0, matrix.shape[0], TEXT_BLOCK_ROWS):  # blocks bound the text buffer
-            text, ends = format_rows(matrix[start : start + TEXT_BLOCK_ROWS])
-            data = text.tobytes()
+            text, ends = format_rows(np.asarray(matrix[start : start + TEXT_BLOCK_ROWS], dtype=np.float32))
+            data = text.tobytes() if separator == b" " else text.tobytes().replace(b" ", separator)
             lines, previous = [], 0
-            for word, end in zip(words[start : start + TEXT_BLOCK_ROWS], ends.tolist()):
-                lines.append(word.encode("utf-8") + b" " + data[previous:end] + b"\n")
+            for i, end in enumerate(ends.tolist()):
+                prefix = b"" if words is None else words[start + i].encode("utf-8") + separator
+                lines.append(prefix + data[previous:end] + b"\n")
                 previous = end
             handle.write(b"".join(lines))
+            if on_rows is not None:
+                on_rows(len(ends))
 
 
 def is_text(path: Path, head: bytes) -> bool:

@@ -12,7 +12,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from embcli import config as cfg
+import embcli.config as cfg
 from embcli.artifacts import check_allocation
 from embcli.corpus.token_corpus import load_token_corpus
 from embcli.errors import ConfigError
@@ -31,6 +31,7 @@ TRAINERS: dict[str, tuple[str, str]] = {
 ENGINE_TRAINERS: dict[tuple[str, str], str] = {
     ("skipgram", "embcli"): "embcli.training.word2vec_embcli:train_word2vec_embcli",
     ("cbow", "embcli"): "embcli.training.word2vec_embcli:train_word2vec_embcli",
+    ("fasttext", "embcli"): "embcli.training.fasttext_embcli:train_fasttext_embcli",
     ("skipgram", "spark-mllib"): "embcli.spark.word2vec_mllib:train_mllib_word2vec",
     ("cbow", "spark-mllib"): "embcli.spark.word2vec_mllib:train_mllib_word2vec",  # refuses: MLlib has no CBOW
 }
