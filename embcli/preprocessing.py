@@ -108,7 +108,9 @@ def preprocess_corpus(inputs: list[str], output: Path, config: PreprocessConfig,
     total_bytes = sum(item.size() for item in items)
     parallel = config.workers > 1 and (total_bytes >= PARALLEL_MIN_BYTES or any(i.is_stdin for i in items))
 
-    with staged_directory(output, force=force, kind=CORPUS_KIND, inputs=(*inputs, config.stopwords or "-")) as staging:
+    stopword_file = config.stopwords if config.stopwords and Path(config.stopwords).is_file() else "-"
+    read_paths = (*inputs, *(item.path for item in items), stopword_file)
+    with staged_directory(output, force=force, kind=CORPUS_KIND, inputs=read_paths) as staging:
         stdin_record: dict[str, Any] = {}
         bar = progress.bar(total_bytes or None, "tokenizing", unit="B")
         first_pass = _first_pass(items, spec, config.workers if parallel else 1, staging, bar.update, stdin_record)

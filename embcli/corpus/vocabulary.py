@@ -105,7 +105,7 @@ def _parse_vocabulary(path: Path) -> Vocabulary:
         except (ValueError, OverflowError):  # the line reader names the bad line
             return _read_vocabulary_lines(path)
         first, last, rows = fields[0], fields[-3], len(fields) // 3  # the index column: its ends and its length
-        if not (first.isdigit() and last.isdigit() and int(first) == len(tokens) and int(last) == len(tokens) + rows - 1):
+        if first != str(len(tokens)) or last != str(len(tokens) + rows - 1):
             return _read_vocabulary_lines(path)
         counts.append(block)
         tokens += fields[1::3]
