@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_CORPUS = REPO.parent / "shared" / "data" / "corpus" / "en-mixed-5m.txt.gz"
+SHARED_CORPUS = Path(os.environ.get("EMBCLI_SHARED_DATA", REPO.parent / "shared" / "data")) / "corpus" / "en-mixed-5m.txt.gz"
 BENCHMARKS_MD = REPO / "BENCHMARKS.md"
 PYTHON = sys.executable
 EMBCLI = [PYTHON, "-m", "embcli"]

@@ -31,7 +31,14 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import artifact_member, manifest_reference, read_manifest, staged_directory, write_manifest
+from embcli.artifacts import (
+    artifact_member,
+    check_output,
+    manifest_reference,
+    read_manifest,
+    staged_directory,
+    write_manifest,
+)
 from embcli.embeddings import Embeddings, load_embeddings
 from embcli.errors import ConfigError, FormatError, InputError
 from embcli.progress import SILENT, Progress
@@ -108,12 +115,15 @@ def build_index(vectors: Path | str | Embeddings, output: Path | str, config: In
                 force: bool = False, progress: Progress = SILENT) -> dict[str, Any]:
     """Build the IVF index of `vectors` into the directory `output`; returns its manifest."""
     faiss = _faiss()
+    inputs = () if isinstance(vectors, Embeddings) else (vectors,)
+    check_output(Path(output), force=force, kind=INDEX_KIND, inputs=inputs)
     embeddings = vectors if isinstance(vectors, Embeddings) else load_embeddings(vectors)
+    inputs = inputs or ((embeddings.source,) if embeddings.source else ())
     rows, dim = len(embeddings), embeddings.dim
     config.validate(rows)
     lists = config.lists_for(rows)
     started = time.perf_counter()
-    with staged_directory(Path(output), force=force) as staging:
+    with staged_directory(Path(output), force=force, kind=INDEX_KIND, inputs=inputs) as staging:
         progress.note(f"hashing {rows:,} rows")
         fingerprint = vectors_fingerprint(embeddings)
         rng = np.random.default_rng(config.seed)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import check_output_path, staged_file
+from embcli.artifacts import check_output, file_kind_for, staged_file
 from embcli.config import PlotConfig
 from embcli.corpus.vocabulary import UNK
 from embcli.errors import ConfigError, EmbcliError, InputError
@@ -75,7 +75,7 @@ def plot_words(
     image_format = IMAGE_FORMATS.get(output.suffix.lower())
     if image_format is None:
         raise ConfigError(f"-o {output}: the map is written as .png or .svg; use one of those suffixes")
-    check_output_path(output, force=force)
+    check_output(output, force=force, kind=file_kind_for(output), inputs=(embeddings.source,))
     figure_class = _figure_class()
     labels, vectors = chosen_points(embeddings, words, config.top)
     minimum = 3 if config.method == "pca" else 4
@@ -83,7 +83,7 @@ def plot_words(
         raise InputError(f"a {METHOD_NAMES[config.method]} map needs at least {minimum} distinct words, got {len(labels)}")
     points = project_2d(vectors, config.method, perplexity=config.perplexity, seed=config.seed)
     figure = _draw(figure_class, points, labels, title=f"{Path(embeddings.source).name}: {METHOD_NAMES[config.method]}")
-    with staged_file(output, force=force) as staging:
+    with staged_file(output, force=force, kind=file_kind_for(output), inputs=(embeddings.source,)) as staging:
         figure.savefig(staging, format=image_format, dpi=150, bbox_inches="tight")
     return {"output": str(output), "method": config.method, "words": labels,
             "coordinates": points.round(6).tolist()}

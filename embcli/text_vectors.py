@@ -41,7 +41,7 @@ import numpy as np
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
-from embcli.artifacts import check_output_path, library_versions, manifest_reference, staged_file
+from embcli.artifacts import check_output, library_versions, manifest_reference, staged_file
 from embcli.config import EmbedConfig, PreprocessConfig, as_dict
 from embcli.corpus.readers import InputFile, LineSource
 from embcli.corpus.tokenize import Tokenizer
@@ -107,8 +107,6 @@ def token_weights(embeddings: Embeddings, config: EmbedConfig) -> np.ndarray | N
     """SIF weights a / (a + p(w)) per row (float32), or None for mean/sum."""
     if config.pool != "sif":
         return None
-    if config.sif_a <= 0:
-        raise ConfigError(f"--sif-a must be positive, got {config.sif_a}")
     counts = embeddings.counts
     if counts is None or float(np.sum(counts)) <= 0:
         raise InputError(f"{embeddings.source}: SIF needs corpus word counts and these vectors have none (word2vec "
@@ -128,10 +126,8 @@ def pool_lines(
     the rest are skipped, or take `unk_row`.
     """
     index = embeddings.key_to_index
-    unseen = list(dict.fromkeys(token for tokens in token_lists for token in tokens if token not in index))
-    unseen_rows = dict(zip(unseen, embeddings.rows_for(unseen).tolist()))
-    composed = embeddings.composed_vectors(token for token, row in unseen_rows.items() if row < 0)
-    extra_rows = {token: len(embeddings) + i for i, token in enumerate(composed)}
+    unseen: dict[str, int | None] = {}  # unseen token -> its row, a column of `composed`, or None (no vector)
+    composed: list[np.ndarray] = []
     ids: list[int] = []
     indptr = [0]
     oov = resolved = 0
@@ -139,7 +135,9 @@ def pool_lines(
         for token in tokens:
             row = index.get(token)
             if row is None:
-                row = unseen_rows[token] if unseen_rows[token] >= 0 else extra_rows.get(token)
+                if token not in unseen:
+                    unseen[token] = _unseen_column(embeddings, token, composed)
+                row = unseen[token]
                 if row is not None:
                     resolved += 1
                 elif unk_row is None:
@@ -153,7 +151,7 @@ def pool_lines(
     columns = np.asarray(ids, dtype=np.int64)
     pointers = np.asarray(indptr, dtype=np.int64)
     lengths = np.diff(pointers)
-    if weights is not None and composed:
+    if weights is not None and composed:  # an unseen word's p(w) is 0: weight a / (a + 0) = 1
         weights = np.concatenate([weights, np.ones(len(composed), dtype=np.float32)])
     values = np.ones(len(columns), dtype=np.float32) if weights is None else weights[columns]
     if pool in ("mean", "sif"):
@@ -161,8 +159,20 @@ def pool_lines(
     matrix = sparse.csr_matrix((values, columns, pointers), shape=(len(token_lists), len(embeddings) + len(composed)))
     rows = np.asarray(matrix[:, : len(embeddings)] @ embeddings.vectors, dtype=np.float32)
     if composed:
-        rows += np.asarray(matrix[:, len(embeddings):] @ np.vstack(list(composed.values())), dtype=np.float32)
+        rows += np.asarray(matrix[:, len(embeddings):] @ np.vstack(composed), dtype=np.float32)
     return PooledBatch(rows, oov, int(np.count_nonzero(lengths == 0)), resolved)
+
+
+def _unseen_column(embeddings: Embeddings, token: str, composed: list[np.ndarray]) -> int | None:
+    """Column of an unseen token: the row the model maps it to, or one past the matrix for a vector it builds."""
+    row = int(embeddings.rows_for([token])[0])
+    if row >= 0:
+        return row
+    built = embeddings.composed_vectors([token]).get(token)
+    if built is None:
+        return None
+    composed.append(built)
+    return len(embeddings) + len(composed) - 1
 
 
 def remove_component(rows: np.ndarray, component: np.ndarray) -> np.ndarray:
@@ -194,11 +204,9 @@ def embed_file(
     output = Path(output)
     if output.suffix != ".npy":
         raise ConfigError(f"-o {output}: the output must be a .npy file")
-    if config.batch_lines < 1:
-        raise ConfigError(f"--batch-lines must be at least 1, got {config.batch_lines}")
     sidecar = sidecar_path(output)
-    check_output_path(output, force=force)
-    check_output_path(sidecar, force=force)
+    check_output(output, force=force, kind="npy", inputs=(input_path, vectors))
+    check_output(sidecar, force=force, kind="json", inputs=(input_path, vectors))
     if input_path != "-" and not Path(input_path).is_file():
         raise InputError(f"input {input_path} does not exist or is not a file")
     embeddings = load_embeddings(vectors, vocab_path=vocab_path)
@@ -209,7 +217,7 @@ def embed_file(
     saved_component = saved_sif_component(config, dim)
     gram = np.zeros((dim, dim), dtype=np.float64) if config.pool == "sif" and saved_component is None else None
     lines = empty = tokens = oov = resolved = 0
-    fd, raw_name = tempfile.mkstemp(prefix=f".{output.name}.rows-", dir=output.resolve().parent)
+    fd, raw_name = tempfile.mkstemp(prefix=f".{output.name}.tmp-{os.getpid()}-rows-", dir=Path(os.path.abspath(output)).parent)
     raw_path = Path(raw_name)
     try:
         # One BLAS thread: the only BLAS call is a small (dim x dim) Gram update, and idle spinning threads
@@ -229,12 +237,12 @@ def embed_file(
                 resolved += pooled.resolved_tokens
                 bar.update(len(batch))
         component = first_component(gram) if gram is not None else saved_component
-        with staged_file(output, force=force) as staging:
+        with staged_file(output, force=force, kind="npy", inputs=(input_path, vectors)) as staging:
             _write_npy_from_raw(raw_path, staging, lines, dim, component)
             _check_rows(staging, lines, dim)
         result = EmbedResult(lines, empty, tokens, oov, component, tokenizer_settings, time.perf_counter() - started,
                              resolved_tokens=resolved)
-        with staged_file(sidecar, force=force) as sidecar_staging:
+        with staged_file(sidecar, force=force, kind="json", inputs=(input_path, vectors)) as sidecar_staging:
             sidecar_staging.write_text(json.dumps(_sidecar(result, embeddings, config, input_path, output),
                                                   indent=2) + "\n", encoding="utf-8")
     finally:
@@ -252,8 +260,6 @@ def saved_sif_component(config: EmbedConfig, dim: int) -> np.ndarray | None:
     embedded in the same space as the old; None when not asked for."""
     if config.sif_component is None:
         return None
-    if config.pool != "sif":
-        raise ConfigError("--sif-component applies only to --pool sif")
     path = Path(config.sif_component)
     try:
         stored = json.loads(path.read_text(encoding="utf-8")).get("sif_first_component")

@@ -65,11 +65,13 @@ def test_a_new_file_format_registers_in_one_line(tmp_path: Path) -> None:
         register_file_format(FileFormat("toy", matches=lambda p, head: False, read=reader.read))
 
 
-def test_a_fasttext_bin_without_its_reader_is_named(tmp_path: Path) -> None:
+def test_a_fasttext_bin_is_never_read_as_word2vec_binary(tmp_path: Path) -> None:
+    """Both are `.bin`; fastText's int32 magic sends it to its own reader (or names it when none is registered)."""
     path = tmp_path / "model.bin"
     path.write_bytes((793712314).to_bytes(4, "little") + (12).to_bytes(4, "little") + b"\0" * 40)
-    with pytest.raises(FormatError, match="a fastText .bin model"):
+    with pytest.raises(FormatError) as raised:
         load_embeddings(path)
+    assert "word2vec binary header" not in str(raised.value)
 
 
 # ---------------------------------------------------------------------------
@@ -132,6 +134,17 @@ def test_a_subwords_section_without_buckets_is_one_line(tmp_path: Path) -> None:
     result = run("vectors", model, "a")
     assert result.exit_code == 1 and result.output.count("\n") == 1
     assert "subwords section needs integer buckets, minn and maxn" in result.output
+
+
+def test_resolver_tables_that_do_not_fit_the_vectors_are_refused(tmp_path: Path) -> None:
+    model = write_vectors_dir(tmp_path / "ft", WORDS, VECTORS, subwords=_subwords("ngrams.npy"))
+    np.save(model / "ngrams.npy", np.zeros((4, 5), dtype=np.float32))  # 5 dims for vectors of 3
+    wide = run("vectors", model, "a")
+    assert wide.exit_code == 1 and "unseen-word vectors of 5 dimensions for word vectors of 3" in wide.output
+    hashing = {"buckets": 10**12, "hash": "blake2b-64-le", "hash_version": 1}
+    hashed = run("vectors", write_vectors_dir(tmp_path / "hashed", WORDS, VECTORS, hashing=hashing), "a")
+    assert hashed.exit_code == 1 and hashed.output.count("\n") == 1
+    assert "says 1000000000000 buckets for a vocabulary of 4 rows" in hashed.output
 
 
 # ---------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from embcli.cli import main
+from embcli.cli.group import main
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, progress_from, quiet_option, workers_option
 
 vectors_argument = click.argument("vectors", type=click.Path(path_type=Path))
@@ -51,7 +51,7 @@ def eval_command(vectors: Path, similarity_paths: tuple[Path, ...], analogy_path
       embcli eval work/sg --suite standard
       embcli eval vectors.vec --analogy questions-words.txt --json
     """
-    from embcli.artifacts import check_output_path, staged_file
+    from embcli.artifacts import check_output, staged_file
     from embcli.config import EvalConfig, build_config
     from embcli.evaluation.report import evaluate_embeddings, load_datasets, render_table
     from embcli.embeddings import load_embeddings
@@ -60,13 +60,13 @@ def eval_command(vectors: Path, similarity_paths: tuple[Path, ...], analogy_path
     if not similarity_paths and not analogy_paths:
         suite = suite or "standard"
     if output is not None:
-        check_output_path(output, force=force)
+        check_output(output, force=force, kind="json", inputs=(vectors,))
     similarity_sets, analogy_sets = load_datasets(similarity_paths, analogy_paths, suite)
     embeddings = load_embeddings(vectors, vocab_path=vocab_path)
     report = evaluate_embeddings(embeddings, similarity_sets, analogy_sets, config, progress=progress_from(quiet))
     payload = report.as_dict()
     if output is not None:
-        with staged_file(output, force=force) as staging:
+        with staged_file(output, force=force, kind="json", inputs=(vectors,)) as staging:
             staging.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     if as_json:
         echo_json(payload)

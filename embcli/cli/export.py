@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from embcli.cli import main
+from embcli.cli.group import main
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, output_option, progress_from, quiet_option
 from embcli.cli.evaluate import vectors_argument
 from embcli.export import EXPORT_FORMATS, PROJECTOR_DEFAULT_TOP

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from embcli.cli import main
+from embcli.cli.group import main
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, output_option, progress_from, quiet_option
 from embcli.cli.evaluate import vectors_argument, vocab_option
 
@@ -37,10 +37,12 @@ def index_command(vectors: Path, output: Path, lists: int | None, probe: int, tr
       embcli index work/sg -o work/sg-index
       embcli neighbors work/sg paris --approx work/sg-index
     """
-    from embcli.ann_index import IndexConfig, build_index
+    from embcli.ann_index import INDEX_KIND, IndexConfig, build_index
+    from embcli.artifacts import check_output
     from embcli.embeddings import load_embeddings
 
     config = IndexConfig(lists=lists, probe=probe, train_rows=train_rows, seed=seed)
+    check_output(output, force=force, kind=INDEX_KIND, inputs=(vectors,))  # before reading the vectors
     manifest = build_index(load_embeddings(vectors, vocab_path=vocab_path), output, config, force=force,
                            progress=progress_from(quiet))
     if as_json:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from embcli.cli import main
+from embcli.cli.group import main
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, quiet_option
 from embcli.cli.evaluate import vectors_argument, vocab_option
 

@@ -22,7 +22,7 @@ from typing import Any, BinaryIO
 
 import click
 
-from embcli.cli import main
+from embcli.cli.group import main
 from embcli.cli.common import handle_errors, json_option, quiet_option
 from embcli.cli.evaluate import vectors_argument, vocab_option
 from embcli.errors import EmbcliError

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from embcli.cli import main
+from embcli.cli.group import main
 from embcli.cli.common import echo_json, handle_errors, json_option, quiet_option
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, ClassVar
 
 import numpy as np
@@ -56,6 +56,11 @@ class UnseenWordResolver(ABC):
     def vector(self, token: str) -> np.ndarray | None:
         """The float32 vector of an unseen `token`, or None."""
 
+    @property
+    def dim(self) -> int | None:
+        """The width of the vectors it builds, if it builds any (checked against the embeddings')."""
+        return None
+
     def manifest_sections(self) -> dict[str, Any]:
         """Manifest sections a derived artifact (quantized) needs to keep this resolver working."""
         return {}
@@ -84,6 +89,9 @@ class Embeddings(VectorQueries):
                 f"{self.source or 'vectors'}: {self.vectors.shape[0] if self.vectors.ndim == 2 else '?'} vector rows "
                 f"for {len(self.words)} words; the vocabulary and matrix do not match"
             )
+        if self.resolver is not None and self.resolver.dim not in (None, self.dim):
+            raise FormatError(f"{self.source or 'vectors'}: unseen-word vectors of {self.resolver.dim} dimensions for "
+                              f"word vectors of {self.dim}; the artifact's files do not match")
 
     # -- gensim's names -----------------------------------------------------
 
@@ -226,4 +234,10 @@ class Embeddings(VectorQueries):
 
         Queries and `embed` normalise text with it, so `King` finds `king` on a lowercased model.
         """
-        return make_tokenizer(self.tokenizer_spec or TokenizerSpec())
+        return _tokenizer_of(self.tokenizer_spec or TokenizerSpec())
+
+
+@lru_cache(maxsize=16)
+def _tokenizer_of(spec: TokenizerSpec) -> Tokenizer:
+    """One compiled tokenizer per spec (queries ask for it once per query)."""
+    return make_tokenizer(spec)

@@ -39,6 +39,10 @@ class SubwordResolver(UnseenWordResolver):
     def buckets(self) -> int:
         return int(self.ngrams.shape[0])
 
+    @property
+    def dim(self) -> int:
+        return int(self.ngrams.shape[1])
+
     def vector(self, token: str) -> np.ndarray:
         rows = subword_ngrams.ngram_buckets(token, self.minn, self.maxn, self.buckets)
         if len(rows) == 0:
@@ -68,8 +72,9 @@ class HashBucketResolver(UnseenWordResolver):
             self.buckets = int(section["buckets"])
         except (KeyError, TypeError, ValueError):
             raise FormatError("the manifest's hashing section has no valid 'buckets'; re-create the vectors") from None
-        if self.buckets < 1:
-            raise FormatError(f"the manifest's hashing section says {self.buckets} buckets; re-create the vectors")
+        if self.buckets != len(words) - 1:  # the vocabulary is <unk> and one row per bucket
+            raise FormatError(f"the manifest's hashing section says {self.buckets} buckets for a vocabulary of "
+                              f"{len(words)} rows (<unk> + one per bucket); re-create the vectors")
         self.words = words
         self.section = section
         normalize = section.get("normalize") or {}

@@ -22,7 +22,7 @@ from embcli.errors import FormatError
 
 TOKENIZER_SECTION = "tokenizer"
 TOKENIZER_KINDS = ("regex", "whitespace", "char", "jieba")
-SENTENCE_LIMIT_KEYS = ("max_sentence_length", "max_sentence_tokens")  # recorded when the corpus has one
+SENTENCE_LIMIT_PREFIX = "max_sentence"  # a preprocess limit on sentence length, recorded when the corpus has one
 _DEFAULTS = PreprocessConfig()
 
 
@@ -38,7 +38,7 @@ def corpus_tokenizer_section(corpus_manifest: dict[str, Any]) -> dict[str, Any] 
         "lowercase": config.get("lowercase", _DEFAULTS.lowercase), "nfkc": config.get("nfkc", _DEFAULTS.nfkc),
         "stopwords": None, "stopwords_source": config.get("stopwords"),
     }
-    section.update({key: config[key] for key in SENTENCE_LIMIT_KEYS if key in config})
+    section.update({key: value for key, value in config.items() if key.startswith(SENTENCE_LIMIT_PREFIX)})
     return section
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import MANIFEST_NAME, check_output_path, describe_file, manifest_reference, staged_directory, write_manifest
+from embcli.artifacts import MANIFEST_NAME, check_output, describe_file, manifest_reference, staged_directory, write_manifest
 from embcli.config import QuantizeConfig, as_dict
 from embcli.corpus.vocabulary import Vocabulary, write_vocabulary
 from embcli.embeddings.loading import load_embeddings
@@ -51,7 +51,7 @@ def quantize_vectors(
 ) -> dict[str, Any]:
     """Quantize the vectors at `source` into a `quantized` directory at `output`; returns its manifest."""
     started = time.perf_counter()
-    check_output_path(output, force=force)
+    check_output(output, force=force, kind=QUANTIZED_KIND, inputs=tuple(p for p in (source, vocab_path) if p))
     embeddings = load_embeddings(source, vocab_path=vocab_path, mmap=False)
     manifest = embeddings.manifest or {}
     if manifest.get("kind") == QUANTIZED_KIND:
@@ -65,7 +65,7 @@ def quantize_vectors(
     elif embeddings.resolver is not None:  # a hashed corpus's bucket lookup needs only the vocabulary and this section
         carried.update(embeddings.resolver.manifest_sections())
     vectors = np.asarray(embeddings.vectors, dtype=np.float32)
-    with staged_directory(output, force=force) as staging:
+    with staged_directory(output, force=force, kind=QUANTIZED_KIND, inputs=tuple(p for p in (source, vocab_path) if p)) as staging:
         arrays = _encode(vectors, config, progress)
         for name, array in arrays.items():
             np.save(staging / name, array, allow_pickle=False)

@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import manifest_reference, peak_rss_mb, write_manifest
+from contextlib import AbstractContextManager
+
+from embcli.artifacts import manifest_reference, peak_rss_mb, staged_directory, write_manifest
 from embcli.config import as_dict
 from embcli.corpus.token_corpus import TokenCorpus
 from embcli.errors import DivergenceError, InputError
@@ -24,6 +26,12 @@ from embcli.embeddings.vectors_dir import VECTORS_KIND, write_vectors_dir_files
 def require_trainable(corpus: TokenCorpus) -> None:
     if corpus.n_tokens == 0 or len(corpus.vocab) < 2:
         raise InputError(f"{corpus.directory}: the corpus has no in-vocabulary tokens to train on; lower --min-count in preprocess")
+
+
+def staged_vectors_directory(output: Path, corpus: TokenCorpus, *, force: bool,
+                             inputs: tuple[Path | str, ...] = ()) -> AbstractContextManager[Path]:
+    """Staging for the vectors artifact at `output`, which must not touch the corpus or other `inputs`."""
+    return staged_directory(output, force=force, kind=VECTORS_KIND, inputs=(corpus.directory, *inputs))
 
 
 def finish_vectors_artifact(
