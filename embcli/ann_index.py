@@ -5,8 +5,8 @@ IVF-Flat over unit rows with inner product (= cosine): k-means cuts the rows int
 `lists` cells, a query scans only the `probe` cells nearest to it. Why this and not
 an HNSW graph (hnswlib, usearch): on this project's 2-core machines HNSW had to insert
 a million rows one graph walk at a time (usearch took 213 s for 50,000 rows under load,
-~1 hour for 1M), while IVF trains k-means on a sample and assigns every row with one
-matrix product (1M rows in about a minute); recall is tuned at query time (`probe`)
+~1 hour for 1M), while IVF trains k-means on a sample and assigns every row with
+matrix products (1M rows in 70 s at load 20); recall is tuned at query time (`probe`)
 without rebuilding; faiss ships wheels for Linux, macOS and Windows, is maintained by
 Meta (releases through 2026), and stores the rows once (1M x 100 = 400 MB + 8 MB ids).
 See docs/frameworks.md for the measured recall and speed.
