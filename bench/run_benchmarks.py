@@ -24,6 +24,7 @@ BENCHMARKS = [
     ("quantize", "bench_quantize.py", []),
     ("spark", "bench_spark.py", []),
     ("bigvocab", "bench_bigvocab.py", ["--repeats", "3"]),
+    ("queries", "bench_queries.py", ["--repeats", "1"]),
 ]
 
 

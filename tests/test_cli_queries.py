@@ -163,3 +163,26 @@ def test_query_commands_load_no_jit(toy: Path, command: list[str]) -> None:
     env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+
+
+def test_vectors_from_stdin_and_normalised(toy: Path) -> None:
+    result = run("vectors", toy, "-", input="apple KING\nnope 北京\n")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["apple", "KING", "北京"]
+    np.testing.assert_allclose(np.array(lines[1].split()[1:], dtype=np.float32), TOY["king"])
+    np.testing.assert_allclose(np.array(lines[2].split()[1:], dtype=np.float32),
+                               (np.array(TOY["北"]) + np.array(TOY["京"])) / 2, rtol=1e-6)
+    assert "error: 'nope' is not in the vocabulary" in result.stderr
+    assert "'北京' is read as 北 + 京 (the mean of their vectors)" in result.stderr
+    assert result.stderr.strip().endswith("Error: 1 of 4 words could not be answered (see above)")
+    records = [json.loads(line) for line in run("vectors", toy, "-", "--json", input="king\n").stdout.splitlines()]
+    assert records[0]["word"] == "king" and records[0]["vector"] == TOY["king"]
+    assert run("vectors", toy, "King").stdout.split()[1:] == run("vectors", toy, "king").stdout.split()[1:]
+
+
+def test_a_single_failed_query_is_a_plain_error(toy: Path) -> None:
+    for args in (["neighbors", toy, "nope"], ["similarity", toy, "king", "nope"], ["doesnt-match", toy, "a", "nope"]):
+        result = run(*args)
+        assert result.exit_code == 1 and result.stdout == ""
+        assert result.stderr.startswith("Error: '") and result.stderr.count("\n") == 1, result.stderr

@@ -103,12 +103,12 @@ def test_vectors_command(kinds: dict[str, Path], kind: str) -> None:
 def test_neighbors_and_analogy(kinds: dict[str, Path], kind: str) -> None:
     found = run("neighbors", kinds[kind], "cat", "-k", "3", "--json")
     _ok(found)
-    words = [entry["word"] for entry in json.loads(found.stdout)["cat"]]
+    words = [entry["word"] for entry in json.loads(found.stdout)[0]["neighbors"]]
     assert len(words) == 3 and "cat" not in words
     assert set(words) & set(ANIMALS), words  # the topic corpus keeps animals together
     analogy = run("analogy", kinds[kind], "cat", "dog", "car", "-k", "3", "--json")
     _ok(analogy)
-    assert len(json.loads(analogy.stdout)["answers"]) == 3
+    assert len(json.loads(analogy.stdout)["neighbors"]) == 3
     unseen = run("neighbors", kinds[kind], UNSEEN, "-k", "3")
     if kind in RESOLVING:
         _ok(unseen)

@@ -8,7 +8,6 @@ blocks made tiny, so the blocked scan, not a single product, is what is tested.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from embcli import __version__
+from embcli.version import __version__
 from embcli.errors import FormatError, InputError
 
 MANIFEST_NAME = "manifest.json"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -51,23 +50,14 @@ def eval_command(vectors: Path, similarity_paths: tuple[Path, ...], analogy_path
       embcli eval work/sg --suite standard
       embcli eval vectors.vec --analogy questions-words.txt --json
     """
-    from embcli.artifacts import check_output, staged_file
-    from embcli.config import EvalConfig, build_config
-    from embcli.evaluation.report import evaluate_embeddings, load_datasets, render_table
-    from embcli.embeddings import load_embeddings
+    from embcli.config import COMMAND_LINE
+    from embcli.evaluation.report import render_table
+    from embcli.evaluation.stage import evaluate_vectors
 
-    config = build_config(EvalConfig, overrides=options)
-    if not similarity_paths and not analogy_paths:
-        suite = suite or "standard"
-    if output is not None:
-        check_output(output, force=force, kind="json", inputs=(vectors,))
-    similarity_sets, analogy_sets = load_datasets(similarity_paths, analogy_paths, suite)
-    embeddings = load_embeddings(vectors, vocab_path=vocab_path)
-    report = evaluate_embeddings(embeddings, similarity_sets, analogy_sets, config, progress=progress_from(quiet))
+    report = evaluate_vectors(vectors, similarity=similarity_paths, analogy=analogy_paths, suite=suite, output=output,
+                              force=force, vocab_path=vocab_path, progress=progress_from(quiet),
+                              spelling=COMMAND_LINE, **options)
     payload = report.as_dict()
-    if output is not None:
-        with staged_file(output, force=force, kind="json", inputs=(vectors,)) as staging:
-            staging.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     if as_json:
         echo_json(payload)
     else:

@@ -88,20 +88,23 @@ def _query_batches(words: tuple[str, ...]) -> Iterator[list[str]]:
 class Reporter:
     """Writes answers as a table, one JSON document (at the end) or JSON Lines (as they come)."""
 
-    def __init__(self, as_json: bool, as_jsonl: bool, quiet: bool) -> None:
-        self.as_json, self.as_jsonl, self.quiet = as_json, as_jsonl, quiet
+    def __init__(self, as_json: bool, as_jsonl: bool, quiet: bool, noun: str = "queries") -> None:
+        self.as_json, self.as_jsonl, self.quiet, self.noun = as_json, as_jsonl, quiet, noun
+        self.single = False  # True when the run is one query from the command line
         self.records: list[dict[str, Any]] = []
         self.failed = 0
         self.total = 0
 
     def add(self, record: dict[str, Any], text_lines: list[str], notes: list[str] = ()) -> None:
+        if self.single and "error" in record and not (self.as_json or self.as_jsonl):
+            raise FailedQueries(record["error"])  # the one query asked failed: a plain one-line error
         self.total += 1
         self.failed += "error" in record
         if self.as_jsonl:
             click.echo(json.dumps(record, ensure_ascii=False))
         elif self.as_json:
             self.records.append(record)
-        else:
+        elif text_lines:
             click.echo("\n".join(text_lines))
         for note in notes if not self.quiet else ():
             click.echo(f"note: {note}", err=True)
@@ -110,7 +113,7 @@ class Reporter:
         if self.as_json and not self.as_jsonl:
             click.echo(json.dumps(self.records, indent=2, ensure_ascii=False))
         if self.failed:
-            raise FailedQueries(f"{self.failed} of {self.total} queries could not be answered (see above)")
+            raise FailedQueries(f"{self.failed} of {self.total} {self.noun} could not be answered (see above)")
 
 
 def _neighbor_lines(answer: Any) -> list[str]:
@@ -166,6 +169,7 @@ def neighbors_command(vectors: Path, words: tuple[str, ...], positive: tuple[str
     if batches is None:
         raise click.UsageError("give a WORD, an expression, --positive/--negative words, or - to read stdin")
     report = Reporter(as_json, as_jsonl, quiet)
+    report.single = "-" not in words and len(words) <= 1
     for texts in batches:
         for answer in answer_texts(embeddings, texts, reader=reader, topn=k, restrict_vocab=restrict_vocab,
                                    cosmul=cosmul, positive=positive, negative=negative, index=index):
@@ -231,6 +235,7 @@ def similarity_command(vectors: Path, words: tuple[str, ...], as_json: bool, as_
         raise click.UsageError("give two words, or - to read word1<TAB>word2 lines from stdin")
     reader = QueryReader(_load(vectors, vocab_path))
     report = Reporter(as_json, as_jsonl, quiet)
+    report.single = words != ("-",)
     batches = stdin_batches() if words == ("-",) else iter([["\t".join(words)]])
     for lines in batches:
         for line in lines:
@@ -267,6 +272,7 @@ def doesnt_match_command(vectors: Path, words: tuple[str, ...], as_json: bool, v
 
     reader = QueryReader(_load(vectors, vocab_path))
     report = Reporter(as_json, False, quiet)
+    report.single = words != ("-",)
     lists = [[" ".join(words)]] if words != ("-",) else stdin_batches()
     for lines in lists:
         for line in lines:
@@ -275,4 +281,41 @@ def doesnt_match_command(vectors: Path, words: tuple[str, ...], as_json: bool, v
                 report.add({"query": line.split(), "doesnt_match": odd}, [odd])
             except EmbcliError as exc:
                 report.add({"query": line.split(), "error": str(exc)}, [f"{line}\terror: {exc}"])
+    report.finish()
+
+
+# ---------------------------------------------------------------------------
+# `embcli vectors` (its command is in embcli.cli.vectors): lines, notes, records, stdin
+
+
+def vector_line(word: str, vector: Any) -> str:
+    """word2vec text: the word and `%.9g` values (which read back as the same float32)."""
+    return word + " " + " ".join(f"{value:.9g}" for value in vector.tolist())
+
+
+def vector_note(reader: Any, word: str, vector: Any, source: str, tokens: list[str] | None) -> str | None:
+    if tokens:
+        return f"'{word}' is read as {' + '.join(tokens)} (the mean of their vectors)"
+    if source != "vocab":
+        return f"'{word}' is not in the vocabulary; its vector comes from {reader.embeddings.resolver.description}"
+    return None
+
+
+def vector_record(word: str, vector: Any, source: str, tokens: list[str] | None) -> dict[str, Any]:
+    return {"word": word, "source": source, "vector": vector.tolist(), **({"tokens": tokens} if tokens else {})}
+
+
+def print_stdin_vectors(reader: Any, as_json: bool, quiet: bool) -> None:
+    """Each whitespace-separated word of stdin, printed as it arrives; unknown words reported and counted."""
+    report = Reporter(False, as_json, quiet, noun="words")
+    for lines in stdin_batches():
+        for word in (word for line in lines for word in line.split()):
+            try:
+                found = (word, *reader.raw_vector(word))
+            except EmbcliError as exc:
+                report.add({"query": word, "error": str(exc)}, [])
+                click.echo(f"error: {exc}", err=True)
+                continue
+            note = vector_note(reader, *found)
+            report.add(vector_record(*found), [vector_line(word, found[1])], [note] if note else [])
     report.finish()

@@ -111,9 +111,10 @@ class Embeddings(VectorQueries):
     @cached_property
     def key_to_index(self) -> dict[str, int]:
         """Word -> row; the first (most frequent) row wins if a word repeats."""
-        mapping: dict[str, int] = {}
-        for i, word in enumerate(self.words):
-            mapping.setdefault(word, i)
+        mapping = dict(zip(self.words, range(len(self.words))))  # in C: a million words in ~0.1 s
+        if len(mapping) != len(self.words):  # a repeated word: its first row wins
+            for i in range(len(self.words) - 1, -1, -1):
+                mapping[self.words[i]] = i
         return mapping
 
     @property

@@ -166,6 +166,7 @@ class VectorQueries:
             elif self._known(key):
                 mean += weight * self.key_vector(key, norm=pre_normalize)
             elif not ignore_missing:
+                self.key_vector(key)  # raises the host's KeyError (embcli's says why and what to do)
                 raise KeyError(f"Key '{key}' not present in vocabulary")
             else:
                 continue

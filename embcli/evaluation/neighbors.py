@@ -92,10 +92,8 @@ class QueryReader:
 
     def term(self, text: str) -> QueryTerm:
         """The term for `text`; UnknownWordError if no form of it has a vector."""
-        row = self._row(text)
-        if row >= 0:
-            return QueryTerm(text, self.embeddings.key_vector(row, norm=True), [row])
-        tokens = self.tokenize(text)
+        index = self.embeddings.key_to_index
+        tokens = [text] if text in index else self.tokenize(text)
         if len(tokens) > 1:
             try:
                 parts = [self.term(token) for token in tokens]
@@ -103,8 +101,8 @@ class QueryReader:
                 raise UnknownWordError(f"'{text}' is read as {' + '.join(tokens)}, and {exc}") from None
             vector = unit_vector(np.mean([part.vector for part in parts], axis=0))
             return QueryTerm(text, vector, [row for part in parts for row in part.rows], tokens)
-        if len(tokens) == 1 and tokens[0] != text:
-            row = self._row(tokens[0])
+        for form in dict.fromkeys([*tokens, text]):
+            row = self._row(form)
             if row >= 0:
                 return QueryTerm(text, self.embeddings.key_vector(row, norm=True), [row])
         for form in dict.fromkeys([*tokens, text]):
@@ -117,7 +115,28 @@ class QueryReader:
         raise UnknownWordError(f"'{text}' is not in the vocabulary of {self.embeddings.source or 'these vectors'} "
                                f"({len(self.embeddings)} words); check the spelling")
 
+    def raw_vector(self, text: str) -> tuple[np.ndarray, str, list[str] | None]:
+        """`text`'s own vector (not unit length), where it came from ("vocab", the resolver's kind or
+        "tokens" for the mean of the tokens it is split into) and those tokens; read as `term` reads it."""
+        try:
+            vector, source = self.embeddings.lookup(text)
+            return vector, source, None
+        except UnknownWordError as exc:
+            unknown = exc
+        try:
+            term = self.term(text)
+        except UnknownWordError:
+            raise unknown from None
+        if term.tokens:
+            parts = [self.raw_vector(token)[0] for token in term.tokens]
+            return np.mean(parts, axis=0).astype(np.float32), "tokens", term.tokens
+        if term.rows:
+            return np.asarray(self.embeddings.vectors[term.rows[0]], dtype=np.float32), "vocab", None
+        vector, source = self.embeddings.lookup(self.tokenize(text)[0])
+        return vector, source, None
+
     def _row(self, word: str) -> int:
+        """The word's row as given, else (vectors without a resolver) its most frequent casing's, else -1."""
         row = self.embeddings.key_to_index.get(word, -1)
         if row < 0 and self.embeddings.resolver is None:  # a model with a resolver answers unseen forms itself
             if self._any_case is None:

@@ -12,7 +12,7 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from embcli import config as cfg
+import embcli.config as cfg
 from embcli.corpus.token_corpus import load_token_corpus
 from embcli.errors import ConfigError
 from embcli.progress import SILENT, Progress
