@@ -39,10 +39,12 @@ def index_command(vectors: Path, output: Path, lists: int | None, probe: int, tr
       embcli index work/sg -o work/sg-index
       embcli neighbors work/sg paris --approx work/sg-index
     """
-    from embcli.ann_index import IndexConfig, build_index
+    from embcli.ann_index import INDEX_KIND, IndexConfig, build_index
+    from embcli.artifacts import check_output
     from embcli.embeddings import load_embeddings
 
     config = IndexConfig(lists=lists, probe=probe, train_rows=train_rows, seed=seed)
+    check_output(output, force=force, kind=INDEX_KIND, inputs=(vectors,))  # before reading the vectors
     manifest = build_index(load_embeddings(vectors, vocab_path=vocab_path), output, config, force=force,
                            progress=progress_from(quiet))
     if as_json:
