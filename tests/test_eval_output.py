@@ -78,3 +78,14 @@ def test_a_set_the_model_misses_is_warned_about_but_the_others_are_scored(toy_mo
     result = invoke("eval", toy_model, "--similarity", english, "--similarity", chinese)
     assert result.exit_code == 0
     assert result.stderr == f"warning: none of zh's items are in the vocabulary of {toy_model} (is the set in the model's language?)\n"
+
+
+def test_neighbour_tables_line_up_by_display_width(tmp_path: Path) -> None:
+    from embcli.display import display_width
+
+    words = ["北京", "上海", "paris", "london"]
+    model = write_vectors_dir(tmp_path / "mixed", words, np.array([[1, 0.1], [1, 0.2], [1, 0.3], [1, 0.4]]))
+    result = invoke("neighbors", model, "北京", "paris", "-k", "3")
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.stdout.splitlines() if line.startswith("    ")]
+    assert len(rows) == 6 and len({display_width(row.rsplit(" ", 1)[0]) for row in rows}) == 1

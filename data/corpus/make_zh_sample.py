@@ -59,5 +59,5 @@ def sentences(count: int, seed: int = 1) -> list[str]:
 if __name__ == "__main__":
     target = Path(__file__).with_name("zh-sample.txt.gz")
     with gzip.GzipFile(target, "wb", mtime=0) as handle:
-        handle.write(("\n".join(sentences(40_000)) + "\n").encode("utf-8"))
+        handle.write(("\n".join(sentences(12_000)) + "\n").encode("utf-8"))
     print(f"wrote {target}")

@@ -23,6 +23,7 @@ from typing import Any, BinaryIO
 import click
 
 from embcli.cli.group import main
+from embcli.display import pad
 from embcli.cli.options import option
 from embcli.cli.common import handle_errors, json_option, quiet_option
 from embcli.cli.evaluate import vectors_argument, vocab_option
@@ -120,7 +121,7 @@ class Reporter:
 def _neighbor_lines(answer: Any) -> list[str]:
     if answer.error is not None:
         return [f"{answer.query}:", f"  error: {answer.error}"]
-    return [f"{answer.query}:"] + [f"  {rank:>3}. {word:<24} {score:.4f}"
+    return [f"{answer.query}:"] + [f"  {rank:>3}. {pad(word, 24)} {score:.4f}"
                                    for rank, (word, score) in enumerate(answer.neighbors, start=1)]
 
 
