@@ -25,6 +25,7 @@ BENCHMARKS = [
     ("spark", "bench_spark.py", []),
     ("queries", "bench_queries.py", ["--repeats", "1"]),
     ("bigvocab", "bench_bigvocab.py", ["--repeats", "3"]),
+    ("long-lines", "bench_long_lines.py", ["--repeats", "1"]),
 ]
 
 

@@ -14,6 +14,7 @@ from embcli.config import PreprocessConfig, Word2VecConfig
 from embcli.corpus.token_corpus import load_token_corpus
 from embcli.errors import FormatError
 from embcli.kernels import word2vec_kernels
+from embcli.kernels.huffman import huffman_tree
 from embcli.training.word2vec_embcli import initial_vectors, negative_sampling_table, train_word2vec_embcli
 from embcli.training.word2vec_gensim import subsampling_keep_probability
 from embcli.embeddings import load_embeddings
@@ -164,7 +165,7 @@ def test_huffman_tree_is_optimal_and_consistent():
     rng = np.random.default_rng(7)
     counts = np.concatenate([(50_000 / np.arange(1, 401) ** 1.1).astype(np.int64) + 1, [0, 0, 0], rng.integers(1, 4, 50)])
     rng.shuffle(counts)
-    codes, points, lengths = word2vec_kernels.huffman_tree(counts)
+    codes, points, lengths = huffman_tree(counts)
     words = np.flatnonzero(counts > 0)
     assert np.all(lengths[counts == 0] == 0) and np.all(lengths[words] > 0)
     # optimal: the weighted path length equals Huffman's cost (the sum of all merged weights)

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from embcli.artifacts import MANIFEST_NAME, check_output, describe_file, manifest_reference, staged_directory, write_manifest
+from embcli.artifacts.arrays import require_usable_matrix
 from embcli.config import QuantizeConfig, as_dict
 from embcli.corpus.subword_ngrams import NGRAMS_NPY
 from embcli.corpus.vocabulary import Vocabulary, write_vocabulary
@@ -58,6 +59,7 @@ def quantize_vectors(
     manifest = embeddings.manifest or {}
     if manifest.get("kind") == QUANTIZED_KIND:
         raise InputError(f"{source} is already quantized; quantize the original vectors instead")
+    require_usable_matrix(embeddings.vectors, source, f"quantize --method {config.method}")
     if config.method == "pq":
         check_subspaces(config.subspaces or default_subspaces(embeddings.dim), embeddings.dim)
     carried: dict[str, Any] = {}

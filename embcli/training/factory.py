@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import embcli.config as cfg
+from embcli.artifacts import check_allocation
 from embcli.corpus.token_corpus import load_token_corpus
 from embcli.errors import ConfigError
 from embcli.progress import SILENT, Progress
@@ -58,4 +59,14 @@ def train_model(corpus_dir: Path, output: Path, config: Any, *, force: bool = Fa
     module_name, function_name = target.split(":")
     trainer = getattr(importlib.import_module(module_name), function_name)
     corpus = load_token_corpus(corpus_dir)
+    check_model_size(len(corpus.vocab), config)
     return trainer(corpus, Path(output), config, force=force, progress=progress)
+
+
+def check_model_size(vocab_size: int, config: Any) -> None:
+    """Refuse, before allocating, a model whose matrices cannot fit in memory (`--dim 1000000000`).
+
+    Input and output rows for every word (and fastText's n-gram buckets), float32.
+    """
+    rows = vocab_size + (getattr(config, "buckets", 0) if getattr(config, "uses_subwords", False) else 0)
+    check_allocation((rows, config.dim), 4, f"--dim {config.dim} for {vocab_size:,} words", copies=2)

@@ -21,7 +21,6 @@ What it shares with fastText, so results are comparable:
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from pathlib import Path
 from typing import Any
@@ -38,11 +37,9 @@ from embcli.training.resume import (
     INPUT_WORD_VECTORS_NPY,
     OUTPUT_VECTORS_NPY,
     ParentModel,
-    grown_vocabulary,
-    ids_in_grown_vocabulary,
     load_parent,
     resume_sections,
-    resumed_counts,
+    training_ids,
 )
 from embcli.training.word2vec_embcli import train_epochs
 from embcli.training.word2vec_gensim import subsampling_keep_probability
@@ -88,13 +85,7 @@ def train_fasttext_embcli(corpus: TokenCorpus, output: Path, config: FastTextCon
     require_trainable(corpus)
     announce_compilation(progress, (fasttext_kernels.train_chunk,), "fastText")
     parent = load_parent(config, corpus) if config.resume else None
-    if parent is None:
-        artifact_corpus, ids = corpus, np.asarray(corpus.ids)
-        counts = word2vec_kernels.count_ids(ids, len(corpus.vocab))
-    else:  # the parent's words keep their rows; the new corpus's words it lacks are appended
-        artifact_corpus = dataclasses.replace(corpus, vocab=grown_vocabulary(parent.vocab, corpus.vocab))
-        ids = ids_in_grown_vocabulary(corpus, artifact_corpus.vocab)
-        counts = resumed_counts(artifact_corpus.vocab, corpus)
+    artifact_corpus, ids, counts = training_ids(corpus, parent)
     vocab_size = len(artifact_corpus.vocab)
     offsets = np.ascontiguousarray(corpus.offsets, dtype=np.int64)
     keep_prob = subsampling_keep_probability(counts, config.sample).astype(np.float32)

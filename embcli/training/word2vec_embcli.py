@@ -24,7 +24,6 @@ parent's rows are the starting point, and counts are parent + new text.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -40,11 +39,9 @@ from embcli.progress import SILENT, Progress
 from embcli.training.common import finish_vectors_artifact, require_trainable, staged_vectors_directory
 from embcli.training.resume import (
     OUTPUT_VECTORS_NPY,
-    grown_vocabulary,
-    ids_in_grown_vocabulary,
     load_parent,
     resume_sections,
-    resumed_counts,
+    training_ids,
 )
 from embcli.training.word2vec_gensim import subsampling_keep_probability
 
@@ -94,6 +91,7 @@ def train_word2vec_embcli(corpus: TokenCorpus, output: Path, config: Word2VecCon
     Returns the manifest (its `epochs` list holds each epoch's mean loss).
     """
     from embcli.kernels import word2vec_kernels
+    from embcli.kernels.huffman import huffman_tree
 
     started = time.perf_counter()
     config = config.resolved()
@@ -101,18 +99,12 @@ def train_word2vec_embcli(corpus: TokenCorpus, output: Path, config: Word2VecCon
     require_trainable(corpus)
     announce_compilation(progress, (word2vec_kernels.train_chunk,), "word2vec")
     parent = load_parent(config, corpus) if config.resume else None
-    if parent is None:
-        artifact_corpus, ids = corpus, np.asarray(corpus.ids)
-        counts = word2vec_kernels.count_ids(ids, len(corpus.vocab))
-    else:  # the parent's words keep their rows; the new corpus's words it lacks are appended
-        artifact_corpus = dataclasses.replace(corpus, vocab=grown_vocabulary(parent.vocab, corpus.vocab))
-        ids = ids_in_grown_vocabulary(corpus, artifact_corpus.vocab)
-        counts = resumed_counts(artifact_corpus.vocab, corpus)
+    artifact_corpus, ids, counts = training_ids(corpus, parent)
     offsets = np.ascontiguousarray(corpus.offsets, dtype=np.int64)
     keep_prob = subsampling_keep_probability(counts, config.sample).astype(np.float32)
     alias_probability, alias_word = negative_sampling_table(counts)
     # hierarchical softmax: word2vec's Huffman paths (codes, points, lengths), or None without --hs
-    hs_codes, hs_points, hs_lengths = word2vec_kernels.huffman_tree(counts) if config.hs else (None, None, None)
+    hs_codes, hs_points, hs_lengths = huffman_tree(counts) if config.hs else (None, None, None)
     sigmoid_table, log_sigmoid_table = word2vec_kernels.sigmoid_tables()
     syn0, syn1neg = initial_vectors(len(artifact_corpus.vocab), config.dim, config.seed)
     syn1 = np.zeros_like(syn0) if config.hs else None  # the hierarchical-softmax layer
