@@ -17,8 +17,9 @@ average them, and writes a gradient back to all of them. Here, per window:
   moves by that pair's gradient (exactly what re-averaging the updated rows
   gives), and the pairs' gradients are summed and added to each row once.
   Same arithmetic as fastText's per-pair updates, a fraction of the row
-  traffic: whole-process CPU seconds are a third of fastText's for the same
-  epoch (bench/bench_fasttext.py, BENCHMARKS.md);
+  traffic: for one epoch of the 4.6M-token benchmark corpus, whole processes,
+  fastText spent 141-144 CPU seconds and embcli 44, at fastText's scores
+  (bench/bench_fasttext.py, BENCHMARKS.md);
 - the next centre's rows are prefetched while this window trains;
 - sigmoid and log-sigmoid come from the branch-free tables of
   `embcli.kernels.word2vec_kernels`, whose sampling helpers (alias-table
