@@ -27,7 +27,7 @@ from embcli.artifacts import describe_file, staged_directory, write_manifest
 from embcli.config import PreprocessConfig, as_dict
 from embcli.corpus.hashing import hash_vocabulary
 from embcli.corpus.readers import InputFile, LineSource, expand_inputs, iter_line_chunks
-from embcli.corpus.token_corpus import CORPUS_KIND, IDS_NAME, OFFSETS_NAME, TEXT_NAME, VOCAB_NAME
+from embcli.corpus.token_corpus import CORPUS_KIND, IDS_NAME, LINES_NAME, OFFSETS_NAME, TEXT_NAME, VOCAB_NAME
 from embcli.corpus.tokenize import Tokenizer, TokenizerSpec, load_stopwords, make_tokenizer
 from embcli.corpus.vocabulary import UNK_INDEX, Vocabulary, build_vocabulary, write_vocabulary
 from embcli.errors import ConfigError, InputError
@@ -45,6 +45,7 @@ class EncodedChunk:
     tokens: list[str]  # local id -> token
     ids: np.ndarray  # uint32 local ids, all sentences concatenated
     lengths: np.ndarray  # int64 tokens per (non-empty) sentence
+    line_numbers: np.ndarray  # int64 chunk-local input line (0-based) of each sentence
     lines: int
     bad_bytes: int  # undecodable bytes replaced by U+FFFD
     stopwords_removed: int
@@ -78,8 +79,9 @@ def encode_lines(lines: list[bytes]) -> EncodedChunk:
     stopwords = _worker_stopwords
     flat: list[str] = []
     lengths: list[int] = []
+    line_numbers: list[int] = []
     bad_bytes = removed = 0
-    for raw in lines:
+    for line_number, raw in enumerate(lines):
         text, bad = _decode(raw)
         bad_bytes += bad
         tokens = tokenize(text)
@@ -90,9 +92,11 @@ def encode_lines(lines: list[bytes]) -> EncodedChunk:
         if tokens:
             flat.extend(tokens)
             lengths.append(len(tokens))
+            line_numbers.append(line_number)
     local = {token: i for i, token in enumerate(dict.fromkeys(flat))}
     ids = np.fromiter(map(local.__getitem__, flat), dtype=np.uint32, count=len(flat))
-    return EncodedChunk(list(local), ids, np.array(lengths, dtype=np.int64), len(lines), bad_bytes, removed)
+    return EncodedChunk(list(local), ids, np.array(lengths, dtype=np.int64), np.array(line_numbers, dtype=np.int64),
+                        len(lines), bad_bytes, removed)
 
 
 def _encoded_chunks(chunks: Iterator[tuple[list[bytes], int]], spec: TokenizerSpec, workers: int,
@@ -153,7 +157,7 @@ def preprocess_corpus(inputs: list[str], output: Path, config: PreprocessConfig,
             config=as_dict(config),
             inputs=[stdin_record if item.is_stdin else describe_file(Path(item.path)) for item in items],
             counts=counts,
-            files={"ids": IDS_NAME, "offsets": OFFSETS_NAME, "text": TEXT_NAME, "vocab": VOCAB_NAME},
+            files={"ids": IDS_NAME, "offsets": OFFSETS_NAME, "lines": LINES_NAME, "text": TEXT_NAME, "vocab": VOCAB_NAME},
             timings={"tokenize_seconds": round(tokenized - started, 3),
                      "index_write_seconds": round(finished - tokenized, 3),
                      "wall_seconds": round(time.perf_counter() - started, 3)},
@@ -185,11 +189,13 @@ class FirstPass:
     sentences: int
     bad_bytes: int
     stopwords_removed: int
+    line_numbers_path: Path | None = None  # raw int64 input line (0-based, over all inputs) of each sentence
 
 
 def _first_pass(items: list[InputFile], spec: TokenizerSpec, workers: int, staging: Path, on_bytes: Any,
                 stdin_record: dict[str, Any]) -> FirstPass:
     ids_path, lengths_path = staging / "ids.provisional", staging / "lengths.provisional"
+    line_numbers_path = staging / "lines.provisional"
     token_ids: dict[str, int] = {}
     tokens: list[str] = []
     counts = np.zeros(1024, dtype=np.int64)
@@ -200,7 +206,8 @@ def _first_pass(items: list[InputFile], spec: TokenizerSpec, workers: int, stagi
             stdin_record.update(path="-", size=source.stdin_reader.size, sha256=source.stdin_reader.sha256.hexdigest())
 
     chunks = iter_line_chunks(items, on_close=record_stdin)
-    with open(ids_path, "wb") as ids_file, open(lengths_path, "wb") as lengths_file:
+    with open(ids_path, "wb") as ids_file, open(lengths_path, "wb") as lengths_file, \
+            open(line_numbers_path, "wb") as line_numbers_file:
         for chunk in _encoded_chunks(chunks, spec, workers, on_bytes):
             lookup = np.empty(len(chunk.tokens), dtype=np.uint32)
             for local_id, token in enumerate(chunk.tokens):
@@ -215,11 +222,13 @@ def _first_pass(items: list[InputFile], spec: TokenizerSpec, workers: int, stagi
             counts[: len(tokens)] += np.bincount(global_ids, minlength=len(tokens))
             global_ids.tofile(ids_file)
             chunk.lengths.tofile(lengths_file)
+            (chunk.line_numbers + lines).tofile(line_numbers_file)
             lines += chunk.lines
             sentences += len(chunk.lengths)
             bad_bytes += chunk.bad_bytes
             removed += chunk.stopwords_removed
-    return FirstPass(tokens, counts[: len(tokens)], ids_path, lengths_path, lines, sentences, bad_bytes, removed)
+    return FirstPass(tokens, counts[: len(tokens)], ids_path, lengths_path, lines, sentences, bad_bytes, removed,
+                     line_numbers_path)
 
 
 def _vocabulary_from(first: FirstPass, config: PreprocessConfig) -> Vocabulary:
@@ -248,6 +257,8 @@ def write_corpus_files(staging: Path, first: FirstPass, vocab: Vocabulary, confi
     kept_tokens = total_tokens - oov_tokens if drop else total_tokens
     provisional = np.memmap(first.ids_path, dtype=np.uint32, mode="r") if total_tokens else np.zeros(0, np.uint32)
     lengths = np.fromfile(first.lengths_path, dtype=np.int64)
+    line_numbers = np.fromfile(first.line_numbers_path, dtype=np.int64) if first.line_numbers_path else None
+    kept_sentences = np.ones(len(lengths), dtype=bool)  # --oov drop may empty a sentence
     starts = np.concatenate([[0], np.cumsum(lengths)])
     ids_out = np.lib.format.open_memmap(staging / IDS_NAME, mode="w+", dtype=np.uint32, shape=(kept_tokens,))
     words = np.array(vocab.tokens, dtype=object)
@@ -264,6 +275,7 @@ def write_corpus_files(staging: Path, first: FirstPass, vocab: Vocabulary, confi
                 sentence_of_token = np.repeat(np.arange(len(chunk_lengths)), chunk_lengths)
                 chunk_lengths = np.bincount(sentence_of_token[keep], minlength=len(chunk_lengths))
                 chunk = chunk[keep]
+                kept_sentences[first_sentence:last] = chunk_lengths > 0
                 chunk_lengths = chunk_lengths[chunk_lengths > 0]
             ids_out[written : written + len(chunk)] = chunk
             ends = np.cumsum(chunk_lengths)
@@ -278,6 +290,9 @@ def write_corpus_files(staging: Path, first: FirstPass, vocab: Vocabulary, confi
     del ids_out, provisional
     offsets = np.concatenate(offsets_parts)
     np.save(staging / OFFSETS_NAME, offsets, allow_pickle=False)
+    if line_numbers is not None:
+        np.save(staging / LINES_NAME, line_numbers[kept_sentences], allow_pickle=False)
+        first.line_numbers_path.unlink()
     first.ids_path.unlink()
     first.lengths_path.unlink()
     return {
