@@ -104,6 +104,31 @@ class FastTextConfig(Word2VecFamilyConfig):
 
 
 @dataclasses.dataclass(frozen=True)
+class Doc2VecConfig:
+    """Paragraph vectors (Le & Mikolov 2014): one vector per input line, with negative sampling."""
+
+    model: Literal["doc2vec"] = "doc2vec"
+    dm: int = 0  # 0: PV-DBOW (the document predicts its words); 1: PV-DM (document + context mean predicts the word)
+    dbow_words: bool = False  # PV-DBOW: also train skip-gram word vectors, interleaved (gensim's dbow_words=1)
+    tags: str | None = None  # a file with one tag per input line (default tag: the document number)
+    dim: int = 100  # vector size
+    window: int = 5  # PV-DM context / --dbow-words skip-gram window (reduced at random per word)
+    negative: int = 5  # negative samples per predicted word
+    sample: float = 1e-3  # subsampling threshold for frequent words (0 disables)
+    epochs: int = 10  # passes over the corpus (gensim Doc2Vec's default)
+    alpha: float = 0.025  # start learning rate
+    min_alpha: float = 0.0001  # learning rate at the end of training (linear decay)
+    infer_epochs: int | None = None  # epochs of `--pool infer` on new text; None: the training epochs
+    workers: int = dataclasses.field(default_factory=default_workers)  # threads
+    seed: int = 1
+    binary: bool = False  # also write word2vec binary vectors.bin
+
+    def resolved(self):  # type: ignore[no-untyped-def]
+        """Fill `infer_epochs` so the manifest records the value inference will use."""
+        return self if self.infer_epochs is not None else dataclasses.replace(self, infer_epochs=self.epochs)
+
+
+@dataclasses.dataclass(frozen=True)
 class EvalConfig:
     restrict_vocab: int = 30000  # analogy: only the N most frequent words are asked and answered (word2vec's compute-accuracy)
     similarity_restrict_vocab: int = 300000  # similarity: pairs with a word beyond the N most frequent are not found (gensim's default)
@@ -251,11 +276,13 @@ class QuantizeConfig:
 
 @dataclasses.dataclass(frozen=True)
 class EmbedConfig:
-    pool: Literal["mean", "sum", "sif"] = "mean"  # how a line's word vectors become one vector
+    pool: Literal["mean", "sum", "sif", "infer"] = "mean"  # how a line's word vectors become one vector (infer: doc2vec)
     oov: Literal["skip", "unk"] = "skip"  # unknown tokens are skipped, or use the <unk> row
     sif_a: float = 1e-3  # SIF: word weight a / (a + p(w)), p from the vocabulary counts
     batch_lines: int = 8192  # lines tokenized and pooled at a time (bounds memory)
     sif_component: str | None = None  # SIF: remove the component saved in this sidecar (an earlier OUT.npy.json) instead of this input's own
+    infer_epochs: int | None = None  # infer: epochs per text (None: the model's infer_epochs)
+    seed: int = 1  # infer: seed of each text's fresh document row (same text + seed -> same vector)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -42,6 +42,7 @@ from embcli.config import EmbedConfig, PreprocessConfig, as_dict
 from embcli.corpus.readers import InputFile, LineSource
 from embcli.corpus.tokenize import Tokenizer, TokenizerSpec, load_stopwords, make_tokenizer
 from embcli.corpus.vocabulary import UNK
+from embcli.doc2vec_inference import infer_token_lists, load_doc2vec
 from embcli.errors import ConfigError, EmbcliError, FormatError, InputError
 from embcli.progress import SILENT, Progress
 from embcli.vectors import Embeddings, load_embeddings
@@ -192,6 +193,7 @@ def embed_file(
     if input_path != "-" and not Path(input_path).is_file():
         raise InputError(f"input {input_path} does not exist or is not a file")
     embeddings = load_embeddings(vectors, vocab_path=vocab_path)
+    doc2vec = load_doc2vec(embeddings) if config.pool == "infer" else None
     weights = token_weights(embeddings, config)
     unk_row = _unk_row(embeddings) if config.oov == "unk" else None
     tokenize, tokenizer_settings = tokenizer_for(embeddings, progress)
@@ -208,8 +210,9 @@ def embed_file(
                 threadpool_limits(limits=1, user_api="blas"):
             for batch in _line_batches(input_path, config.batch_lines):
                 token_lists = [tokenize(line) for line in batch]
-                rows, batch_oov, batch_empty = pool_lines(token_lists, embeddings, config.pool, weights=weights,
-                                                          unk_row=unk_row)
+                rows, batch_oov, batch_empty = infer_token_lists(
+                    doc2vec, token_lists, seed=config.seed, epochs=config.infer_epochs) if doc2vec else pool_lines(
+                    token_lists, embeddings, config.pool, weights=weights, unk_row=unk_row)
                 raw.write(np.ascontiguousarray(rows, dtype="<f4").tobytes())
                 if gram is not None:
                     gram += rows.T.astype(np.float64) @ rows.astype(np.float64)
@@ -229,6 +232,16 @@ def embed_file(
     finally:
         raw_path.unlink(missing_ok=True)
     return result
+
+
+def infer_texts(vectors: Path | str, texts: list[str], *, seed: int = 1, epochs: int | None = None) -> np.ndarray:
+    """Doc2vec vectors (float32, one row per text) inferred for new texts, tokenized as the model's corpus was.
+
+    Deterministic: the same text, model and seed give the same row on every call.
+    """
+    embeddings = load_embeddings(vectors)
+    tokenize, _ = tokenizer_for(embeddings)
+    return infer_token_lists(load_doc2vec(embeddings), [tokenize(text) for text in texts], seed=seed, epochs=epochs)[0]
 
 
 def sidecar_path(output: Path) -> Path:

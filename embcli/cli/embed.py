@@ -17,8 +17,12 @@ from embcli.cli.evaluate import vectors_argument, vocab_option
 @click.argument("input_path", metavar="INPUT")
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True,
               help="Output .npy (float32, one row per input line); settings go to OUTPUT.json beside it.")
-@click.option("--pool", type=click.Choice(["mean", "sum", "sif"]), default=None,
-              help="mean [default], sum, or sif: frequency-weighted mean minus the first principal component.")
+@click.option("--pool", type=click.Choice(["mean", "sum", "sif", "infer"]), default=None,
+              help="mean [default], sum, sif: frequency-weighted mean minus the first principal component, or "
+                   "infer: a doc2vec model's inferred document vector.")
+@click.option("--infer-epochs", type=click.IntRange(min=1), default=None,
+              help="infer: epochs per text [the model's infer_epochs].")
+@click.option("--seed", type=int, default=None, help="infer: seed of each text's fresh row; same text + seed, same vector [1].")
 @click.option("--oov", type=click.Choice(["skip", "unk"]), default=None,
               help="Unknown tokens are skipped [default] or take the <unk> row.")
 @click.option("--sif-a", type=float, default=None, help="SIF weight parameter a in a / (a + p(w)) [1e-3].")

@@ -12,7 +12,7 @@ from embcli.cli.spark_options import spark_options
 from embcli.cli.common import force_option, handle_errors, output_option, progress_from, quiet_option, seed_option, workers_option
 from embcli.errors import ConfigError
 
-MODEL_CHOICES = ["skipgram", "cbow", "glove", "fasttext"]
+MODEL_CHOICES = ["skipgram", "cbow", "glove", "fasttext", "doc2vec"]
 
 
 @main.command("train")
@@ -64,6 +64,14 @@ MODEL_CHOICES = ["skipgram", "cbow", "glove", "fasttext"]
 @click.option("--maxn", type=click.IntRange(min=0), default=None, help="fasttext: longest character n-gram [6].")
 @click.option("--buckets", type=click.IntRange(min=0), default=None,
               help="fasttext: rows of the n-gram hash table, 0 for no subwords [2000000].")
+@click.option("--dm", type=click.IntRange(0, 1), default=None,
+              help="doc2vec: 0 PV-DBOW (document predicts its words), 1 PV-DM (averaged context) [0].")
+@click.option("--dbow-words/--no-dbow-words", default=None,
+              help="doc2vec --dm 0: also train skip-gram word vectors, interleaved [off].")
+@click.option("--tags", type=str, default=None,
+              help="doc2vec: file of one tag per input line [tag = document number].")
+@click.option("--infer-epochs", type=click.IntRange(min=1), default=None,
+              help="doc2vec: epochs of inference on new text (embed --pool infer) [the training epochs].")
 @force_option
 @quiet_option
 @handle_errors
