@@ -31,6 +31,13 @@ top_k_option = click.option("-k", "--top", "k", type=click.IntRange(min=1), defa
               help="Analogy: only the N most frequent words are asked and answered [30000].")
 @click.option("--method", type=click.Choice(["3cosadd", "3cosmul", "both"]), default=None,
               help="Analogy objective [both].")
+@click.option("--classify", "classify_paths", type=click.Path(path_type=Path), multiple=True,
+              help="Classification file (label<TAB>text): stratified 10-fold CV of logistic regression; repeatable.")
+@click.option("--classify-train", type=click.Path(path_type=Path), default=None,
+              help="Classification training file, scored on --classify-test instead of by cross-validation.")
+@click.option("--classify-test", type=click.Path(path_type=Path), default=None, help="Classification test file.")
+@click.option("--pool", type=click.Choice(["mean", "sif", "infer"]), default="mean", show_default=True,
+              help="Classification: how texts become vectors (infer: doc2vec models).")
 @json_option
 @click.option("--output", type=click.Path(path_type=Path), default=None, help="Also write the JSON report to FILE.")
 @force_option
@@ -39,7 +46,8 @@ top_k_option = click.option("-k", "--top", "k", type=click.IntRange(min=1), defa
 @quiet_option
 @handle_errors
 def eval_command(vectors: Path, similarity_paths: tuple[Path, ...], analogy_paths: tuple[Path, ...],
-                 suite: str | None, as_json: bool, output: Path | None, force: bool, vocab_path: Path | None,
+                 suite: str | None, classify_paths: tuple[Path, ...], classify_train: Path | None,
+                 classify_test: Path | None, pool: str, as_json: bool, output: Path | None, force: bool, vocab_path: Path | None,
                  quiet: bool, **options: Any) -> None:
     """Score VECTORS on word-similarity and word-analogy sets.
 
@@ -59,7 +67,8 @@ def eval_command(vectors: Path, similarity_paths: tuple[Path, ...], analogy_path
     from embcli.vectors import load_embeddings
 
     config = build_config(EvalConfig, overrides=options)
-    if not similarity_paths and not analogy_paths:
+    classifying = bool(classify_paths or classify_train or classify_test)
+    if not similarity_paths and not analogy_paths and not classifying:
         suite = suite or "standard"
     if output is not None:
         check_output_path(output, force=force)
@@ -67,13 +76,31 @@ def eval_command(vectors: Path, similarity_paths: tuple[Path, ...], analogy_path
     embeddings = load_embeddings(vectors, vocab_path=vocab_path)
     report = evaluate_embeddings(embeddings, similarity_sets, analogy_sets, config, progress=progress_from(quiet))
     payload = report.as_dict()
+    classified = _classify(embeddings, classify_paths, classify_train, classify_test, pool) if classifying else []
+    if classifying:
+        payload["classification"] = [result.as_dict() for result in classified]
     if output is not None:
         with staged_file(output, force=force) as staging:
             staging.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     if as_json:
         echo_json(payload)
     else:
-        click.echo(render_table(report))
+        from embcli.evaluation.classification import render_classification
+
+        click.echo("\n".join([render_table(report)] + render_classification(classified)))
+
+
+def _classify(embeddings: Any, paths: tuple[Path, ...], train: Path | None, test: Path | None, pool: str) -> list[Any]:
+    """Classification results: cross-validated per --classify file, then the --classify-train/--classify-test split."""
+    from embcli.errors import ConfigError
+    from embcli.evaluation.classification import classify_cross_validated, classify_split, read_labeled_texts
+
+    if (train is None) != (test is None):
+        raise ConfigError("--classify-train and --classify-test go together (or use --classify FILE for cross-validation)")
+    datasets = [read_labeled_texts(path) for path in paths]  # every file is checked before any scoring
+    split = (read_labeled_texts(train), read_labeled_texts(test, min_classes=1)) if train and test else None
+    results = [classify_cross_validated(embeddings, dataset, pool) for dataset in datasets]
+    return results + ([classify_split(embeddings, split[0], split[1], pool)] if split else [])
 
 
 @main.command("neighbors")
