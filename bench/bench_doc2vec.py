@@ -12,6 +12,7 @@ scored by embcli's classifier (logistic regression, C by inner CV; stratified 10
 the train/test split on TREC).
 
 Usage: python bench/bench_doc2vec.py [--repeats 3] [--work DIR] [--modes dbow dbow-words dm] [--skip-accuracy]
+       [--corpus ../shared/data/corpus/en-mixed-5m.txt.gz]
 """
 
 from __future__ import annotations
@@ -66,20 +67,24 @@ def gensim_run(corpus_txt: str, out: str, mode: str, settings_json: str) -> None
                       "documents": model.corpus_count}))
 
 
-def prepare(work: Path) -> tuple[Path, Path, int]:
+def file_lines(name: str) -> list[str]:
+    """The lines of a classification file (split on newlines only: some texts hold other Unicode separators)."""
+    return (CLASSIFY / name).read_text(encoding="utf-8").rstrip("\n").split("\n")
+
+
+def prepare(work: Path, shared_corpus: Path) -> tuple[Path, Path, int]:
     """The shared corpus and the classification texts as corpus directories, and a warmed kernel cache."""
     corpus, texts, tiny = work / "corpus", work / "texts", work / "tiny"
     if not (corpus / "manifest.json").exists():
-        timed(EMBCLI + ["preprocess", str(SHARED_CORPUS), "-o", str(corpus), "--force", "-q", *REFERENCE_PREPROCESS])
+        timed(EMBCLI + ["preprocess", str(shared_corpus), "-o", str(corpus), "--force", "-q", *REFERENCE_PREPROCESS])
     if not (texts / "manifest.json").exists():
-        lines = [line.split("\t", 1)[1] for name in CLASSIFY_FILES
-                 for line in (CLASSIFY / name).read_text(encoding="utf-8").splitlines()]
+        lines = [line.split("\t", 1)[1] for name in CLASSIFY_FILES for line in file_lines(name)]
         (work / "texts.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
         at = REFERENCE_PREPROCESS.index("--min-count") + 1  # min-count 2 on this small text
         reference = [*REFERENCE_PREPROCESS[:at], "2", *REFERENCE_PREPROCESS[at + 1:]]
         timed(EMBCLI + ["preprocess", str(work / "texts.txt"), "-o", str(texts), "--force", "-q", *reference])
     if not (tiny / "manifest.json").exists():
-        with gzip.open(SHARED_CORPUS, "rt", encoding="utf-8") as source:
+        with gzip.open(shared_corpus, "rt", encoding="utf-8") as source:
             (work / "tiny.txt").write_text("".join(next(source) for _ in range(2000)), encoding="utf-8")
         timed(EMBCLI + ["preprocess", str(work / "tiny.txt"), "-o", str(tiny), "--force", "-q", *REFERENCE_PREPROCESS])
     for mode in MODES:  # compile (or load) the cached kernels outside the timed runs
@@ -116,10 +121,9 @@ def document_accuracy(texts: Path, work: Path) -> dict[str, dict[str, float]]:
     timed(embcli_train(texts, work / "texts-embcli", "dbow", settings))
     timed(gensim_train(texts, work / "texts-gensim", "dbow", settings))
     line_of_doc = np.load(texts / "lines.npy")  # one sentence per line here: document k is input line line_of_doc[k]
-    sizes = [len((CLASSIFY / name).read_text(encoding="utf-8").splitlines()) for name in CLASSIFY_FILES]
+    sizes = [len(file_lines(name)) for name in CLASSIFY_FILES]
     starts = np.cumsum([0] + sizes)
-    labels = [[line.split("\t", 1)[0] for line in (CLASSIFY / name).read_text(encoding="utf-8").splitlines()]
-              for name in CLASSIFY_FILES]
+    labels = [[line.split("\t", 1)[0] for line in file_lines(name)] for name in CLASSIFY_FILES]
     scores: dict[str, dict[str, float]] = {}
     for tool in ("embcli", "gensim"):
         docvecs = np.load(work / f"texts-{tool}" / "docvecs.npy")
@@ -165,10 +169,11 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/embcli-bench-doc2vec"))
     parser.add_argument("--modes", nargs="*", default=["dbow"], choices=list(MODES))
     parser.add_argument("--skip-accuracy", action="store_true")
+    parser.add_argument("--corpus", type=Path, default=SHARED_CORPUS, help="the shared corpus (.txt.gz)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     started_machine = machine()
-    corpus, texts, tokens = prepare(args.work)
+    corpus, texts, tokens = prepare(args.work, args.corpus)
     speeds = {mode: speed(corpus, tokens, args.work, mode, args.repeats) for mode in args.modes}
     accuracy = None if args.skip_accuracy else document_accuracy(texts, args.work)
     markdown = report(speeds, accuracy, args.repeats, started_machine)
