@@ -129,6 +129,24 @@ class Doc2VecConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class PhrasesConfig:
+    """Collocation detection (word2vec's word2phrase, gensim's Phrases) on a corpus directory."""
+
+    scoring: Literal["word2phrase", "npmi"] = "word2phrase"  # (c(ab) - min_count) / (c(a) c(b)) * N, or NPMI
+    threshold: float | None = None  # join when score > threshold; None: 100 (word2phrase), 0.5 (npmi)
+    min_count: int = 5  # candidates (and their words) seen fewer times are never joined
+    connector_words: str | None = None  # "english" (gensim's ENGLISH_CONNECTOR_WORDS) or a file of words
+    passes: int = 1  # passes K: each can join the previous pass's phrases into longer ones
+    memory_mb: float = 256.0  # cap on the candidate-count table; rare candidates are pruned to stay inside it
+
+    @property
+    def resolved_threshold(self) -> float:
+        if self.threshold is not None:
+            return self.threshold
+        return 100.0 if self.scoring == "word2phrase" else 0.5
+
+
+@dataclasses.dataclass(frozen=True)
 class EvalConfig:
     restrict_vocab: int = 30000  # analogy: only the N most frequent words are asked and answered (word2vec's compute-accuracy)
     similarity_restrict_vocab: int = 300000  # similarity: pairs with a word beyond the N most frequent are not found (gensim's default)
