@@ -44,6 +44,7 @@ from embcli.corpus.tokenize import Tokenizer, TokenizerSpec, load_stopwords, mak
 from embcli.corpus.vocabulary import UNK
 from embcli.doc2vec_inference import infer_token_lists, load_doc2vec
 from embcli.errors import ConfigError, EmbcliError, FormatError, InputError
+from embcli.phrases import apply_phrases, corpus_phrase_passes
 from embcli.progress import SILENT, Progress
 from embcli.vectors import Embeddings, load_embeddings
 
@@ -101,7 +102,11 @@ def tokenizer_for(embeddings: Embeddings, progress: Progress = SILENT) -> tuple[
         stopwords=load_stopwords(settings.get("stopwords"), lowercase=lowercase, nfkc=nfkc),
     )
     described = {key: settings.get(key) for key in ("tokenizer", "token_pattern", "lowercase", "nfkc", "stopwords")}
-    return make_tokenizer(spec), {"from": "corpus manifest" if found is not None else "defaults", **described}
+    tokenize, passes = make_tokenizer(spec), corpus_phrase_passes(embeddings.manifest)
+    if passes:  # a corpus made by `embcli phrases`: join new text's phrases as the corpus's were joined
+        described["phrases"] = sum(map(len, passes))
+        return (lambda text: apply_phrases(tokenize(text), passes)), {"from": "corpus manifest", **described}
+    return tokenize, {"from": "corpus manifest" if found is not None else "defaults", **described}
 
 
 # ---------------------------------------------------------------------------

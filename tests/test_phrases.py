@@ -77,6 +77,10 @@ def test_planted_phrases_are_found_with_the_direct_counts_and_scores(corpus: Pat
     assert np.array_equal(np.load(out / "lines.npy"), np.load(corpus / "lines.npy"))
     trained = run("train", out, "-o", tmp_path / "sg", "--dim", "8", "--epochs", "1", "-q")
     assert trained.exit_code == 0, trained.output
+    (tmp_path / "new.txt").write_text("New York\n", encoding="utf-8")  # embed joins new text as the corpus was
+    assert run("embed", tmp_path / "sg", tmp_path / "new.txt", "-o", tmp_path / "new.npy", "-q").exit_code == 0
+    row = vocab.index("new_york")
+    assert np.array_equal(np.load(tmp_path / "new.npy")[0], np.load(tmp_path / "sg" / "vectors.npy")[row])
 
 
 def test_without_connectors_and_with_a_tiny_memory_cap(corpus: Path, tmp_path: Path) -> None:
