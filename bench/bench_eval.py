@@ -41,7 +41,7 @@ def main() -> int:
     from embcli.config import default_workers
     from embcli.evaluation.analogy import evaluate_analogies
     from embcli.evaluation.datasets import read_analogy_questions, suite_files
-    from embcli.vectors import load_embeddings
+    from embcli.embeddings import load_embeddings
 
     default_analogy = next(path for name, _, path in suite_files("standard") if name == "google")
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

@@ -56,7 +56,7 @@ def oov_protocol(model_dir: Path, pairs_file: Path) -> dict[str, float]:
     import numpy as np
     from scipy.stats import spearmanr
 
-    from embcli.vectors import load_embeddings
+    from embcli.embeddings import load_embeddings
 
     embeddings = load_embeddings(model_dir)
     gold, zero, filled, unseen_gold, unseen_filled = [], [], [], [], []

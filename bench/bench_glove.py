@@ -8,7 +8,11 @@
 - `embcli cooccur` alone: unbounded, default cap, and a cap 8x smaller than the unbounded working
   memory, which must give byte-identical matrix files.
 
-Usage: python bench/bench_glove.py [--work DIR] [--repeats 1] [--no-scaling]
+- with `--baseline TREE` (an exported earlier source tree, e.g. `git archive REV | tar -x -C TREE`):
+  a regression check instead, interleaving end-to-end GloVe and `cooccur` runs of this tree and of
+  TREE (ABAB..., JIT caches warmed first) and reporting both medians.
+
+Usage: python bench/bench_glove.py [--work DIR] [--repeats 1] [--no-scaling] [--baseline TREE [--pairs 2]]
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # embcli, for the vocabulary check
 
-from harness import EMBCLI, REFERENCE_PREPROCESS, SHARED_CORPUS, eval_scores, machine, median_run, timed, write_section
+from harness import EMBCLI, REFERENCE_PREPROCESS, REPO, SHARED_CORPUS, eval_scores, machine, median_run, timed, write_section
 
 STANFORD = {"seconds": 249, "peak_rss_mb": 710, "nnz": 14_827_989, "google": 7.9, "ws353": 0.378, "simlex999": 0.107}
 TARGETS = {"seconds": 83, "peak_rss_mb": 710, "google": 6.9, "ws353": 0.368, "simlex999": 0.097}
@@ -110,17 +114,69 @@ def count(corpus: Path, out: Path, memory_mb: float):
     return run, run.json()
 
 
+def regression_check(corpus: Path, work: Path, baseline: Path, pairs: int) -> list[str]:
+    """Interleaved end-to-end GloVe and `cooccur` runs of this tree and `baseline`; markdown lines."""
+    import statistics
+
+    trees = [("this tree", REPO), (f"baseline ({baseline.name})", baseline)]
+    tiny = work / "tiny.txt"
+    tiny.write_text("a b c a b c\n" * 10, encoding="utf-8")
+    for label, tree in trees:  # compile and cache each tree's kernels before anything is timed
+        env = {"PYTHONPATH": str(tree)}
+        timed(EMBCLI + ["preprocess", str(tiny), "-o", str(work / "tiny-ab"), "--min-count", "1", "--force", "-q"], env=env)
+        timed(EMBCLI + ["train", str(work / "tiny-ab"), "--model", "glove", "--epochs", "1", "-o", str(work / "tiny-ab-glove"),
+                        "--force", "-q"], env=env)
+    results: dict[str, dict[str, list]] = {label: {"glove": [], "cooccur": []} for label, _ in trees}
+    for i in range(pairs):
+        for label, tree in trees if i % 2 == 0 else trees[::-1]:
+            env = {"PYTHONPATH": str(tree)}
+            shutil.rmtree(work / "cooc-ab", ignore_errors=True)
+            glove = timed(EMBCLI + ["train", str(corpus), "--model", "glove", "--config", "glove", "--workers", "2",
+                                    "--cooccurrence", str(work / "cooc-ab"), "-o", str(work / "glove-ab"), "--force", "-q"], env=env)
+            manifest = json.loads((work / "glove-ab" / "manifest.json").read_text())
+            results[label]["glove"].append((glove, manifest))
+            cooccur = timed(EMBCLI + ["cooccur", str(corpus), "-o", str(work / "cooc-ab-alone"), "--workers", "2",
+                                      "--force", "-q"], env=env)
+            results[label]["cooccur"].append(cooccur)
+
+    def med(values: list[float]) -> float:
+        return statistics.median(values)
+
+    lines = ["", f"Regression check: `python bench/bench_glove.py --baseline TREE --pairs {pairs}`, this tree against "
+             "the tree before the co-occurrence package split, runs interleaved (medians; ranges in brackets):", "",
+             "| tree | GloVe end to end, s | co-occurrence / prepare / training, s | final cost | peak RSS, MB | `cooccur` alone, s | its peak RSS, MB |",
+             "|---|---|---|---|---|---|---|"]
+    for label, _ in trees:
+        runs = results[label]["glove"]
+        seconds = [run.seconds for run, _ in runs]
+        parts = [med([m["timings"][key] for _, m in runs]) for key in ("cooccur_seconds", "prepare_seconds", "train_seconds")]
+        counted = [run.seconds for run in results[label]["cooccur"]]
+        lines.append(f"| {label} | {med(seconds):.1f} [{min(seconds):.1f}–{max(seconds):.1f}] | "
+                     f"{parts[0]:.1f} / {parts[1]:.1f} / {parts[2]:.1f} | {runs[0][1]['epochs'][-1]['cost']:.4f} | "
+                     f"{med([run.peak_rss_mb for run, _ in runs]):.0f} | {med(counted):.1f} [{min(counted):.1f}–{max(counted):.1f}] | "
+                     f"{med([run.peak_rss_mb for run in results[label]['cooccur']]):.0f} |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--repeats", type=int, default=1, help="end-to-end runs of the main configuration (median)")
     parser.add_argument("--no-scaling", action="store_true", help="skip the 1-thread and half-corpus runs")
+    parser.add_argument("--baseline", type=Path, default=None, help="an earlier source tree to compare against (interleaved)")
+    parser.add_argument("--pairs", type=int, default=2, help="interleaved run pairs of the regression check")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="embcli-bench-glove-"))
     work.mkdir(parents=True, exist_ok=True)
     header = machine()
     corpus = work / "corpus"
     counts = preprocess([SHARED_CORPUS], corpus)["counts"]
+    if args.baseline is not None:
+        lines = [f"Machine: {header}.", *regression_check(corpus, work, args.baseline.resolve(), args.pairs),
+                 "", f"Load average at the end: {os.getloadavg()[0]:.2f}."]
+        write_section("glove-regression", "\n".join(lines))
+        print("\n".join(lines))
+        return
 
     stanford_vocab = count(without_apostrophe_words(corpus, work / "corpus-stanford-vocab"), work / "cooc-stanford-vocab", 384)[1]
     nnz_stanford_vocab = stanford_vocab["counts"]["nnz"]

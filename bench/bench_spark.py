@@ -1,6 +1,6 @@
 """Spark engine benchmark (issue 5): local engine vs Spark local[2] on the shared corpus, and MLlib skip-gram.
 
-- `embcli preprocess` and `embcli cooccur` (window 10), `--engine local` vs `--engine spark --spark-master
+- `embcli preprocess` and `embcli cooccur` (window 10), `--backend local` vs `--backend spark --spark-master
   local[2]`: wall time, peak RSS of the largest process (wait4: the Python driver, or the JVM, which in
   local mode also hosts the executors) and the peak summed RSS of the whole process tree (sampled), and
   whether the artifacts are identical (SHA-256 of every file but the manifest);
@@ -30,7 +30,7 @@ from pathlib import Path
 
 from harness import EMBCLI, REFERENCE_PREPROCESS, SHARED_CORPUS, Run, eval_scores, machine, write_section
 
-SPARK = ["--engine", "spark", "--spark-master", "local[2]"]
+SPARK = ["--backend", "spark", "--spark-master", "local[2]"]
 READING = (
     "Reading: on one 2-core machine Spark is not the faster engine and is not meant to be: every Spark run pays "
     "the JVM's start-up (30–60 s on this busy machine), moving rows between the JVM and Python workers, and, for "

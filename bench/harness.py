@@ -15,12 +15,13 @@ import shlex
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_CORPUS = REPO.parent / "shared" / "data" / "corpus" / "en-mixed-5m.txt.gz"
+SHARED_CORPUS = Path(os.environ.get("EMBCLI_SHARED_DATA", REPO.parent / "shared" / "data")) / "corpus" / "en-mixed-5m.txt.gz"
 BENCHMARKS_MD = REPO / "BENCHMARKS.md"
 PYTHON = sys.executable
 EMBCLI = [PYTHON, "-m", "embcli"]
@@ -39,15 +40,22 @@ class Run:
         return json.loads(self.stdout)
 
 
-def timed(command: list[str], *, env: dict[str, str] | None = None) -> Run:
-    """Run a command to completion; fail loudly with its stderr if it fails."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, **(env or {})})
-    # wait4 gives this child's own peak RSS (KiB on Linux).
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    stdout, stderr = process.stdout.read(), process.stderr.read()  # type: ignore[union-attr]
+def timed(command: list[str], *, env: dict[str, str] | None = None, stdin: Path | None = None) -> Run:
+    """Run a command to completion (stdin from a file if given); fail loudly with its stderr if it fails.
+
+    Output goes to temporary files, so a command that prints a lot never blocks on a full pipe.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            open(stdin if stdin is not None else os.devnull, "rb") as source:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdin=source if stdin is not None else None, stdout=out, stderr=err,
+                                   env={**os.environ, **(env or {})})
+        # wait4 gives this child's own peak RSS (KiB on Linux).
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit(f"benchmark command failed ({code}): {shlex.join(command)}\n{stderr[-3000:]}")

@@ -23,6 +23,8 @@ BENCHMARKS = [
     ("fasttext", "bench_fasttext.py", ["--repeats", "1"]),
     ("quantize", "bench_quantize.py", []),
     ("spark", "bench_spark.py", []),
+    ("queries", "bench_queries.py", ["--repeats", "1"]),
+    ("bigvocab", "bench_bigvocab.py", ["--repeats", "3"]),
 ]
 
 

@@ -24,7 +24,7 @@ from embcli.errors import ConfigError, InputError
 from embcli.training.doc2vec import OUTPUT_VECTORS_NPY
 from embcli.training.word2vec_embcli import negative_sampling_table
 from embcli.training.word2vec_gensim import subsampling_keep_probability
-from embcli.vectors import Embeddings
+from embcli.embeddings import Embeddings
 
 DEFAULT_INFER_SEED = 1
 

@@ -28,3 +28,10 @@ class DivergenceError(EmbcliError):
 
 class ResourceError(EmbcliError):
     """The machine cannot do what was asked: a full disk, or a size that cannot be allocated."""
+
+
+class UnknownWordError(InputError, KeyError):
+    """A word has no vector in these embeddings (a KeyError too, as gensim's `KeyedVectors` raise)."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""

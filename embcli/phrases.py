@@ -34,7 +34,7 @@ from embcli.config import PhrasesConfig, as_dict
 from embcli.corpus.token_corpus import CORPUS_KIND, IDS_NAME, LINES_NAME, OFFSETS_NAME, TEXT_NAME, VOCAB_NAME, \
     TokenCorpus, load_token_corpus, sentence_line_numbers
 from embcli.corpus.vocabulary import UNK, Vocabulary, build_vocabulary, write_vocabulary
-from embcli.errors import ConfigError, EmbcliError, InputError
+from embcli.errors import EmbcliError, InputError
 from embcli.progress import SILENT, Progress
 
 PHRASES_TSV = "phrases.tsv"
@@ -43,15 +43,6 @@ JOINER = "_"
 TABLE_SLOT_BYTES = 16
 # gensim's ENGLISH_CONNECTOR_WORDS: words that may sit inside a phrase but never start or end one
 ENGLISH_CONNECTOR_WORDS = frozenset("a an the for of with without at from to in on by and or".split())
-
-
-def validate_phrases(config: PhrasesConfig) -> None:
-    if config.min_count < 1 or config.passes < 1:
-        raise ConfigError("--min-count and --passes must be at least 1")
-    if config.scoring == "npmi" and not -1.0 <= config.resolved_threshold <= 1.0:
-        raise ConfigError(f"--threshold {config.threshold}: NPMI scores lie in [-1, 1]; give e.g. --threshold 0.5")
-    if config.memory_mb < 1:
-        raise ConfigError(f"--memory-mb must be at least 1, got {config.memory_mb}")
 
 
 def connector_words(spec: str | None) -> frozenset[str]:
@@ -154,12 +145,11 @@ def phrases_corpus(corpus_dir: Path, output: Path, config: PhrasesConfig, *, for
                    progress: Progress = SILENT) -> dict[str, Any]:
     """Learn phrases on a corpus directory and write the joined corpus directory at `output`; its manifest."""
     started = time.perf_counter()
-    validate_phrases(config)
     corpus = load_token_corpus(corpus_dir, check_ids=True)
     if corpus.manifest.get("hashing"):
         raise InputError(f"{corpus_dir}: a hashed corpus has no words to join (its vocabulary is buckets)")
     lines = sentence_line_numbers(corpus)
-    with staged_directory(output, force=force) as staging:
+    with staged_directory(output, force=force, kind=CORPUS_KIND, inputs=(corpus_dir,)) as staging:
         ids, offsets, tokens, found, stats = learn_and_apply(corpus, config, progress)
         vocab, ids = reindexed(ids, tokens, int(corpus.vocab.counts[0]))
         write_joined_corpus(staging, vocab, ids, offsets, lines)

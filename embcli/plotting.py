@@ -14,26 +14,44 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import check_output_path, staged_file
+from embcli.artifacts import check_output, file_kind_for, staged_file
 from embcli.config import PlotConfig
 from embcli.corpus.vocabulary import UNK
 from embcli.errors import ConfigError, EmbcliError, InputError
-from embcli.vectors import Embeddings
+from embcli.embeddings import Embeddings
+from embcli.evaluation.lookup import CaseInsensitiveVocab
+from embcli.evaluation.neighbors import resolve_rows
 
 IMAGE_FORMATS = {".png": "png", ".svg": "svg"}
 METHOD_NAMES = {"pca": "PCA", "tsne": "t-SNE"}
 MATPLOTLIB_MISSING = "plotting needs matplotlib, an optional extra: pip install 'embcli[plot]'"
 
 
-def chosen_rows(embeddings: Embeddings, words: Sequence[str], top: int) -> list[int]:
-    """Rows of the named words (any casing), or of the `top` most frequent words, `<unk>` left out."""
-    from embcli.evaluation.neighbors import resolve_rows
+def chosen_points(embeddings: Embeddings, words: Sequence[str], top: int) -> tuple[list[str], np.ndarray]:
+    """(labels, vectors) of the named words, or of the `top` most frequent words, `<unk>` left out.
 
-    if words:
-        return list(dict.fromkeys(resolve_rows(embeddings, list(words))))
-    if top < 1:
-        raise ConfigError(f"--top must be at least 1, got {top}")
-    return [i for i, word in enumerate(embeddings.words) if word != UNK][:top]
+    A named word is its vocabulary row in any casing (labelled as the vocabulary spells it), else
+    the vector the model gives an unseen word (fastText subwords, a hash bucket); else an error
+    naming every unknown word.
+    """
+    if not words:
+        if top < 1:
+            raise ConfigError(f"--top must be at least 1, got {top}")
+        rows = [i for i, word in enumerate(embeddings.words) if word != UNK][:top]
+        return [embeddings.words[row] for row in rows], np.asarray(embeddings.vectors[rows], dtype=np.float32)
+    any_case = CaseInsensitiveVocab(embeddings.words)
+    chosen: dict[str | int, str] = {}  # row (vocabulary words) or word (unseen ones) -> label
+    for word in dict.fromkeys(words):
+        row = embeddings.key_to_index.get(word, any_case.row(word))
+        chosen.setdefault(row if row >= 0 else word, embeddings.words[row] if row >= 0 else word)
+    unseen = [key for key in chosen if isinstance(key, str)]
+    unseen_vectors, found = embeddings.vectors_for(unseen)
+    if not found.all():
+        resolve_rows(embeddings, [word for word, ok in zip(unseen, found.tolist()) if not ok])  # raises, naming them
+    by_word = dict(zip(unseen, unseen_vectors))
+    points = [by_word[key] if isinstance(key, str) else np.asarray(embeddings.vectors[key], dtype=np.float32)
+              for key in chosen]
+    return list(chosen.values()), np.vstack(points)
 
 
 def project_2d(points: np.ndarray, method: str, *, perplexity: float = 30.0, seed: int = 1) -> np.ndarray:
@@ -57,17 +75,15 @@ def plot_words(
     image_format = IMAGE_FORMATS.get(output.suffix.lower())
     if image_format is None:
         raise ConfigError(f"-o {output}: the map is written as .png or .svg; use one of those suffixes")
-    check_output_path(output, force=force)
+    check_output(output, force=force, kind=file_kind_for(output), inputs=(embeddings.source,))
     figure_class = _figure_class()
-    rows = chosen_rows(embeddings, words, config.top)
+    labels, vectors = chosen_points(embeddings, words, config.top)
     minimum = 3 if config.method == "pca" else 4
-    if len(rows) < minimum:
-        raise InputError(f"a {METHOD_NAMES[config.method]} map needs at least {minimum} distinct words, got {len(rows)}")
-    points = project_2d(np.asarray(embeddings.vectors[rows]), config.method, perplexity=config.perplexity,
-                        seed=config.seed)
-    labels = [embeddings.words[row] for row in rows]
+    if len(labels) < minimum:
+        raise InputError(f"a {METHOD_NAMES[config.method]} map needs at least {minimum} distinct words, got {len(labels)}")
+    points = project_2d(vectors, config.method, perplexity=config.perplexity, seed=config.seed)
     figure = _draw(figure_class, points, labels, title=f"{Path(embeddings.source).name}: {METHOD_NAMES[config.method]}")
-    with staged_file(output, force=force) as staging:
+    with staged_file(output, force=force, kind=file_kind_for(output), inputs=(embeddings.source,)) as staging:
         figure.savefig(staging, format=image_format, dpi=150, bbox_inches="tight")
     return {"output": str(output), "method": config.method, "words": labels,
             "coordinates": points.round(6).tolist()}

@@ -14,6 +14,7 @@ the corpus:
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -23,80 +24,48 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import describe_file, staged_directory, write_manifest
+from embcli.artifacts import describe_file, ensure_free_space, peak_rss_mb, staged_directory, write_manifest
+from embcli.artifacts.arrays import NpyAppender
 from embcli.config import PreprocessConfig, as_dict
+from embcli.corpus.encoding import EncodedChunk, LineEncoder
 from embcli.corpus.hashing import hash_vocabulary
-from embcli.corpus.readers import InputFile, LineSource, expand_inputs, iter_line_chunks
-from embcli.corpus.token_corpus import CORPUS_KIND, IDS_NAME, LINES_NAME, OFFSETS_NAME, TEXT_NAME, VOCAB_NAME
-from embcli.corpus.tokenize import Tokenizer, TokenizerSpec, load_stopwords, make_tokenizer
+from embcli.corpus.stopword_file import store_stopwords
+from embcli.corpus.readers import LINE_PIECE_BYTES, InputFile, LineSource, expand_inputs, iter_line_chunks
+from embcli.corpus.token_corpus import CORPUS_KIND, IDS_NAME, LINES_NAME, MAX_SENTENCE_TOKENS, OFFSETS_NAME, TEXT_NAME, \
+    VOCAB_NAME
+from embcli.corpus.tokenize import TokenizerSpec, load_stopwords, make_tokenizer
 from embcli.corpus.vocabulary import UNK_INDEX, Vocabulary, build_vocabulary, write_vocabulary
-from embcli.errors import ConfigError, InputError
+from embcli.errors import InputError
 from embcli.progress import SILENT, Progress
 
 # Inputs smaller than this are tokenized in-process: a worker pool costs more than it saves.
 PARALLEL_MIN_BYTES = 4 << 20
 REMAP_CHUNK_SENTENCES = 200_000
-
-
-@dataclass
-class EncodedChunk:
-    """A chunk of lines tokenized by a worker, with chunk-local ids (first appearance order)."""
-
-    tokens: list[str]  # local id -> token
-    ids: np.ndarray  # uint32 local ids, all sentences concatenated
-    lengths: np.ndarray  # int64 tokens per (non-empty) sentence
-    line_numbers: np.ndarray  # int64 chunk-local input line (0-based) of each sentence
-    lines: int
-    bad_bytes: int  # undecodable bytes replaced by U+FFFD
-    stopwords_removed: int
+REMAP_CHUNK_TOKENS = 2_000_000
 
 
 # ---------------------------------------------------------------------------
-# pass 1: tokenize (runs in workers)
+# pass 1: tokenize (runs in workers; the encoder is built once per worker process)
 
-_worker_tokenizer: Tokenizer | None = None
-_worker_stopwords: frozenset[str] = frozenset()
+_worker_encoder: LineEncoder | None = None
 
 
 def init_tokenizer_worker(spec: TokenizerSpec) -> None:
-    global _worker_tokenizer, _worker_stopwords
-    _worker_tokenizer = make_tokenizer(TokenizerSpec(spec.kind, spec.pattern, spec.lowercase, spec.nfkc))
-    _worker_stopwords = spec.stopwords
+    global _worker_encoder
+    _worker_encoder = LineEncoder(spec)
 
 
-def _decode(raw: bytes) -> tuple[str, int]:
-    try:
-        return raw.decode("utf-8"), 0
-    except UnicodeDecodeError:
-        text = raw.decode("utf-8", errors="replace")
-        return text, text.count("\ufffd") - raw.count("\ufffd".encode())
+def init_pool_worker(spec: TokenizerSpec) -> None:
+    """A pool worker leaves Ctrl-C to its parent (which terminates the pool) and dies quietly on SIGTERM."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    init_tokenizer_worker(spec)
 
 
 def encode_lines(lines: list[bytes]) -> EncodedChunk:
-    """Tokenize raw lines and give tokens chunk-local ids (the expensive, parallel part)."""
-    tokenize = _worker_tokenizer
-    assert tokenize is not None, "worker not initialised"
-    stopwords = _worker_stopwords
-    flat: list[str] = []
-    lengths: list[int] = []
-    line_numbers: list[int] = []
-    bad_bytes = removed = 0
-    for line_number, raw in enumerate(lines):
-        text, bad = _decode(raw)
-        bad_bytes += bad
-        tokens = tokenize(text)
-        if stopwords:
-            kept = [token for token in tokens if token not in stopwords]
-            removed += len(tokens) - len(kept)
-            tokens = kept
-        if tokens:
-            flat.extend(tokens)
-            lengths.append(len(tokens))
-            line_numbers.append(line_number)
-    local = {token: i for i, token in enumerate(dict.fromkeys(flat))}
-    ids = np.fromiter(map(local.__getitem__, flat), dtype=np.uint32, count=len(flat))
-    return EncodedChunk(list(local), ids, np.array(lengths, dtype=np.int64), np.array(line_numbers, dtype=np.int64),
-                        len(lines), bad_bytes, removed)
+    """Tokenize raw lines with this worker's encoder (the expensive, parallel part)."""
+    assert _worker_encoder is not None, "worker not initialised"
+    return _worker_encoder(lines)
 
 
 def _encoded_chunks(chunks: Iterator[tuple[list[bytes], int]], spec: TokenizerSpec, workers: int,
@@ -109,7 +78,7 @@ def _encoded_chunks(chunks: Iterator[tuple[list[bytes], int]], spec: TokenizerSp
             yield encode_lines(lines)
         return
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with context.Pool(workers, initializer=init_tokenizer_worker, initargs=(spec,)) as pool:
+    with context.Pool(workers, initializer=init_pool_worker, initargs=(spec,)) as pool:
         pending: deque[tuple[Any, int]] = deque()
         for lines, consumed in chunks:
             pending.append((pool.apply_async(encode_lines, (lines,)), consumed))
@@ -131,7 +100,6 @@ def preprocess_corpus(inputs: list[str], output: Path, config: PreprocessConfig,
                       progress: Progress = SILENT) -> dict[str, Any]:
     """Tokenize `inputs` and write a corpus directory at `output`; returns its manifest."""
     started = time.perf_counter()
-    validate_preprocess_config(config)
     items = expand_inputs(inputs)
     stopwords = load_stopwords(config.stopwords, lowercase=config.lowercase, nfkc=config.nfkc)
     spec = TokenizerSpec(config.tokenizer, config.token_pattern, config.lowercase, config.nfkc, stopwords)
@@ -139,7 +107,7 @@ def preprocess_corpus(inputs: list[str], output: Path, config: PreprocessConfig,
     total_bytes = sum(item.size() for item in items)
     parallel = config.workers > 1 and (total_bytes >= PARALLEL_MIN_BYTES or any(i.is_stdin for i in items))
 
-    with staged_directory(output, force=force) as staging:
+    with staged_directory(output, force=force, kind=CORPUS_KIND, inputs=(*inputs, config.stopwords or "-")) as staging:
         stdin_record: dict[str, Any] = {}
         bar = progress.bar(total_bytes or None, "tokenizing", unit="B")
         first_pass = _first_pass(items, spec, config.workers if parallel else 1, staging, bar.update, stdin_record)
@@ -157,26 +125,16 @@ def preprocess_corpus(inputs: list[str], output: Path, config: PreprocessConfig,
             config=as_dict(config),
             inputs=[stdin_record if item.is_stdin else describe_file(Path(item.path)) for item in items],
             counts=counts,
-            files={"ids": IDS_NAME, "offsets": OFFSETS_NAME, "lines": LINES_NAME, "text": TEXT_NAME, "vocab": VOCAB_NAME},
+            files={"ids": IDS_NAME, "offsets": OFFSETS_NAME, "lines": LINES_NAME, "text": TEXT_NAME, "vocab": VOCAB_NAME,
+                   **store_stopwords(staging, stopwords)},
             timings={"tokenize_seconds": round(tokenized - started, 3),
                      "index_write_seconds": round(finished - tokenized, 3),
                      "wall_seconds": round(time.perf_counter() - started, 3)},
+            sentences={"max_tokens": MAX_SENTENCE_TOKENS, "line_piece_bytes": LINE_PIECE_BYTES},
+            peak_rss_mb=round(peak_rss_mb(), 1),
             **({"hashing": hashed.stats} if hashed else {}),
         )
     return manifest
-
-
-def validate_preprocess_config(config: PreprocessConfig) -> None:
-    if config.min_count < 1:
-        raise ConfigError(f"--min-count must be at least 1, got {config.min_count}")
-    if config.max_vocab is not None and config.max_vocab < 1:
-        raise ConfigError(f"--max-vocab must be at least 1, got {config.max_vocab}")
-    if config.workers < 1:
-        raise ConfigError(f"--workers must be at least 1, got {config.workers}")
-    if config.token_pattern is not None and config.tokenizer != "regex":
-        raise ConfigError("--token-pattern applies only to --tokenizer regex")
-    if config.hash_buckets is not None and (config.hash_buckets < 1 or config.max_vocab is not None):
-        raise ConfigError("--hash-buckets needs a positive N and no --max-vocab (the N buckets are the vocabulary)")
 
 
 @dataclass
@@ -196,6 +154,7 @@ def _first_pass(items: list[InputFile], spec: TokenizerSpec, workers: int, stagi
                 stdin_record: dict[str, Any]) -> FirstPass:
     ids_path, lengths_path = staging / "ids.provisional", staging / "lengths.provisional"
     line_numbers_path = staging / "lines.provisional"
+    input_lines = 0  # lines completed so far (a last line without a newline joins the next input's first)
     token_ids: dict[str, int] = {}
     tokens: list[str] = []
     counts = np.zeros(1024, dtype=np.int64)
@@ -222,7 +181,8 @@ def _first_pass(items: list[InputFile], spec: TokenizerSpec, workers: int, stagi
             counts[: len(tokens)] += np.bincount(global_ids, minlength=len(tokens))
             global_ids.tofile(ids_file)
             chunk.lengths.tofile(lengths_file)
-            (chunk.line_numbers + lines).tofile(line_numbers_file)
+            (chunk.line_numbers + input_lines).tofile(line_numbers_file)
+            input_lines += chunk.line_ends
             lines += chunk.lines
             sentences += len(chunk.lengths)
             bad_bytes += chunk.bad_bytes
@@ -244,9 +204,33 @@ def _vocabulary_from(first: FirstPass, config: PreprocessConfig) -> Vocabulary:
     return vocab
 
 
+def _sentence_chunks(lengths_file: Any) -> Iterator[np.ndarray]:
+    """Sentence lengths read from `lengths_file` in chunks of at most ~REMAP_CHUNK_TOKENS tokens."""
+    while (block := np.fromfile(lengths_file, dtype=np.int64, count=REMAP_CHUNK_SENTENCES)).size:
+        ends = np.cumsum(block)
+        start, base = 0, 0
+        while start < len(block):
+            stop = max(int(np.searchsorted(ends, base + REMAP_CHUNK_TOKENS, side="right")), start + 1)
+            yield block[start:stop]
+            start, base = stop, int(ends[stop - 1])
+
+
+def corpus_bytes(vocab: Vocabulary, kept_tokens: int, sentences: int, drop: bool) -> int:
+    """Bytes of ids.npy + offsets.npy + corpus.txt, known from the counts before anything is written."""
+    token_bytes = np.array([len(token.encode("utf-8")) + 1 for token in vocab.tokens], dtype=np.int64)
+    if drop:
+        token_bytes[UNK_INDEX] = 0
+    text = int(np.dot(token_bytes, np.asarray(vocab.counts, dtype=np.int64)))
+    return text + 4 * kept_tokens + 8 * (sentences + 1) + 2 * NpyAppender.HEADER_BYTES
+
+
 def write_corpus_files(staging: Path, first: FirstPass, vocab: Vocabulary, config: PreprocessConfig,
                   progress: Progress, remap: np.ndarray | None = None) -> dict[str, Any]:
-    """Pass 2: remap provisional ids to vocabulary ids (`remap`, default by token), sentence chunk by chunk."""
+    """Pass 2: remap provisional ids to vocabulary ids (`remap`, default by token), chunk by chunk.
+
+    Everything streams through files (no memory maps, no per-sentence arrays in
+    memory), so memory is independent of the number of sentences.
+    """
     if remap is None:
         final_index = vocab.index()
         remap = np.fromiter((final_index.get(token, UNK_INDEX) for token in first.tokens), dtype=np.uint32,
@@ -255,49 +239,49 @@ def write_corpus_files(staging: Path, first: FirstPass, vocab: Vocabulary, confi
     oov_tokens = int(vocab.counts[UNK_INDEX])
     drop = config.oov == "drop"
     kept_tokens = total_tokens - oov_tokens if drop else total_tokens
-    provisional = np.memmap(first.ids_path, dtype=np.uint32, mode="r") if total_tokens else np.zeros(0, np.uint32)
-    lengths = np.fromfile(first.lengths_path, dtype=np.int64)
-    line_numbers = np.fromfile(first.line_numbers_path, dtype=np.int64) if first.line_numbers_path else None
-    kept_sentences = np.ones(len(lengths), dtype=bool)  # --oov drop may empty a sentence
-    starts = np.concatenate([[0], np.cumsum(lengths)])
-    ids_out = np.lib.format.open_memmap(staging / IDS_NAME, mode="w+", dtype=np.uint32, shape=(kept_tokens,))
+    ensure_free_space(staging, corpus_bytes(vocab, kept_tokens, first.sentences, drop), "the corpus files")
     words = np.array(vocab.tokens, dtype=object)
-    offsets_parts = [np.zeros(1, dtype=np.int64)]
-    written = 0
-    bar = progress.bar(len(lengths), "writing corpus", unit="sent")
-    with open(staging / TEXT_NAME, "w", encoding="utf-8", newline="\n") as text:
-        for first_sentence in range(0, len(lengths), REMAP_CHUNK_SENTENCES):
-            last = min(first_sentence + REMAP_CHUNK_SENTENCES, len(lengths))
-            chunk = remap[provisional[starts[first_sentence] : starts[last]]]
-            chunk_lengths = lengths[first_sentence:last]
+    written = sentences = 0
+    bar = progress.bar(first.sentences, "writing corpus", unit="sent")
+    line_source = open(first.line_numbers_path, "rb") if first.line_numbers_path else None
+    with open(first.ids_path, "rb") as provisional, open(first.lengths_path, "rb") as lengths_file, \
+            NpyAppender(staging / IDS_NAME, np.uint32, expected=kept_tokens) as ids_out, \
+            NpyAppender(staging / OFFSETS_NAME, np.int64) as offsets_out, \
+            NpyAppender(staging / LINES_NAME, np.int64) as lines_out, \
+            open(staging / TEXT_NAME, "w", encoding="utf-8", newline="\n") as text:
+        offsets_out.append(np.zeros(1, dtype=np.int64))
+        for chunk_lengths in _sentence_chunks(lengths_file):
+            bar.update(len(chunk_lengths))
+            chunk = remap[np.fromfile(provisional, dtype=np.uint32, count=int(chunk_lengths.sum()))]
+            chunk_lines = np.fromfile(line_source, dtype=np.int64, count=len(chunk_lengths)) if line_source else None
             if drop:
                 keep = chunk != UNK_INDEX
                 sentence_of_token = np.repeat(np.arange(len(chunk_lengths)), chunk_lengths)
                 chunk_lengths = np.bincount(sentence_of_token[keep], minlength=len(chunk_lengths))
                 chunk = chunk[keep]
-                kept_sentences[first_sentence:last] = chunk_lengths > 0
+                chunk_lines = chunk_lines[chunk_lengths > 0] if chunk_lines is not None else None
                 chunk_lengths = chunk_lengths[chunk_lengths > 0]
-            ids_out[written : written + len(chunk)] = chunk
+            if chunk_lines is not None:
+                lines_out.append(chunk_lines)
+            ids_out.append(chunk)
             ends = np.cumsum(chunk_lengths)
-            offsets_parts.append(ends + written)
+            offsets_out.append(ends + written)
             token_text = words[chunk].tolist()
             bounds = np.concatenate([[0], ends]).tolist()
             text.write("".join(" ".join(token_text[s:e]) + "\n" for s, e in zip(bounds[:-1], bounds[1:])))
             written += len(chunk)
-            bar.update(last - first_sentence)
+            sentences += len(chunk_lengths)
     bar.close()
-    ids_out.flush()
-    del ids_out, provisional
-    offsets = np.concatenate(offsets_parts)
-    np.save(staging / OFFSETS_NAME, offsets, allow_pickle=False)
-    if line_numbers is not None:
-        np.save(staging / LINES_NAME, line_numbers[kept_sentences], allow_pickle=False)
+    if line_source is not None:
+        line_source.close()
         first.line_numbers_path.unlink()
+    else:  # the Spark engine records no input lines
+        (staging / LINES_NAME).unlink()
     first.ids_path.unlink()
     first.lengths_path.unlink()
     return {
         "lines": first.lines,
-        "sentences": len(offsets) - 1,
+        "sentences": sentences,
         "tokens": total_tokens,
         "tokens_written": written,
         "types_seen": len(first.tokens),

@@ -7,6 +7,7 @@ from `--quiet`. stdout is left to results (`--json` output, tables).
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from tqdm import tqdm
@@ -29,3 +30,18 @@ class Progress:
 
 
 SILENT = Progress(quiet=True)
+
+
+class CallbackProgress(Progress):
+    """Status lines go to a function (a notebook's print, a logger); bars stay hidden.
+
+    >>> CallbackProgress(print).note("epoch 1/5")
+    epoch 1/5
+    """
+
+    def __init__(self, callback: Callable[[str], Any]) -> None:
+        super().__init__(quiet=True)
+        self.callback = callback
+
+    def note(self, message: str) -> None:
+        self.callback(message)

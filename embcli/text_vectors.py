@@ -1,8 +1,9 @@
 """Sentence and document vectors from word vectors: one input line in, one row out.
 
 Lines are tokenized exactly as the vectors' corpus was (the tokenizer
-settings are read from the corpus manifest the vectors point to; when that is
-gone, preprocess's defaults are used and a note says so), then pooled:
+settings and stop words recorded inside the vectors artifact, never a path
+it names; vectors that record none use preprocess's defaults, with a note),
+then pooled:
 
 - `mean`: the average of the known tokens' vectors;
 - `sum`: their sum;
@@ -12,8 +13,11 @@ gone, preprocess's defaults are used and a note says so), then pooled:
   first principal component of all output rows (uncentred, as in the paper's
   code) removed.
 
-Unknown tokens are skipped, or with `oov="unk"` take the `<unk>` row. A line
-with no known token gives a zero row and is counted. The output is a float32
+Tokens outside the vocabulary take the vector the model gives them (a hashed
+model's bucket row, a fastText model's n-gram mean: `Embeddings.rows_for` /
+`composed_vectors`); the others are skipped, or with `oov="unk"` take the
+`<unk>` row. A line with no token that has a vector gives a zero row and is
+counted. The output is a float32
 `.npy` of shape (lines, dim) plus a JSON sidecar (`OUT.npy.json`) with the
 counts, the settings and, for SIF, the removed component.
 
@@ -37,16 +41,17 @@ import numpy as np
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
-from embcli.artifacts import check_output_path, library_versions, manifest_reference, read_manifest, staged_file
+from embcli.artifacts import check_output, library_versions, manifest_reference, staged_file
 from embcli.config import EmbedConfig, PreprocessConfig, as_dict
 from embcli.corpus.readers import InputFile, LineSource
-from embcli.corpus.tokenize import Tokenizer, TokenizerSpec, load_stopwords, make_tokenizer
+from embcli.corpus.tokenize import Tokenizer
 from embcli.corpus.vocabulary import UNK
 from embcli.doc2vec_inference import infer_token_lists, load_doc2vec
-from embcli.errors import ConfigError, EmbcliError, FormatError, InputError
+from embcli.embeddings import Embeddings, load_embeddings
+from embcli.embeddings.tokenizer_settings import TOKENIZER_SECTION
+from embcli.errors import ConfigError, FormatError, InputError
 from embcli.phrases import apply_phrases, corpus_phrase_passes
 from embcli.progress import SILENT, Progress
-from embcli.vectors import Embeddings, load_embeddings
 
 SIDECAR_SUFFIX = ".json"
 COPY_ROWS = 65_536  # rows per block when copying the staged rows behind the .npy header
@@ -61,52 +66,42 @@ class EmbedResult:
     first_component: np.ndarray | None  # SIF: the removed unit direction (dim,)
     tokenizer: dict[str, Any]  # the settings used and where they came from
     seconds: float
+    resolved_tokens: int = 0  # tokens outside the vocabulary given a vector by the model (hash bucket, subwords)
+
+
+@dataclass
+class PooledBatch:
+    rows: np.ndarray  # (lines, dim) float32
+    oov_tokens: int  # tokens without a vector (skipped, or mapped to <unk>)
+    empty_rows: int  # lines without any token that has a vector
+    resolved_tokens: int  # unseen tokens the model resolved
 
 
 # ---------------------------------------------------------------------------
 # tokenizer of the vectors' corpus
 
 
-def corpus_preprocess_config(manifest: dict[str, Any] | None, _depth: int = 0) -> dict[str, Any] | None:
-    """The preprocess config of the corpus these vectors came from, following `inputs` references.
-
-    A quantized artifact points at its vectors, which point at their corpus;
-    None when a link is missing (moved or deleted directories, a bare file).
-    """
-    if not manifest or _depth > 4:
-        return None
-    if manifest.get("kind") == "corpus":
-        return manifest.get("config")
-    for reference in (manifest.get("inputs") or {}).values():
-        if isinstance(reference, dict) and reference.get("kind") and reference.get("path"):
-            try:
-                parent = read_manifest(Path(reference["path"]))
-            except EmbcliError:
-                continue
-            found = corpus_preprocess_config(parent, _depth + 1)
-            if found is not None:
-                return found
-    return None
-
-
 def tokenizer_for(embeddings: Embeddings, progress: Progress = SILENT) -> tuple[Tokenizer, dict[str, Any]]:
-    """The corpus's tokenizer for these vectors, or preprocess's defaults (with a note) when unknown."""
-    found = corpus_preprocess_config(embeddings.manifest)
-    settings = found if found is not None else as_dict(PreprocessConfig())
-    if found is None:
-        progress.note(f"the corpus of {embeddings.source} is unknown or gone; tokenizing with preprocess's defaults")
-    lowercase, nfkc = bool(settings.get("lowercase", True)), bool(settings.get("nfkc", True))
-    spec = TokenizerSpec(
-        kind=str(settings.get("tokenizer", "regex")), pattern=settings.get("token_pattern"),
-        lowercase=lowercase, nfkc=nfkc,
-        stopwords=load_stopwords(settings.get("stopwords"), lowercase=lowercase, nfkc=nfkc),
-    )
-    described = {key: settings.get(key) for key in ("tokenizer", "token_pattern", "lowercase", "nfkc", "stopwords")}
-    tokenize, passes = make_tokenizer(spec), corpus_phrase_passes(embeddings.manifest)
-    if passes:  # a corpus made by `embcli phrases`: join new text's phrases as the corpus's were joined
+    """The corpus's tokenizer as the vectors artifact records it, or preprocess's defaults (with a note)."""
+    section = (embeddings.manifest or {}).get(TOKENIZER_SECTION)
+    section = section if isinstance(section, dict) else {}
+    if not embeddings.knows_tokenizer:
+        progress.note(f"{embeddings.source} records no tokenizer settings (vectors made before embcli recorded them, "
+                      f"or not by embcli train); tokenizing with preprocess's defaults")
+        section = {key: value for key, value in as_dict(PreprocessConfig()).items() if key in _DESCRIBED}
+    elif section.get("stopwords_missing"):
+        progress.note(f"{embeddings.source}: the corpus's stop-word file was not stored with it, so stop words are "
+                      f"not removed (they are out of vocabulary anyway)")
+    described = {key: section.get(key) for key in _DESCRIBED}
+    described["stopwords"] = section.get("stopwords_source", section.get("stopwords"))
+    tokenize, passes = embeddings.tokenizer(), corpus_phrase_passes(embeddings.manifest)
+    if passes:  # a corpus made by `embcli phrases`: new text's phrases are joined as the corpus's were
         described["phrases"] = sum(map(len, passes))
-        return (lambda text: apply_phrases(tokenize(text), passes)), {"from": "corpus manifest", **described}
-    return tokenize, {"from": "corpus manifest" if found is not None else "defaults", **described}
+        return (lambda text: apply_phrases(tokenize(text), passes)), {"from": "vectors manifest", **described}
+    return tokenize, {"from": "vectors manifest" if embeddings.knows_tokenizer else "defaults", **described}
+
+
+_DESCRIBED = ("tokenizer", "token_pattern", "lowercase", "nfkc", "stopwords")
 
 
 # ---------------------------------------------------------------------------
@@ -117,8 +112,6 @@ def token_weights(embeddings: Embeddings, config: EmbedConfig) -> np.ndarray | N
     """SIF weights a / (a + p(w)) per row (float32), or None for mean/sum."""
     if config.pool != "sif":
         return None
-    if config.sif_a <= 0:
-        raise ConfigError(f"--sif-a must be positive, got {config.sif_a}")
     counts = embeddings.counts
     if counts is None or float(np.sum(counts)) <= 0:
         raise InputError(f"{embeddings.source}: SIF needs corpus word counts and these vectors have none (word2vec "
@@ -130,35 +123,61 @@ def token_weights(embeddings: Embeddings, config: EmbedConfig) -> np.ndarray | N
 def pool_lines(
     token_lists: list[list[str]], embeddings: Embeddings, pool: str, *, weights: np.ndarray | None = None,
     unk_row: int | None = None,
-) -> tuple[np.ndarray, int, int]:
-    """(rows, OOV tokens, empty rows): one float32 row per token list; a list with no known token gives zeros.
+) -> PooledBatch:
+    """One float32 row per token list; a list with no token that has a vector gives zeros.
 
-    >>> pool_lines([["a", "b"], []], toy, "mean")  # doctest: +SKIP
-    (array([[0.5, 0.5], [0., 0.]], dtype=float32), 0, 1)
+    Tokens outside the vocabulary are resolved as the model resolves them (a hashed model's
+    bucket row, a fastText model's n-gram vector, weighted as unseen: p(w) = 0 for SIF);
+    the rest are skipped, or take `unk_row`.
     """
-    index = embeddings.index
+    index = embeddings.key_to_index
+    unseen: dict[str, int | None] = {}  # unseen token -> its row, a column of `composed`, or None (no vector)
+    composed: list[np.ndarray] = []
     ids: list[int] = []
     indptr = [0]
-    oov = 0
+    oov = resolved = 0
     for tokens in token_lists:
         for token in tokens:
-            row = index.get(token, unk_row)
+            row = index.get(token)
             if row is None:
-                oov += 1
-                continue
-            if row == unk_row and token != UNK:
-                oov += 1
+                if token not in unseen:
+                    unseen[token] = _unseen_column(embeddings, token, composed)
+                row = unseen[token]
+                if row is not None:
+                    resolved += 1
+                elif unk_row is None:
+                    oov += 1
+                    continue
+                else:
+                    row = unk_row
+                    oov += 1
             ids.append(row)
         indptr.append(len(ids))
     columns = np.asarray(ids, dtype=np.int64)
     pointers = np.asarray(indptr, dtype=np.int64)
     lengths = np.diff(pointers)
+    if weights is not None and composed:  # an unseen word's p(w) is 0: weight a / (a + 0) = 1
+        weights = np.concatenate([weights, np.ones(len(composed), dtype=np.float32)])
     values = np.ones(len(columns), dtype=np.float32) if weights is None else weights[columns]
     if pool in ("mean", "sif"):
         values = values / np.repeat(np.maximum(lengths, 1), lengths).astype(np.float32)
-    matrix = sparse.csr_matrix((values, columns, pointers), shape=(len(token_lists), len(embeddings)))
-    rows = np.asarray(matrix @ embeddings.vectors, dtype=np.float32)
-    return rows, oov, int(np.count_nonzero(lengths == 0))
+    matrix = sparse.csr_matrix((values, columns, pointers), shape=(len(token_lists), len(embeddings) + len(composed)))
+    rows = np.asarray(matrix[:, : len(embeddings)] @ embeddings.vectors, dtype=np.float32)
+    if composed:
+        rows += np.asarray(matrix[:, len(embeddings):] @ np.vstack(composed), dtype=np.float32)
+    return PooledBatch(rows, oov, int(np.count_nonzero(lengths == 0)), resolved)
+
+
+def _unseen_column(embeddings: Embeddings, token: str, composed: list[np.ndarray]) -> int | None:
+    """Column of an unseen token: the row the model maps it to, or one past the matrix for a vector it builds."""
+    row = int(embeddings.rows_for([token])[0])
+    if row >= 0:
+        return row
+    built = embeddings.composed_vectors([token]).get(token)
+    if built is None:
+        return None
+    composed.append(built)
+    return len(embeddings) + len(composed) - 1
 
 
 def remove_component(rows: np.ndarray, component: np.ndarray) -> np.ndarray:
@@ -190,11 +209,9 @@ def embed_file(
     output = Path(output)
     if output.suffix != ".npy":
         raise ConfigError(f"-o {output}: the output must be a .npy file")
-    if config.batch_lines < 1:
-        raise ConfigError(f"--batch-lines must be at least 1, got {config.batch_lines}")
     sidecar = sidecar_path(output)
-    check_output_path(output, force=force)
-    check_output_path(sidecar, force=force)
+    check_output(output, force=force, kind="npy", inputs=(input_path, vectors))
+    check_output(sidecar, force=force, kind="json", inputs=(input_path, vectors))
     if input_path != "-" and not Path(input_path).is_file():
         raise InputError(f"input {input_path} does not exist or is not a file")
     embeddings = load_embeddings(vectors, vocab_path=vocab_path)
@@ -205,8 +222,8 @@ def embed_file(
     dim = embeddings.dim
     saved_component = saved_sif_component(config, dim)
     gram = np.zeros((dim, dim), dtype=np.float64) if config.pool == "sif" and saved_component is None else None
-    lines = empty = tokens = oov = 0
-    fd, raw_name = tempfile.mkstemp(prefix=f".{output.name}.rows-", dir=output.resolve().parent)
+    lines = empty = tokens = oov = resolved = 0
+    fd, raw_name = tempfile.mkstemp(prefix=f".{output.name}.tmp-{os.getpid()}-rows-", dir=Path(os.path.abspath(output)).parent)
     raw_path = Path(raw_name)
     try:
         # One BLAS thread: the only BLAS call is a small (dim x dim) Gram update, and idle spinning threads
@@ -215,23 +232,25 @@ def embed_file(
                 threadpool_limits(limits=1, user_api="blas"):
             for batch in _line_batches(input_path, config.batch_lines):
                 token_lists = [tokenize(line) for line in batch]
-                rows, batch_oov, batch_empty = infer_token_lists(
-                    doc2vec, token_lists, seed=config.seed, epochs=config.infer_epochs) if doc2vec else pool_lines(
-                    token_lists, embeddings, config.pool, weights=weights, unk_row=unk_row)
-                raw.write(np.ascontiguousarray(rows, dtype="<f4").tobytes())
+                pooled = PooledBatch(*infer_token_lists(doc2vec, token_lists, seed=config.seed, epochs=config.infer_epochs),
+                                     0) if doc2vec else pool_lines(token_lists, embeddings, config.pool, weights=weights,
+                                                                   unk_row=unk_row)
+                raw.write(np.ascontiguousarray(pooled.rows, dtype="<f4").tobytes())
                 if gram is not None:
-                    gram += rows.T.astype(np.float64) @ rows.astype(np.float64)
+                    gram += pooled.rows.T.astype(np.float64) @ pooled.rows.astype(np.float64)
                 lines += len(batch)
-                empty += batch_empty
+                empty += pooled.empty_rows
                 tokens += sum(map(len, token_lists))
-                oov += batch_oov
+                oov += pooled.oov_tokens
+                resolved += pooled.resolved_tokens
                 bar.update(len(batch))
         component = first_component(gram) if gram is not None else saved_component
-        with staged_file(output, force=force) as staging:
+        with staged_file(output, force=force, kind="npy", inputs=(input_path, vectors)) as staging:
             _write_npy_from_raw(raw_path, staging, lines, dim, component)
             _check_rows(staging, lines, dim)
-        result = EmbedResult(lines, empty, tokens, oov, component, tokenizer_settings, time.perf_counter() - started)
-        with staged_file(sidecar, force=force) as sidecar_staging:
+        result = EmbedResult(lines, empty, tokens, oov, component, tokenizer_settings, time.perf_counter() - started,
+                             resolved_tokens=resolved)
+        with staged_file(sidecar, force=force, kind="json", inputs=(input_path, vectors)) as sidecar_staging:
             sidecar_staging.write_text(json.dumps(_sidecar(result, embeddings, config, input_path, output),
                                                   indent=2) + "\n", encoding="utf-8")
     finally:
@@ -259,8 +278,6 @@ def saved_sif_component(config: EmbedConfig, dim: int) -> np.ndarray | None:
     embedded in the same space as the old; None when not asked for."""
     if config.sif_component is None:
         return None
-    if config.pool != "sif":
-        raise ConfigError("--sif-component applies only to --pool sif")
     path = Path(config.sif_component)
     try:
         stored = json.loads(path.read_text(encoding="utf-8")).get("sif_first_component")
@@ -328,7 +345,7 @@ def _sidecar(result: EmbedResult, embeddings: Embeddings, config: EmbedConfig, i
         "config": as_dict(config),
         "tokenizer": result.tokenizer,
         "counts": {"lines": result.lines, "empty_rows": result.empty_rows, "tokens": result.tokens,
-                   "oov_tokens": result.oov_tokens},
+                   "oov_tokens": result.oov_tokens, "resolved_tokens": result.resolved_tokens},
         "sif_first_component": None if result.first_component is None else result.first_component.tolist(),
         "seconds": round(result.seconds, 3),
         "libraries": library_versions(),

@@ -63,3 +63,22 @@ def group_separation(words: list[str], vectors: np.ndarray) -> tuple[float, floa
 def run(*args: str, input: str | None = None) -> Result:
     """Invoke the CLI in-process; stderr is captured separately."""
     return CliRunner().invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+
+
+@pytest.fixture(scope="session")
+def trained_fasttext(tmp_path_factory: pytest.TempPathFactory, topic_corpus_dir: Path) -> Path:
+    """A small embcli fastText model (subwords on), shared by the export tests."""
+    out = tmp_path_factory.mktemp("trained") / "ft"
+    result = run("train", topic_corpus_dir, "--model", "fasttext", "--dim", "12", "--epochs", "2", "--workers", "1",
+                 "--buckets", "3000", "-o", out, "-q")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="session")
+def trained_skipgram(tmp_path_factory: pytest.TempPathFactory, topic_corpus_dir: Path) -> Path:
+    """A small embcli skip-gram model (no subwords), shared by the export tests."""
+    out = tmp_path_factory.mktemp("trained") / "sg"
+    result = run("train", topic_corpus_dir, "--dim", "12", "--epochs", "1", "--workers", "1", "-o", out, "-q")
+    assert result.exit_code == 0, result.output
+    return out

@@ -1,4 +1,4 @@
-"""`embcli eval`, `neighbors` and `analogy` through click's CliRunner: exit codes, exact messages, outputs."""
+"""`embcli eval` through click's CliRunner: exit codes, exact messages, outputs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from embcli.cli import main
-from embcli.vectors import save_vectors_npy, write_word2vec_text
+from embcli.embeddings.npy_format import save_vectors_npy
+from embcli.embeddings.text_format import write_word2vec_text
 
 # Dimensions (male, female, common, royal): king - man + woman = queen exactly.
 TOY_VECTORS = {
@@ -40,7 +41,7 @@ def eval_args(toy: Path, *extra: str | Path) -> list[str | Path]:
             "--restrict-vocab", "100", "--quiet", *extra]
 
 
-@pytest.mark.parametrize("command", ["eval", "neighbors", "analogy"])
+@pytest.mark.parametrize("command", ["eval"])
 def test_every_command_has_help(command: str) -> None:
     result = run(command, "--help")
     assert result.exit_code == 0
@@ -116,29 +117,3 @@ def test_eval_standard_suite_on_npy_with_vocab(toy: Path) -> None:
     assert [s["name"] for s in report["similarity"]] == ["ws353", "ws353-sim", "ws353-rel", "simlex999"]
     assert report["similarity"][0]["pairs"] == 353
     assert report["analogy"][0]["questions"] == 19544
-
-
-def test_neighbors_text_and_json(toy: Path) -> None:
-    result = run("neighbors", toy / "toy.vec", "apple", "-k", "1")
-    assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[0] == "apple:"
-    assert result.output.splitlines()[1].split()[:2] == ["1.", "pear"]
-    data = json.loads(run("neighbors", toy / "toy.vec", "tiger", "--json", "-k", "2").output)
-    assert [entry["word"] for entry in data["tiger"]] == ["cat", "man"]
-
-
-def test_neighbors_unknown_word(toy: Path) -> None:
-    result = run("neighbors", toy / "toy.vec", "zebra")
-    assert result.exit_code == 1
-    assert result.output == f"Error: 'zebra' not in the vocabulary of {toy / 'toy.vec'} (8 words); check the spelling\n"
-
-
-def test_analogy_command(toy: Path) -> None:
-    result = run("analogy", toy / "toy.vec", "man", "king", "woman", "--json", "-k", "1")
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
-    assert data["answers"][0]["word"] == "queen"
-    assert data["answers"][0]["cosine"] == pytest.approx(1.0)
-    text = run("analogy", toy / "toy.vec", "man", "king", "woman", "-k", "2").output.splitlines()
-    assert text[0] == "man : king :: woman : ?"
-    assert text[1].split()[:2] == ["1.", "queen"]

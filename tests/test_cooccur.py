@@ -13,10 +13,11 @@ import pytest
 from conftest import run
 from embcli.artifacts import write_manifest
 from embcli.config import CooccurConfig
-from embcli.cooccurrence import RunFileWriter, count_cooccurrences, ensure_cooccurrence, load_cooccurrence
+from embcli.cooccurrence import count_cooccurrences, ensure_cooccurrence, load_cooccurrence
+from embcli.cooccurrence.external_sort import RunFileWriter
 from embcli.corpus.token_corpus import load_token_corpus
 from embcli.corpus.vocabulary import Vocabulary, write_vocabulary
-from embcli.errors import InputError
+from embcli.errors import ResourceError
 
 WORDS = ["<unk>", "a", "b", "c"]
 
@@ -137,7 +138,7 @@ def test_tiny_memory_cap_spills_and_gives_the_identical_matrix(random_corpus, tm
 
 
 def test_chunks_tile_the_corpus_within_the_buffer(random_corpus, monkeypatch: pytest.MonkeyPatch) -> None:
-    import embcli.cooccurrence as cooccur
+    import embcli.cooccurrence.planning as cooccur
 
     corpus_dir, sentences = random_corpus
     monkeypatch.setattr(cooccur, "PLAN_SENTENCES", 7)  # chunks carry over many planning slices
@@ -159,7 +160,7 @@ def test_disk_full_while_spilling_cleans_up(random_corpus, tmp_path: Path, monke
 
     monkeypatch.setattr(RunFileWriter, "__call__", no_space)
     out = tmp_path / "out"
-    with pytest.raises(InputError, match="disk full"):
+    with pytest.raises(ResourceError, match=rf"disk full while writing the co-occurrence matrix {out}: it needs up to about [\d,]+ bytes"):
         count(corpus_dir, out, window=5, memory_mb=0.05)
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["random"]  # no staging or run files left
@@ -193,7 +194,8 @@ def test_cli_writes_the_artifact(hand_corpus: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "exit_code", "message"),
     [
-        (["--window", "0"], 2, "--window must be at least 1 (got 0)"),
+        (["--window", "0"], 2, "--window 0: must be an integer from 1 to 10000"),
+        (["--window", "1000000000"], 2, "--window 1000000000: must be an integer from 1 to 10000"),
         (["--memory-mb", "0.001"], 2, "--memory-mb 0.001 is too small: one counting buffer needs"),
     ],
 )

@@ -51,8 +51,8 @@ def test_oov_unk_uses_the_unk_row(toy_dir: Path, text_file: Path, tmp_path: Path
     assert np.allclose(rows[3], VECTORS[0])
     assert np.allclose(rows[2], 0)  # an empty line has no token at all
     sidecar = json.loads((tmp_path / "unk.npy.json").read_text())
-    assert sidecar["counts"] == {"lines": 5, "empty_rows": 1, "tokens": 8, "oov_tokens": 1}
-    assert sidecar["tokenizer"]["from"] == "defaults"  # these vectors name no corpus
+    assert sidecar["counts"] == {"lines": 5, "empty_rows": 1, "tokens": 8, "oov_tokens": 1, "resolved_tokens": 0}
+    assert sidecar["tokenizer"]["from"] == "defaults"  # these vectors record no tokenizer
 
 
 def test_sif_weights_and_removes_the_first_component(toy_dir: Path, text_file: Path, tmp_path: Path) -> None:
@@ -91,7 +91,7 @@ def test_stdin_and_the_summary_line(toy_dir: Path, tmp_path: Path) -> None:
     assert np.load(tmp_path / "s.npy").shape == (3, 3)
 
 
-def test_tokenizer_follows_the_corpus_manifest(tmp_path: Path) -> None:
+def test_tokenizer_is_the_one_recorded_in_the_vectors(tmp_path: Path) -> None:
     from embcli.config import PreprocessConfig
     from embcli.preprocessing import preprocess_corpus
 
@@ -107,7 +107,7 @@ def test_tokenizer_follows_the_corpus_manifest(tmp_path: Path) -> None:
     assert np.array_equal(rows[0], np.eye(len(vocab))[vocab.index("Cat")])  # case kept, as in the corpus
     assert np.array_equal(rows[1], np.eye(len(vocab))[vocab.index("cat")])
     assert not rows[2].any()
-    assert json.loads((tmp_path / "out.npy.json").read_text())["tokenizer"]["from"] == "corpus manifest"
+    assert json.loads((tmp_path / "out.npy.json").read_text())["tokenizer"]["from"] == "vectors manifest"
 
 
 def test_embed_errors(toy_dir: Path, text_file: Path, tmp_path: Path) -> None:

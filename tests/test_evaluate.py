@@ -23,7 +23,8 @@ from embcli.evaluation.lookup import CaseInsensitiveVocab
 from embcli.evaluation.neighbors import nearest_neighbors, solve_analogy
 from embcli.evaluation.report import evaluate_embeddings, load_datasets, render_table
 from embcli.evaluation.similarity import evaluate_similarity
-from embcli.vectors import Embeddings, load_embeddings, write_word2vec_text
+from embcli.embeddings import Embeddings, load_embeddings
+from embcli.embeddings.text_format import write_word2vec_text
 
 
 def toy_embeddings(vectors: dict[str, list[float]]) -> Embeddings:

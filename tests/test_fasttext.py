@@ -12,8 +12,8 @@ import pytest
 from conftest import group_separation, run
 from embcli.config import FastTextConfig
 from embcli.corpus.token_corpus import load_token_corpus
-from embcli.subwords import SubwordTable, character_ngrams, fasttext_hash
-from embcli.vectors import load_embeddings
+from embcli.corpus.subword_ngrams import character_ngrams, fasttext_hash
+from embcli.embeddings import SubwordResolver, load_embeddings
 
 SMALL = ["--dim", "16", "--epochs", "5", "--workers", "1", "--sample", "0", "--buckets", "20000", "-q"]
 UNSEEN = ["cats", "trucks", "zebra", "x", "naïve", "東京タワー", "horsedrawn"]
@@ -71,13 +71,14 @@ def test_subword_vectors_are_meaningful_and_training_learns(trained):
     embeddings = load_embeddings(out)
     within, across = group_separation(embeddings.words, np.asarray(embeddings.vectors))
     assert within > across + 0.2, (within, across)
-    table: SubwordTable = embeddings.extras["subwords"]
+    table = embeddings.resolver
+    assert isinstance(table, SubwordResolver)
 
     def cosine(a: np.ndarray, b: np.ndarray) -> float:
         return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
 
     cats = table.vector("cats")
-    assert cosine(cats, embeddings.vector("cat")) > cosine(cats, embeddings.vector("truck")) + 0.2
+    assert cosine(cats, embeddings["cat"]) > cosine(cats, embeddings["truck"]) + 0.2
 
 
 def test_artifact_files_and_manifest(trained):
@@ -162,7 +163,7 @@ def test_neighbors_of_unseen_words_use_subwords(trained):
     out, _ = trained
     result = run("neighbors", out, "cats", "-k", "3", "--json")
     assert result.exit_code == 0, result.output
-    payload = json.loads(result.output)
+    payload = json.loads(result.stdout)
     assert "cat" in json.dumps(payload)  # "cats" lands beside "cat"
     result = run("analogy", out, "cat", "cats", "truck", "--json")
     assert result.exit_code == 0, result.output

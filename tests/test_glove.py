@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import group_separation, run
-from embcli.vectors import load_embeddings
+from embcli.embeddings import load_embeddings
 
 SMALL = ["--dim", "16", "--x-max", "10", "--workers", "1", "-q"]
 

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from conftest import run
-from embcli.corpus.hashing import HashedLookup, hash_vocabulary, token_bucket
+from embcli.corpus.hashing import hash_vocabulary, token_bucket
 from embcli.corpus.token_corpus import load_token_corpus
-from embcli.vectors import load_embeddings
+from embcli.embeddings import HashBucketResolver, load_embeddings
 
 
 def test_bucket_is_blake2b_and_not_salted():
@@ -49,7 +49,7 @@ def test_hash_vocabulary_by_hand():
     used = len(set(bucket_of))
     assert hashed.stats["buckets_used"] == used and hashed.stats["colliding_types"] == 12 - used
     assert hashed.stats["type_collision_rate"] == round((12 - used) / 12, 6)
-    lookup = HashedLookup(vocab.tokens, hashed.stats)
+    lookup = HashBucketResolver(vocab.tokens, hashed.stats)
     assert [lookup.row(t) for t in tokens] == hashed.remap.tolist()
     assert lookup.row("ID3") == lookup.row("id3")  # normalised as preprocess normalised
 
@@ -126,7 +126,7 @@ def test_eval_works_on_representatives(hashed_dirs, tmp_path):
 def test_hash_bucket_errors(tmp_path, id_corpus):
     result = run("preprocess", id_corpus, "-o", tmp_path / "out", "--hash-buckets", "16", "--max-vocab", "10")
     assert result.exit_code == 2
-    assert "--hash-buckets needs a positive N and no --max-vocab (the N buckets are the vocabulary)" in result.output
+    assert "--hash-buckets 16 and --max-vocab 10 exclude each other: the buckets are the vocabulary" in result.output
     result = run("preprocess", id_corpus, "-o", tmp_path / "out", "--hash-buckets", "0")
-    assert result.exit_code == 2 and "0 is not in the range x>=1" in result.output
+    assert result.exit_code == 2 and "--hash-buckets 0: must be an integer of at least 1" in result.output
     assert not (tmp_path / "out").exists()

@@ -227,3 +227,26 @@ def test_missing_parent_directories_are_created(tmp_path):
     result = run("preprocess", tmp_path / "t.txt", "-o", tmp_path / "work" / "deep" / "corpus", "--min-count", "1", "-q")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "work" / "deep" / "corpus" / "manifest.json").exists()
+
+
+# ---------------------------------------------------------------------------
+# bounded memory: long lines become sentences of at most MAX_SENTENCE_TOKENS
+
+
+def test_a_long_line_is_cut_into_sentences_of_bounded_length(tmp_path: Path, monkeypatch) -> None:
+    from embcli.corpus import readers
+    from embcli.corpus.token_corpus import MAX_SENTENCE_TOKENS
+
+    monkeypatch.setattr(readers, "LINE_PIECE_BYTES", 64 * 1024)  # several pieces without a huge test file
+    words = [f"w{i % 7}" for i in range(3 * MAX_SENTENCE_TOKENS + 5)]
+    source = tmp_path / "text8.txt"
+    source.write_text(" ".join(words))  # one line, no newline, like text8
+    manifest = preprocess_corpus([str(source)], tmp_path / "corpus", PreprocessConfig(min_count=1))
+    corpus = load_token_corpus(tmp_path / "corpus")
+    lengths = np.diff(corpus.offsets)
+    assert lengths.max() <= MAX_SENTENCE_TOKENS and lengths.sum() == len(words) and len(lengths) >= 4
+    assert manifest["sentences"]["max_tokens"] == MAX_SENTENCE_TOKENS
+    restored = [corpus.vocab.tokens[i] for i in corpus.ids]
+    assert restored == words  # no token lost or split at a piece boundary
+    text_lines = (tmp_path / "corpus" / "corpus.txt").read_text().splitlines()
+    assert [len(line.split()) for line in text_lines] == lengths.tolist()

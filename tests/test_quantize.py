@@ -12,14 +12,14 @@ from conftest import run
 from toy_vectors import clustered_vectors, write_vectors_dir
 
 from embcli.errors import ConfigError
-from embcli.quantization import (
+from embcli.quantization.codecs import (
     default_subspaces,
     dequantize_int8,
     dequantize_pq,
     quantize_int8,
     train_product_quantizer,
 )
-from embcli.vectors import load_embeddings
+from embcli.embeddings import load_embeddings
 
 
 @pytest.fixture()
@@ -139,7 +139,7 @@ def test_quantized_directory_is_read_by_every_consumer(toy_dir: Path, tmp_path: 
 
     neighbors = run("neighbors", out, "w0", "-k", "3", "--json")
     assert neighbors.exit_code == 0, neighbors.output
-    assert all(int(found["word"][1:]) % 6 == 0 for found in json.loads(neighbors.stdout)["w0"])  # same cluster
+    assert all(int(found["word"][1:]) % 6 == 0 for found in json.loads(neighbors.stdout)[0]["neighbors"])  # same cluster
 
 
 def test_int8_per_dimension_scales(toy_dir: Path, tmp_path: Path) -> None:

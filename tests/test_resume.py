@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import ANIMAL_CONTEXT, ANIMALS, FILLER, VEHICLE_CONTEXT, VEHICLES, run
-from embcli.vectors import load_embeddings
+from embcli.embeddings import load_embeddings
 
 TRAIN = ["--dim", "24", "--workers", "1", "--sample", "0", "-q"]
 FASTTEXT = ["--buckets", "20000"]

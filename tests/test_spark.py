@@ -100,7 +100,7 @@ def test_spark_preprocess_is_identical_to_local(corpora):
 def test_spark_preprocess_cli_drop_and_max_vocab(spark, inputs, tmp_path):
     options = ["--min-count", "3", "--max-vocab", "500", "--oov", "drop", "--workers", "1", "-q"]
     local = run("preprocess", *inputs, "-o", tmp_path / "local", *options)
-    remote = run("preprocess", *inputs, "-o", tmp_path / "spark", "--engine", "spark", "--spark-master", "local[2]",
+    remote = run("preprocess", *inputs, "-o", tmp_path / "spark", "--backend", "spark", "--spark-master", "local[2]",
                  *options, "--json")
     assert local.exit_code == 0 and remote.exit_code == 0, remote.output
     assert json.loads(remote.stdout)["counts"]["vocab_size"] == 501
@@ -141,8 +141,8 @@ def test_spark_cooccurrence_equals_local(corpora, config, tmp_path):
 
 
 @needs_spark
-def test_cooccur_cli_spark_engine(corpora, tmp_path):
-    result = run("cooccur", corpora[1], "-o", tmp_path / "co", "--engine", "spark", "--window", "2", "--json")
+def test_cooccur_cli_spark_backend(corpora, tmp_path):
+    result = run("cooccur", corpora[1], "-o", tmp_path / "co", "--backend", "spark", "--window", "2", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["engine"]["name"] == "spark"
 
@@ -153,7 +153,7 @@ def test_cooccur_cli_spark_engine(corpora, tmp_path):
 
 @needs_spark
 def test_mllib_skipgram_exports_our_artifact(spark, corpora, tmp_path):
-    from embcli.vectors import load_embeddings
+    from embcli.embeddings import load_embeddings
 
     small = tmp_path / "small.txt"
     small.write_text("".join((corpora[0] / "corpus.txt").read_text().splitlines(keepends=True)[:1500]))
@@ -191,7 +191,7 @@ def test_train_cli_refuses_negative_sampling_on_mllib(tmp_path):
     assert result.exit_code == 2
     assert "hierarchical softmax only (no negative sampling); pass --hs (or --negative 0)" in result.output
     result = run("train", tmp_path / "corpus", "--spark-master", "local[2]", "-o", tmp_path / "out")
-    assert result.exit_code == 2 and "apply only to --engine spark-mllib" in result.output
+    assert result.exit_code == 2 and "--spark-master local[2] applies only to --engine spark-mllib" in result.output
 
 
 # ---------------------------------------------------------------------------
@@ -202,7 +202,7 @@ def test_train_cli_refuses_negative_sampling_on_mllib(tmp_path):
 def test_spark_job_failure_is_one_line_and_leaves_nothing(spark, tmp_path):
     fake = tmp_path / "notreally.txt.gz"
     fake.write_text("plain text in a file named .gz\n")
-    result = run("preprocess", fake, "-o", tmp_path / "out", "--engine", "spark", "--min-count", "1")
+    result = run("preprocess", fake, "-o", tmp_path / "out", "--backend", "spark", "--min-count", "1")
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert lines[-1].startswith("Error: Spark job failed during preprocess: ") and "; full log: " in lines[-1]
@@ -214,7 +214,7 @@ def test_missing_pyspark_is_one_line(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "pyspark", None)
     source = tmp_path / "in.txt"
     source.write_text("a b\n")
-    result = run("preprocess", source, "-o", tmp_path / "out", "--engine", "spark")
+    result = run("preprocess", source, "-o", tmp_path / "out", "--backend", "spark")
     assert result.exit_code == 1
     assert result.stderr.strip() == "Error: the Spark engine needs the optional extra pyspark: pip install 'embcli[spark]'"
 
@@ -230,13 +230,13 @@ def test_missing_java_is_one_line(monkeypatch):
 
 def test_spark_options_need_the_spark_engine(tmp_path):
     result = run("preprocess", tmp_path, "-o", tmp_path / "out", "--spark-master", "local[2]")
-    assert result.exit_code == 2 and "--spark-master and --spark-conf apply only to --engine spark" in result.output
+    assert result.exit_code == 2 and "--spark-master local[2] applies only to --backend spark" in result.output
     with pytest.raises(ConfigError, match="is not key=value"):
         SparkSettings(conf=("spark.executor.memory",)).conf_pairs()
 
 
 def test_compressed_content_without_extension_is_refused(tmp_path):
-    from embcli.spark.preprocess import check_spark_readable
+    from embcli.spark.inputs import check_spark_readable
 
     packed = tmp_path / "data.txt"
     packed.write_bytes(gzip.compress(b"a b c\n"))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import group_separation, run
-from embcli.vectors import load_embeddings
+from embcli.embeddings import load_embeddings
 
 SMALL = ["--engine", "gensim", "--dim", "24", "--epochs", "8", "--workers", "1", "--sample", "0", "-q"]
 
@@ -90,7 +90,7 @@ def test_wrongly_typed_config_value(tmp_path, topic_corpus_dir):
     preset = tmp_path / "bad.toml"
     preset.write_text('dim = "big"\n')
     result = run("train", topic_corpus_dir, "--config", preset, "-o", tmp_path / "out")
-    assert result.exit_code == 2 and "'dim' = 'big' is not a valid int" in result.output
+    assert result.exit_code == 2 and f'dim = "big" in {preset}: must be an integer of at least 1' in result.output
 
 
 def test_training_errors(tmp_path, topic_corpus_dir):

@@ -8,12 +8,10 @@ import pytest
 from embcli.artifacts import staged_directory, write_manifest
 from embcli.corpus.vocabulary import Vocabulary
 from embcli.errors import FormatError, InputError
-from embcli.vectors import (
-    load_embeddings,
-    write_vectors_dir_files,
-    write_word2vec_binary,
-    write_word2vec_text,
-)
+from embcli.embeddings import load_embeddings
+from embcli.embeddings.binary_format import write_word2vec_binary
+from embcli.embeddings.text_format import write_word2vec_text
+from embcli.embeddings.vectors_dir import write_vectors_dir_files
 
 WORDS = ["<unk>", "king", "queen", "été"]
 

@@ -16,7 +16,7 @@ from embcli.errors import FormatError
 from embcli.kernels import word2vec_kernels
 from embcli.training.word2vec_embcli import initial_vectors, negative_sampling_table, train_word2vec_embcli
 from embcli.training.word2vec_gensim import subsampling_keep_probability
-from embcli.vectors import load_embeddings
+from embcli.embeddings import load_embeddings
 
 SMALL = ["--engine", "embcli", "--dim", "24", "--epochs", "8", "--sample", "0", "-q"]
 

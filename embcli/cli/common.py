@@ -4,24 +4,61 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
+from embcli.cli.options import option
 from embcli.errors import ConfigError, EmbcliError
 from embcli.progress import Progress
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`kill`, `timeout`, `docker stop`), raised like Ctrl-C so every staged output is cleaned up."""
+
+
+INTERRUPTED_MESSAGE = "Interrupted; no output was written."
+INTERRUPTED_CODES = (128 + signal.SIGINT, 128 + signal.SIGTERM)
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+def install_signal_handlers() -> None:
+    """SIGTERM ends a command the way Ctrl-C does (exit 143 instead of 130)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_terminated)
+
+
+def interrupted_exit(exc: KeyboardInterrupt) -> NoReturn:
+    """Print the one interruption line and exit 128 + the signal number."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean-up message
+    click.echo(INTERRUPTED_MESSAGE, err=True)
+    sys.exit(128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT))
+
+
+def one_line(text: object) -> str:
+    r"""`text` with control characters escaped, so user text (a file name, a token) cannot start a new line.
+
+    >>> one_line("bad\nError: fake")
+    'bad\\nError: fake'
+    """
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in str(text))
+
+
 def handle_errors(func: F) -> F:
     """Turn embcli's domain errors into one-line click errors (no traceback).
 
     ConfigError is a usage problem (exit 2); other EmbcliErrors exit 1;
-    Ctrl-C exits 130 after staged outputs have been cleaned up.
+    Ctrl-C and SIGTERM exit 130/143 after staged outputs have been cleaned up.
     """
 
     @functools.wraps(func)
@@ -29,14 +66,14 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except ConfigError as exc:
-            raise click.UsageError(str(exc)) from None
+            raise click.UsageError(one_line(exc)) from None
         except EmbcliError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(one_line(exc)) from None
         except MemoryError:
-            raise click.ClickException("out of memory; lower --memory-mb/--workers or use a smaller input") from None
-        except KeyboardInterrupt:
-            click.echo("Interrupted; no output was written.", err=True)
-            sys.exit(130)
+            raise click.ClickException("out of memory: the input or the options need more memory than is free; "
+                                       "lower --memory-mb/--workers/--dim or use a smaller input") from None
+        except KeyboardInterrupt as exc:
+            interrupted_exit(exc)
 
     return wrapper  # type: ignore[return-value]
 
@@ -48,9 +85,9 @@ def output_option(required: bool = True, help: str = "Output directory.") -> Cal
 force_option = click.option("--force", is_flag=True, help="Replace an existing output.")
 quiet_option = click.option("-q", "--quiet", is_flag=True, help="No progress bar or status lines on stderr.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
-workers_option = click.option("--workers", type=click.IntRange(min=1), default=None,
-                              help="Threads/processes to use [default: all cores].")
-seed_option = click.option("--seed", type=int, default=None, help="Random seed [default: 1].")
+workers_option = option("--workers", type=int, default=None, show_default="all cores",
+                              help="Threads/processes to use (checked by the stage's config).")
+seed_option = option("--seed", type=int, default=None, show_default="1", help="Random seed.")
 
 
 def progress_from(quiet: bool) -> Progress:

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from embcli.cli import main
+from embcli.cli.group import main
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, progress_from, quiet_option
 from embcli.cli.evaluate import vectors_argument, vocab_option
 
@@ -39,7 +39,9 @@ def embed_command(vectors: Path, input_path: str, output: Path, vocab_path: Path
     """Embed every line of INPUT (a text file, .gz/.bz2/.xz, or - for stdin) with VECTORS.
 
     Lines are tokenized with the settings of the corpus the vectors were
-    trained on; a line with no known word gives a zero row.
+    trained on (recorded in VECTORS); words outside the vocabulary take the
+    model's vector for them when it has one (fastText subwords, hash buckets);
+    a line with no known word gives a zero row.
 
     \b
       embcli embed work/sg sentences.txt -o sentences.npy --pool sif
@@ -52,10 +54,11 @@ def embed_command(vectors: Path, input_path: str, output: Path, vocab_path: Path
                         progress=progress_from(quiet))
     summary = {"output": str(output), "sidecar": str(sidecar_path(output)), "rows": result.lines,
                "empty_rows": result.empty_rows, "tokens": result.tokens, "oov_tokens": result.oov_tokens,
-               "seconds": round(result.seconds, 3)}
+               "resolved_tokens": result.resolved_tokens, "seconds": round(result.seconds, 3)}
     if as_json:
         echo_json(summary)
     elif not quiet:
+        resolved = f" ({result.resolved_tokens:,} more resolved by the model)" if result.resolved_tokens else ""
         click.echo(f"Wrote {output}: {result.lines:,} rows ({config.pool}); {result.empty_rows:,} lines had no known "
-                   f"word (zero rows); {result.oov_tokens:,} of {result.tokens:,} tokens out of vocabulary; "
+                   f"word (zero rows); {result.oov_tokens:,} of {result.tokens:,} tokens out of vocabulary{resolved}; "
                    f"{result.seconds:.1f}s", err=True)

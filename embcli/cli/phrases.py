@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from embcli.cli import main
+from embcli.cli.group import main
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, output_option, progress_from, quiet_option
 
 
@@ -34,12 +34,12 @@ def phrases_command(corpus: Path, output: Path, force: bool, quiet: bool, as_jso
     \b
       embcli phrases work/corpus -o work/corpus-phrases --passes 2 --connector-words english
     """
-    from embcli.artifacts import check_output_path
-    from embcli.config import PhrasesConfig, build_config
+    from embcli.artifacts import check_output
+    from embcli.config import COMMAND_LINE, PhrasesConfig, build_config
     from embcli.phrases import phrases_corpus
 
-    config = build_config(PhrasesConfig, overrides=options)
-    check_output_path(output, force=force)
+    config = build_config(PhrasesConfig, overrides=options, spelling=COMMAND_LINE)
+    check_output(output, force=force, kind="corpus", inputs=(corpus,))
     manifest = phrases_corpus(corpus, output, config, force=force, progress=progress_from(quiet))
     summary = {"output": str(output), "phrases": manifest["counts"]["phrases"],
                "vocab_size": manifest["counts"]["vocab_size"], "seconds": manifest["timings"]["wall_seconds"]}

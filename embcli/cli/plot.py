@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from embcli.cli import main
+from embcli.cli.group import main
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, quiet_option
 from embcli.cli.evaluate import vectors_argument, vocab_option
 
@@ -37,7 +37,7 @@ def plot_command(vectors: Path, words: tuple[str, ...], output: Path, vocab_path
     """
     from embcli.config import PlotConfig, build_config
     from embcli.plotting import plot_words
-    from embcli.vectors import load_embeddings
+    from embcli.embeddings import load_embeddings
 
     config = build_config(PlotConfig, overrides=options)
     plotted = plot_words(load_embeddings(vectors, vocab_path=vocab_path), output, config, words, force=force)

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from embcli.cli import main
+from embcli.cli.group import main
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, output_option, progress_from, quiet_option, workers_option
 from embcli.cli.evaluate import vectors_argument, vocab_option
 
@@ -46,8 +46,9 @@ def quantize_command(vectors: Path, output: Path, run_eval: bool, vocab_path: Pa
       embcli quantize work/sg -o work/sg-pq --method pq --subspaces 25
     """
     from embcli.config import EvalConfig, QuantizeConfig, build_config
-    from embcli.quantization import evaluation_drop, quantize_vectors
-    from embcli.vectors import load_embeddings
+    from embcli.evaluation.quantization_drop import evaluation_drop
+    from embcli.quantization.stage import quantize_vectors
+    from embcli.embeddings import load_embeddings
 
     config = build_config(QuantizeConfig, overrides=options)
     progress = progress_from(quiet)

@@ -1,4 +1,11 @@
-"""Options shared by the commands that can run on Spark (`preprocess`, `cooccur`, `train --engine spark-mllib`)."""
+"""Options shared by the commands that can run on Spark (`preprocess`, `cooccur`, `train --engine spark-mllib`).
+
+`--spark-master` and `--spark-conf` are spelled the same on every command and
+become the `spark_master`/`spark_conf` fields their stage's config checks.
+`--backend local|spark` says where `preprocess` and `cooccur` run; `--engine`
+is `train`'s training implementation, and on those two commands is kept only as
+a deprecated alias of `--backend`.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +14,11 @@ from typing import Any, TypeVar
 
 import click
 
+from embcli.cli.options import option
 from embcli.errors import ConfigError
 
 F = TypeVar("F", bound=Callable[..., Any])
+SPARK_SECTION = "Spark options"
 
 
 def _none_if_empty(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -18,26 +27,32 @@ def _none_if_empty(ctx: click.Context, param: click.Parameter, value: tuple[str,
 
 def spark_options(func: F) -> F:
     """--spark-master and --spark-conf (repeatable); both None when not given."""
-    func = click.option("--spark-conf", multiple=True, callback=_none_if_empty, metavar="KEY=VALUE",
-                        help="Spark property, repeatable, e.g. --spark-conf spark.executor.memory=8g.")(func)
-    return click.option("--spark-master", default=None, metavar="URL",
-                        help="Spark master: local[N], spark://host:7077, yarn, k8s://... "
-                             "[spark-submit's, else local[*]].")(func)
+    func = option("--spark-conf", multiple=True, callback=_none_if_empty, metavar="KEY=VALUE", section=SPARK_SECTION,
+                  help="Spark property, repeatable, e.g. --spark-conf spark.executor.memory=8g.")(func)
+    return option("--spark-master", default=None, metavar="URL", section=SPARK_SECTION,
+                  show_default="spark-submit's, else local[*]",
+                  help="Spark master: local[N], spark://host:7077, yarn, k8s://...")(func)
 
 
-def engine_option(func: F) -> F:
-    """--engine local|spark for the stages that run on either."""
-    return click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
-                        help="Where to run: this machine, or Apache Spark (embcli[spark]; see docs/scaling.md).")(func)
+def _deprecated_engine(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        click.echo(f"Warning: --engine {value} is deprecated here; use --backend {value} "
+                   "(--engine names train's implementation)", err=True)
+    return value
 
 
-def pop_spark_settings(options: dict[str, Any], engine: str) -> Any:
-    """Remove the Spark options from `options`; return SparkSettings, or None for the local engine."""
-    master, conf = options.pop("spark_master", None), options.pop("spark_conf", None)
-    if engine != "spark":
-        if master is not None or conf is not None:
-            raise ConfigError("--spark-master and --spark-conf apply only to --engine spark")
-        return None
-    from embcli.spark.session import SparkSettings
+def backend_option(func: F) -> F:
+    """--backend local|spark for the stages that run on either (and the old spelling, --engine)."""
+    func = click.option("--engine", "deprecated_engine", type=click.Choice(["local", "spark"]), default=None, hidden=True,
+                        callback=_deprecated_engine, expose_value=True)(func)
+    return option("--backend", type=click.Choice(["local", "spark"]), default=None, show_default="local",
+                  help="Where to run: this machine, or Apache Spark (embcli[spark]; see docs/scaling.md).")(func)
 
-    return SparkSettings(master=master, conf=tuple(conf or ()))
+
+def pop_backend(options: dict[str, Any]) -> None:
+    """Fold the deprecated `--engine local|spark` into `backend` (in place)."""
+    old = options.pop("deprecated_engine", None)
+    if old is not None:
+        if options.get("backend") not in (None, old):
+            raise ConfigError(f"--engine {old} and --backend {options['backend']} disagree; give --backend only")
+        options["backend"] = old

@@ -6,10 +6,8 @@ from pathlib import Path
 
 import click
 
-from embcli.cli import main
+from embcli.cli.group import main
 from embcli.cli.common import echo_json, handle_errors, json_option, quiet_option
-
-SOURCE_TEXT = {"subwords": "its character n-grams", "hash-bucket": "the hash bucket it shares with other tokens"}
 
 
 @main.command("vectors")
@@ -24,20 +22,29 @@ def vectors_command(model: Path, words: tuple[str, ...], as_json: bool, quiet: b
     A word outside the vocabulary gets its fastText subword vector (models trained
     with --model fasttext) or its hash bucket's vector (corpora preprocessed with
     --hash-buckets); for other models it is an error. Where each vector came from
-    is noted on stderr, or given as "source" with --json.
+    is noted on stderr, or given as "source" with --json. `-` reads words from stdin
+    (as fastText's print-word-vectors), printing each vector as its word arrives
+    (JSON Lines with --json); an unknown word there is reported and skipped.
 
     \b
       embcli vectors work/ft cat unseenword
       embcli vectors work/ft cat --json
+      cut -f1 words.txt | embcli vectors work/sg -
     """
-    from embcli.vectors import load_embeddings
+    from embcli.cli.queries import print_stdin_vectors, vector_line, vector_note, vector_record
+    from embcli.embeddings import load_embeddings
+    from embcli.evaluation.neighbors import QueryReader
 
-    embeddings = load_embeddings(model)
-    found = [(word, *embeddings.lookup(word)) for word in words]  # every word resolved before anything is printed
-    if as_json:
-        echo_json([{"word": word, "source": source, "vector": vector.tolist()} for word, vector, source in found])
+    reader = QueryReader(load_embeddings(model))  # words are read as the corpus was: `King` is `king`
+    if words == ("-",):
+        print_stdin_vectors(reader, as_json, quiet)
         return
-    for word, vector, source in found:
-        click.echo(word + " " + " ".join(f"{value:.9g}" for value in vector.tolist()))
-        if source != "vocab" and not quiet:
-            click.echo(f"note: '{word}' is not in the vocabulary; its vector comes from {SOURCE_TEXT[source]}", err=True)
+    found = [(word, *reader.raw_vector(word)) for word in words]  # every word resolved before anything is printed
+    if as_json:
+        echo_json([vector_record(*item) for item in found])
+        return
+    for item in found:
+        click.echo(vector_line(item[0], item[1]))
+        note = vector_note(reader, *item)
+        if note and not quiet:
+            click.echo(f"note: {note}", err=True)

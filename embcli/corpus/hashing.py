@@ -17,23 +17,21 @@ Vocabulary layout (so that everything downstream works unchanged):
   of a bucket is written as its representative in `corpus.txt`.
 
 A representative hashes to its own bucket, so the bucket -> row table is rebuilt
-from `vocab.tsv` alone (`HashedLookup`); a query word is normalised as preprocess
-normalised tokens (NFKC, lowercase, per the recorded config), hashed, and looked up.
+from `vocab.tsv` alone (`bucket_rows`); a query word is normalised as preprocess
+normalised tokens (NFKC, lowercase, per the recorded config), hashed, and looked up
+(`embcli.embeddings.resolvers.HashBucketResolver`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from embcli.corpus.vocabulary import UNK, Vocabulary
-from embcli.errors import FormatError
 
 HASH_NAME = "blake2b-64-le"
 HASH_VERSION = 1
@@ -95,34 +93,19 @@ def hash_vocabulary(tokens: Sequence[str], counts: np.ndarray, buckets: int, *, 
     return HashedVocabulary(vocab, row_of_bucket[bucket_of].astype(np.uint32), stats)
 
 
-class HashedLookup:
-    """Query word -> row of a model trained on a hashed corpus (built from its vocabulary and manifest)."""
+def bucket_rows(words: Sequence[str], buckets: int) -> np.ndarray:
+    """bucket -> vocabulary row of a hashed vocabulary, from its tokens alone (row 0, `<unk>`, is no bucket).
 
-    def __init__(self, words: Sequence[str], section: dict[str, Any]) -> None:
-        if section.get("hash") != HASH_NAME or section.get("hash_version", 0) > HASH_VERSION:
-            raise FormatError(f"unknown token hash {section.get('hash')!r} (version {section.get('hash_version')}); "
-                              f"upgrade embcli")
-        self.words = words
-        self.buckets = int(section["buckets"])
-        normalize = section.get("normalize", {})
-        self.nfkc, self.lowercase = bool(normalize.get("nfkc")), bool(normalize.get("lowercase"))
-
-    @cached_property
-    def row_of_bucket(self) -> np.ndarray:
-        rows = np.zeros(self.buckets, dtype=np.int64)
-        for row, word in enumerate(self.words):
-            if row == 0:
-                continue
-            if word.startswith(EMPTY_BUCKET_PREFIX) and word[len(EMPTY_BUCKET_PREFIX):].isdigit():
-                rows[int(word[len(EMPTY_BUCKET_PREFIX):])] = row
-            else:
-                rows[token_bucket(word, self.buckets)] = row
-        return rows
-
-    def normalize(self, word: str) -> str:
-        if self.nfkc:
-            word = unicodedata.normalize("NFKC", word)
-        return word.lower() if self.lowercase else word
-
-    def row(self, word: str) -> int:
-        return int(self.row_of_bucket[token_bucket(self.normalize(word), self.buckets)])
+    >>> hashed = hash_vocabulary(["a", "b"], np.array([3, 1]), 1, lowercase=True, nfkc=True)
+    >>> bucket_rows(hashed.vocab.tokens, 1).tolist()
+    [1]
+    """
+    rows = np.zeros(buckets, dtype=np.int64)
+    for row, word in enumerate(words):
+        if row == 0:
+            continue
+        if word.startswith(EMPTY_BUCKET_PREFIX) and word[len(EMPTY_BUCKET_PREFIX):].isdigit():
+            rows[int(word[len(EMPTY_BUCKET_PREFIX):])] = row
+        else:
+            rows[token_bucket(word, buckets)] = row
+    return rows

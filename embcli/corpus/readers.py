@@ -23,6 +23,8 @@ from typing import BinaryIO
 from embcli.errors import InputError
 
 STDIN = "-"
+# A line longer than this is read in pieces cut at whitespace; each piece ends a sentence (see token_corpus).
+LINE_PIECE_BYTES = 1 << 20
 _MAGIC = (
     (b"\x1f\x8b", lambda raw: gzip.GzipFile(fileobj=raw, mode="rb")),
     (b"BZh", lambda raw: bz2.BZ2File(raw, mode="rb")),
@@ -129,8 +131,9 @@ class LineSource:
             return 0
 
     def lines(self) -> Iterator[bytes]:
+        """The input's lines; a line longer than LINE_PIECE_BYTES comes in pieces cut after a space or tab."""
         try:
-            yield from self.stream
+            yield from _line_pieces(self.stream)
         except (OSError, EOFError, lzma.LZMAError) as exc:
             raise InputError(f"cannot read {self.item.path}: corrupt or truncated compressed data ({exc})") from None
 
@@ -139,6 +142,27 @@ class LineSource:
             self.stream.close()
         if not self.item.is_stdin:
             self.raw.close()
+
+
+def _line_pieces(stream: BinaryIO, piece_bytes: int | None = None) -> Iterator[bytes]:
+    """Lines of `stream`, long ones cut into pieces of about `piece_bytes`, so memory never grows with a line.
+
+    >>> list(_line_pieces(io.BytesIO(b"ab cd ef gh\\nxy"), piece_bytes=4))
+    [b'ab ', b'cd ', b'ef gh\\n', b'xy']
+    """
+    piece_bytes = piece_bytes or LINE_PIECE_BYTES
+    carry = b""
+    while piece := stream.readline(piece_bytes):
+        if carry:
+            piece, carry = carry + piece, b""
+        if not piece.endswith(b"\n") and len(piece) >= piece_bytes:
+            cut = max(piece.rfind(b" "), piece.rfind(b"\t"))
+            if cut >= 0:
+                piece, carry = piece[: cut + 1], piece[cut + 1 :]
+        if piece:
+            yield piece
+    if carry:
+        yield carry
 
 
 def iter_line_chunks(

@@ -13,7 +13,12 @@ Layout inside a corpus directory:
 - `manifest.json`: kind `corpus`.
 
 Id 0 is `<unk>` (present only with `--oov unk`). Sentences never span a line
-break of the input, and empty sentences are not stored.
+break of the input, and empty sentences are not stored. A sentence holds at
+most `MAX_SENTENCE_TOKENS` tokens (10,000, as gensim; word2vec's C tool cuts at
+1,000): a longer line becomes several sentences, so memory never grows with a
+line and a single-line corpus such as text8 trains on every worker. A line
+longer than 1 MiB is read in pieces cut after a space, and a piece also ends a
+sentence. Both limits are recorded in the manifest (`sentences`).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from embcli.corpus.vocabulary import Vocabulary, read_vocabulary
 from embcli.errors import FormatError
 
 CORPUS_KIND = "corpus"
+MAX_SENTENCE_TOKENS = 10_000
 IDS_NAME = "ids.npy"
 IDS_SHARD_PATTERN = "ids-{:05d}.npy"
 OFFSETS_NAME = "offsets.npy"

@@ -3,5 +3,6 @@
 Modules: `datasets` (file readers and the bundled suite), `lookup`
 (case-insensitive vocabulary restricted to the most frequent words),
 `similarity`, `analogy` (batched 3CosAdd/3CosMul; kernel in `kernels`),
-`neighbors` (quick inspection) and `report` (the `embcli eval` stage).
+`neighbors` (quick inspection), `report` (the `embcli eval` stage) and
+`quantization_drop` (scores before and after quantizing, for `embcli quantize`).
 """

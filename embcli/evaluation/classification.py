@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +34,7 @@ from embcli.config import EmbedConfig
 from embcli.doc2vec_inference import infer_token_lists, load_doc2vec
 from embcli.errors import ConfigError, InputError
 from embcli.text_vectors import first_component, pool_lines, remove_component, token_weights, tokenizer_for
-from embcli.vectors import Embeddings
+from embcli.embeddings import Embeddings
 
 MALFORMED_LINES_KEPT = 20
 CV_FOLDS = 10
@@ -189,6 +189,38 @@ def classify_split(embeddings: Embeddings, train: LabeledTexts, test: LabeledTex
                                 len(set(train.labels)), accuracy, None, [accuracy],
                                 train.malformed + test.malformed, train.malformed_lines + test.malformed_lines,
                                 time.perf_counter() - started)
+
+
+@dataclass
+class ClassificationTasks:
+    """The classification files of one eval, read (and checked) before any vectors are loaded."""
+
+    cross_validated: list[LabeledTexts]
+    split: tuple[LabeledTexts, LabeledTexts] | None
+    paths: list[Path]
+
+    @property
+    def requested(self) -> bool:
+        return bool(self.cross_validated or self.split)
+
+
+def read_classification_tasks(paths: Sequence[str | Path] = (), train: str | Path | None = None,
+                              test: str | Path | None = None) -> ClassificationTasks:
+    """Read every `--classify` file and the `--classify-train`/`--classify-test` pair."""
+    if (train is None) != (test is None):
+        raise ConfigError("--classify-train and --classify-test go together (or use --classify FILE for cross-validation)")
+    split = (read_labeled_texts(train), read_labeled_texts(test, min_classes=1)) if train and test else None
+    given = [Path(p) for p in (*paths, train, test) if p is not None]
+    return ClassificationTasks([read_labeled_texts(path) for path in paths], split, given)
+
+
+def classify_tasks(embeddings: Embeddings, tasks: ClassificationTasks, pool: str, *,
+                   seed: int = 1) -> list[ClassificationResult]:
+    """Cross-validated results per file, then the train/test result."""
+    results = [classify_cross_validated(embeddings, dataset, pool, seed=seed) for dataset in tasks.cross_validated]
+    if tasks.split is not None:
+        results.append(classify_split(embeddings, *tasks.split, pool, seed=seed))
+    return results
 
 
 def render_classification(results: list[ClassificationResult]) -> list[str]:

@@ -13,8 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from embcli.artifacts import library_versions
 from embcli.config import EvalConfig, as_dict
+from embcli.embeddings import Embeddings
+from embcli.evaluation.classification import ClassificationResult, render_classification
 from embcli.evaluation.analogy import METHOD_LABELS, SUMMARY_GROUPS, AnalogyResult, evaluate_analogies
 from embcli.evaluation.datasets import (
     ANALOGY,
@@ -27,8 +31,6 @@ from embcli.evaluation.datasets import (
 from embcli.evaluation.lookup import CaseInsensitiveVocab
 from embcli.evaluation.similarity import SimilarityResult, evaluate_similarity
 from embcli.progress import SILENT, Progress
-from embcli.subwords import with_subword_rows
-from embcli.vectors import Embeddings
 
 REPORT_KIND = "eval-report"
 
@@ -40,6 +42,7 @@ class EvalReport:
     similarity: list[SimilarityResult] = field(default_factory=list)
     analogy: list[AnalogyResult] = field(default_factory=list)
     seconds: float = 0.0
+    classification: list[ClassificationResult] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +51,7 @@ class EvalReport:
             "config": as_dict(self.config),
             "similarity": [result.as_dict() for result in self.similarity],
             "analogy": [result.as_dict() for result in self.analogy],
+            **({"classification": [result.as_dict() for result in self.classification]} if self.classification else {}),
             "seconds": self.seconds,
             "libraries": library_versions(),
         }
@@ -92,10 +96,10 @@ def evaluate_embeddings(
             progress.note(f"{dataset.name}: Spearman {_number(result.spearman)}, coverage {result.coverage:.1%}")
         # fastText models: the same sets again with unseen words built from subwords ("<name>+subwords")
         pair_words = [word for dataset in similarity_sets for a, b, _ in dataset.pairs for word in (a, b)]
-        filled = with_subword_rows(embeddings, pair_words, config.similarity_restrict_vocab)
+        filled = with_unseen_rows(embeddings, pair_words, config.similarity_restrict_vocab)
         for dataset in similarity_sets if filled is not None else []:
             result = evaluate_similarity(filled, dataset, vocab=CaseInsensitiveVocab(filled.words))
-            result.name += "+subwords"
+            result.name += f"+{embeddings.resolver.kind}"  # type: ignore[union-attr]
             report.similarity.append(result)
     if analogy_sets:
         vocab = CaseInsensitiveVocab(embeddings.words, config.restrict_vocab)
@@ -107,6 +111,26 @@ def evaluate_embeddings(
                           f"in {result.seconds:.2f}s")
     report.seconds = time.perf_counter() - started
     return report
+
+
+def with_unseen_rows(embeddings: Embeddings, words: Sequence[str], limit: int | None = None) -> Embeddings | None:
+    """The first `limit` rows plus a row for each of `words` they lack, or None if the model builds no vectors.
+
+    Lets an evaluator score with unseen words filled in (fastText's subwords): a word counts as
+    present if its upper-cased form is among the first `limit` words (as the evaluators match
+    words); a missing one gets the model's vector for it (its trained row if it is further down
+    the vocabulary, else its character n-gram mean).
+    """
+    if embeddings.resolver is None or not embeddings.resolver.composes_vectors:
+        return None
+    size = len(embeddings) if limit is None else min(int(limit), len(embeddings))
+    present = {word.upper() for word in embeddings.words[:size]}
+    missing = [word for word in dict.fromkeys(words) if word.upper() not in present]
+    rows, _ = embeddings.vectors_for(missing)
+    return Embeddings(list(embeddings.words[:size]) + missing,
+                      np.vstack([np.asarray(embeddings.vectors[:size], dtype=np.float32), rows]),
+                      source=embeddings.source, manifest=embeddings.manifest, resolver=embeddings.resolver,
+                      tokenizer_spec=embeddings.tokenizer_spec)
 
 
 # ---------------------------------------------------------------------------
@@ -136,7 +160,7 @@ def render_table(report: EvalReport) -> str:
             lines.append(_analogy_row(group.upper(), first["answered"], first["questions"],
                                       [_percent(result.summary(m, group)["accuracy"]) for m in result.methods]))
         lines += _malformed_notes([result])
-    return "\n".join(lines)
+    return "\n".join(lines + render_classification(report.classification))
 
 
 def _analogy_row(name: str, answered: int, questions: int, accuracies: list[str]) -> str:

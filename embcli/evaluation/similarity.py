@@ -18,7 +18,7 @@ from scipy import stats
 
 from embcli.evaluation.datasets import SimilarityDataset
 from embcli.evaluation.lookup import CaseInsensitiveVocab
-from embcli.vectors import Embeddings
+from embcli.embeddings import Embeddings
 
 
 @dataclass

@@ -7,9 +7,9 @@ What runs where:
    equal work (rows weighted by their word's count);
 2. each executor task reads its sentences straight from the corpus directory
    (memory-mapped, only the shards it spans) and counts them with the local
-   engine's numba kernels — the same window pairs, the same 1/distance
-   weights as exact integers in units of 1/lcm(1..window) — into one sorted
-   run per range;
+   engine's `CellLayout.count_run` — the same window pairs, the same
+   1/distance weights as exact integers in units of 1/lcm(1..window) — into
+   one sorted run per range;
 3. `reduceByKey` merges the runs of each range (the local `merge_in_memory`),
    one range per reduce partition, so partition r holds range r;
 4. the driver streams the ranges in order into `rows.npy`, `cols.npy` and
@@ -30,11 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import staged_directory
+from embcli.artifacts import MANIFEST_NAME, staged_directory
 from embcli.config import CooccurConfig
-from embcli.cooccurrence import (RECORD_BYTES, MatrixWriter, distance_bits, merge_in_memory, skip_unk, validate_cooccur_config,
-                            weight_units, write_matrix_manifest)
-from embcli.corpus.token_corpus import OFFSETS_NAME, TokenCorpus
+from embcli.cooccurrence import (COOCCURRENCE_KIND, RECORD_BYTES, CellLayout, MatrixWriter, check_token_ids, counting_layout, memory_cap_bytes,
+                                 merge_in_memory, write_matrix_manifest)
+from embcli.corpus.token_corpus import OFFSETS_NAME, TokenCorpus, read_token_range
 from embcli.progress import SILENT, Progress
 from embcli.spark.session import SparkSettings, describe_session, require_spark, spark_job, spark_session
 
@@ -70,32 +70,28 @@ def plan_ranges(counts: np.ndarray, ranges: int) -> np.ndarray:
 # executor side
 
 
-def count_task(task: tuple[int, int], corpus_dir: str, window: int, symmetric: bool, skip: bool, vocab_size: int,
-               buffer_pairs: int, key_bounds: np.ndarray) -> list[tuple[int, tuple[np.ndarray, np.ndarray]]]:
-    """Count sentences [first, stop) into sorted runs of (cell key, unit-weight sum), one per key range."""
-    from embcli.corpus.token_corpus import read_token_range
-    from embcli.kernels.cooccur_kernels import reduce_sorted_pairs, sentence_pair_counts, window_pair_keys
+def count_task(task: tuple[int, int], corpus_dir: str, layout: CellLayout, buffer_pairs: int,
+               key_bounds: np.ndarray) -> list[tuple[int, tuple[np.ndarray, np.ndarray]]]:
+    """Count sentences [first, stop) into sorted runs of (cell key, unit-weight sum), one per key range.
 
+    The ids were range-checked on the driver before the job started.
+    """
     first, stop = task
     offsets = np.load(Path(corpus_dir) / OFFSETS_NAME, mmap_mode="r", allow_pickle=False)[first : stop + 1]
     offsets = np.asarray(offsets, dtype=np.int64)
     ids = read_token_range(Path(corpus_dir), int(offsets[0]), int(offsets[-1]))
     offsets = offsets - offsets[0]
-    _, units = weight_units(window)
-    bits = distance_bits(window)
-    pairs = sentence_pair_counts(ids, offsets, window, symmetric, skip)
+    pairs = layout.sentence_pairs(ids, offsets)
     cumulative = np.concatenate([[0], np.cumsum(pairs)])
-    capacity = max(buffer_pairs, int(pairs.max()) if len(pairs) else 0)
-    keys = np.empty(capacity, dtype=np.int64)
-    sums = np.empty(capacity, dtype=np.int64)
+    longest = int(pairs.max()) if len(pairs) else 0
+    capacity = max(min(buffer_pairs, int(cumulative[-1])), longest)  # never more than the task needs
+    keys, sums = layout.buffers(capacity)
     runs = []
     sentence = 0
     while sentence < len(pairs):
         end = max(sentence + 1, int(np.searchsorted(cumulative, cumulative[sentence] + capacity, side="right")) - 1)
-        n = window_pair_keys(ids, offsets, sentence, end, window, symmetric, skip, vocab_size, bits, keys)
-        keys[:n].sort()
-        m = reduce_sorted_pairs(keys, n, bits, units, sums)
-        runs.append((keys[:m].copy(), sums[:m].copy()))
+        run_keys, run_sums, _ = layout.count_run(ids, offsets, sentence, end, keys, sums)
+        runs.append((run_keys, run_sums))
         sentence = end
     merged_keys, merged_sums = merge_in_memory(runs)
     cuts = np.searchsorted(merged_keys, key_bounds)
@@ -118,27 +114,26 @@ def cooccur_on_spark(corpus: TokenCorpus, output: Path, config: CooccurConfig, s
                      force: bool = False, progress: Progress = SILENT) -> dict[str, Any]:
     """Count `corpus` on Spark into the same co-occurrence artifact as `count_cooccurrences`; return its manifest."""
     started = time.perf_counter()
-    validate_cooccur_config(config, corpus)
+    layout = counting_layout(config, corpus)
     require_spark()
-    vocab_size = len(corpus.vocab)
-    buffer_pairs = max(1024, int(config.memory_mb * (1 << 20)) // (5 * RECORD_BYTES))
-    symmetric = not config.asymmetric
-    with staged_directory(output, force=force) as staging, spark_session(settings) as spark, spark_job("cooccur"):
+    check_token_ids(corpus)
+    buffer_pairs = max(1024, memory_cap_bytes(config.memory_mb) // (5 * RECORD_BYTES))
+    with (staged_directory(output, force=force, kind=COOCCURRENCE_KIND, inputs=(corpus.directory / MANIFEST_NAME,)) as staging,
+          spark_session(settings) as spark, spark_job("cooccur")):
         context = spark.sparkContext
         tasks = plan_tasks(corpus.offsets, max(2 * context.defaultParallelism, math.ceil(corpus.n_tokens / TASK_TOKENS)))
-        expected_cells = corpus.n_tokens * config.window * (2 if symmetric else 1)
+        expected_cells = corpus.n_tokens * config.window * (2 if layout.symmetric else 1)
         row_bounds = plan_ranges(corpus.vocab.counts, max(context.defaultParallelism,
                                                             math.ceil(expected_cells / 4 / RANGE_CELLS_TARGET)))
-        key_bounds = row_bounds * vocab_size
+        key_bounds = layout.row_keys(row_bounds)
         ranges = len(row_bounds) - 1
         progress.note(f"spark: counting {corpus.n_tokens:,} tokens in {len(tasks)} tasks into {ranges} key ranges "
                       f"on {context.master}")
         runs = context.parallelize(tasks, len(tasks)).flatMap(partial(
-            count_task, corpus_dir=str(Path(corpus.directory).resolve()), window=config.window, symmetric=symmetric,
-            skip=skip_unk(config), vocab_size=vocab_size, buffer_pairs=buffer_pairs, key_bounds=key_bounds))
+            count_task, corpus_dir=str(Path(corpus.directory).resolve()), layout=layout, buffer_pairs=buffer_pairs,
+            key_bounds=key_bounds))
         reduced = runs.reduceByKey(merge_two, numPartitions=ranges, partitionFunc=range_partition)
-        scale, _ = weight_units(config.window)
-        writer = MatrixWriter(staging, vocab_size, scale)
+        writer = MatrixWriter(staging, layout)
         previous = -1
         try:
             for r, (keys, sums) in reduced.toLocalIterator():

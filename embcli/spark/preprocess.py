@@ -4,7 +4,7 @@ What runs where, and why the artifacts are byte-identical to the local engine's:
 
 1. executors read raw line *bytes* (Spark's text source split on "\\n" only and
    cast to binary, so nothing is decoded by Java) and tokenize them with the
-   local engine's own `embcli.preprocessing.encode_lines` (same decoding with
+   local engine's own `embcli.corpus.encoding.LineEncoder` (same decoding with
    replace-and-count, same `make_tokenizer`, same stop words);
 2. token counts are summed with `reduceByKey`; executors keep only tokens with
    `count >= min_count` and send the rest as one sum, which becomes `<unk>`'s
@@ -16,120 +16,35 @@ What runs where, and why the artifacts are byte-identical to the local engine's:
    the driver, which writes `ids.npy`, `offsets.npy` and `corpus.txt` with the
    local engine's own writer (`embcli.preprocessing.write_corpus_files`).
 
-Inputs are local files, directories and globs (expanded as the local engine
-does) or anything Spark reads (`hdfs://`, `s3a://`, `file://`), passed
-through. Compressed inputs are decompressed by Spark according to their
-extension (.gz, .bz2), so a local file whose content is compressed but whose
-name does not say so is refused before the job starts.
+Which inputs Spark reads, and the order key of each chunk: `embcli.spark.inputs`.
 """
 
 from __future__ import annotations
 
 import operator
-import os
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 import numpy as np
 
-from embcli.artifacts import describe_file, staged_directory, write_manifest
+from embcli.artifacts import staged_directory, write_manifest
 from embcli.config import PreprocessConfig, as_dict
-from embcli.corpus.readers import expand_inputs
+from embcli.corpus.encoding import LineEncoder
+from embcli.corpus.stopword_file import store_stopwords
 from embcli.corpus.token_corpus import CORPUS_KIND, OFFSETS_NAME, TEXT_NAME, VOCAB_NAME, IDS_NAME, split_ids_into_shards
 from embcli.corpus.tokenize import TokenizerSpec, load_stopwords, make_tokenizer
 from embcli.corpus.vocabulary import UNK, Vocabulary, build_vocabulary, write_vocabulary
 from embcli.errors import ConfigError, InputError
 from embcli.progress import SILENT, Progress
+from embcli.spark.inputs import InputGroup, chunk_order_key, plan_input_groups, read_lines
 from embcli.spark.session import SparkSettings, describe_session, require_spark, spark_job, spark_session
 
 CHUNK_BYTES = 1 << 21  # raw text per tokenized chunk (as the local engine's chunks)
 SHARD_TOKENS = 1 << 30  # ids per shard file when the corpus is larger (4 GiB of uint32)
-# Compressions Spark (Hadoop) recognises only by extension; xz has no codec in Spark.
-_COMPRESSION_MAGIC = ((b"\x1f\x8b", "gzip", (".gz",)), (b"BZh", "bzip2", (".bz2",)), (b"\xfd7zXZ\x00", "xz", ()))
-
-
-# ---------------------------------------------------------------------------
-# inputs: what Spark reads, and in which order lines count
-
-
-@dataclass
-class InputGroup:
-    """One Spark read: consecutive local files (ranked by position) or one remote spec (ranked by path)."""
-
-    paths: list[str]
-    ranks: dict[str, int] = field(default_factory=dict)  # normalised local path -> position in input order
-    remote: bool = False
-
-
-def is_remote(spec: str) -> bool:
-    """True for a URI Spark resolves itself (hdfs://, s3a://, file://...)."""
-    scheme = urlparse(spec).scheme
-    return len(scheme) > 1 and "://" in spec
-
-
-def normal_path(uri: str) -> str:
-    """A file path as Spark reports it (`file:/a%20b`) or as given (`/a b`), in one comparable form."""
-    parsed = urlparse(uri)
-    if parsed.scheme in ("", "file"):
-        return os.path.normpath(unquote(parsed.path))
-    return uri
-
-
-def plan_input_groups(inputs: list[str]) -> tuple[list[InputGroup], list[dict[str, Any]]]:
-    """Group inputs into Spark reads, in input order; also return the manifest's record of every input."""
-    groups: list[InputGroup] = []
-    records: list[dict[str, Any]] = []
-    for spec in inputs:
-        if spec == "-":
-            raise InputError("--engine spark cannot read standard input; give files (or hdfs://, s3a:// paths) or use --engine local")
-        if is_remote(spec):
-            groups.append(InputGroup([spec], remote=True))
-            records.append({"path": spec})
-            continue
-        files = [item.path for item in expand_inputs([spec])]
-        for path in files:
-            check_spark_readable(path)
-        if not groups or groups[-1].remote:
-            groups.append(InputGroup([]))
-        group = groups[-1]
-        for path in files:
-            absolute = os.path.abspath(path)
-            group.ranks.setdefault(normal_path(absolute), len(records))
-            group.paths.append(absolute)
-            records.append(describe_file(Path(path)))  # as the local engine records it
-    return groups, records
-
-
-def check_spark_readable(path: str) -> None:
-    """Refuse compressed content that Spark would read as plain text (it trusts extensions, not bytes)."""
-    with open(path, "rb") as handle:
-        head = handle.read(6)
-    for magic, kind, extensions in _COMPRESSION_MAGIC:
-        if head.startswith(magic) and not path.endswith(extensions):
-            how = f"rename it to end in {extensions[0]}" if extensions else "decompress it (Spark has no xz codec)"
-            raise InputError(f"{path} is {kind}-compressed but Spark picks decompression by file extension; "
-                             f"{how} or use --engine local")
-
-
-def read_lines(spark: Any, groups: list[InputGroup]) -> Any:
-    """One DataFrame of (group, path, split start, raw line bytes) over all inputs, in Spark's partition order."""
-    from pyspark.sql import functions as F
-
-    frames = []
-    for number, group in enumerate(groups):
-        frame = spark.read.option("lineSep", "\n").text(group.paths)
-        frames.append(frame.select(F.lit(number).alias("group"), F.col("_metadata.file_path").alias("path"),
-                                   F.col("_metadata.file_block_start").alias("start"),
-                                   F.col("value").cast("binary").alias("line")))
-    lines = frames[0]
-    for frame in frames[1:]:
-        lines = lines.unionAll(frame)
-    return lines
 
 
 # ---------------------------------------------------------------------------
@@ -143,9 +58,7 @@ def tokenize_partition(rows: Iterable[Any], spec: TokenizerSpec, groups: list[In
     The key (input position, path, split start, chunk number) sorts chunks into
     input order; rows of one split are contiguous and in file order within a partition.
     """
-    from embcli.preprocessing import init_tokenizer_worker, encode_lines
-
-    init_tokenizer_worker(spec)
+    encode_lines = LineEncoder(spec)
     current: tuple | None = None
     lines: list[bytes] = []
     size = chunk_number = 0
@@ -153,27 +66,16 @@ def tokenize_partition(rows: Iterable[Any], spec: TokenizerSpec, groups: list[In
         split = (row.group, row.path, row.start)
         if split != current:
             if lines:
-                yield _chunk_key(current, chunk_number, groups), encode_lines(lines)
+                yield chunk_order_key(current, chunk_number, groups), encode_lines(lines)
             current, lines, size, chunk_number = split, [], 0, 0
         line = bytes(row.line) + b"\n"  # the local reader keeps the newline; tokenizers see the same text
         lines.append(line)
         size += len(line)
         if size >= chunk_bytes:
-            yield _chunk_key(current, chunk_number, groups), encode_lines(lines)
+            yield chunk_order_key(current, chunk_number, groups), encode_lines(lines)
             lines, size, chunk_number = [], 0, chunk_number + 1
     if lines:
-        yield _chunk_key(current, chunk_number, groups), encode_lines(lines)
-
-
-def _chunk_key(split: tuple | None, chunk_number: int, groups: list[InputGroup]) -> tuple:
-    group, path, start = split  # type: ignore[misc]
-    info = groups[group]
-    if info.remote:
-        return (group, 0, path, start, chunk_number)
-    rank = info.ranks.get(normal_path(path))
-    if rank is None:
-        raise RuntimeError(f"internal error: Spark read {path}, which is not among the inputs")
-    return (group, rank, "", start, chunk_number)
+        yield chunk_order_key(current, chunk_number, groups), encode_lines(lines)
 
 
 def chunk_token_counts(item: tuple[tuple, Any]) -> Iterator[tuple[str, int]]:
@@ -235,10 +137,7 @@ def preprocess_on_spark(inputs: list[str], output: Path, config: PreprocessConfi
     `shard_tokens` writes the ids as `ids-00000.npy`, ... of at most that many
     tokens each (default: one `ids.npy` up to SHARD_TOKENS tokens, shards beyond).
     """
-    from embcli.preprocessing import validate_preprocess_config
-
     started = time.perf_counter()
-    validate_preprocess_config(config)
     if getattr(config, "hash_buckets", None):
         raise ConfigError("--hash-buckets is not available with --engine spark; use --engine local")
     if shard_tokens is not None and shard_tokens < 1:
@@ -249,7 +148,7 @@ def preprocess_on_spark(inputs: list[str], output: Path, config: PreprocessConfi
     spec = TokenizerSpec(config.tokenizer, config.token_pattern, config.lowercase, config.nfkc, stopwords)
     make_tokenizer(spec)  # fail now (bad pattern, missing jieba), not on an executor
 
-    with staged_directory(output, force=force) as staging, spark_session(settings) as spark, spark_job("preprocess"):
+    with staged_directory(output, force=force, kind=CORPUS_KIND, inputs=tuple(inputs)) as staging, spark_session(settings) as spark, spark_job("preprocess"):
         from pyspark import StorageLevel
 
         chunks = read_lines(spark, groups).rdd.mapPartitions(
@@ -265,7 +164,8 @@ def preprocess_on_spark(inputs: list[str], output: Path, config: PreprocessConfi
         finally:
             chunks.unpersist()
         counts = write_collected_corpus(staging, counted, config, progress)
-        files: dict[str, Any] = {"ids": IDS_NAME, "offsets": OFFSETS_NAME, "text": TEXT_NAME, "vocab": VOCAB_NAME}
+        files: dict[str, Any] = {"ids": IDS_NAME, "offsets": OFFSETS_NAME, "text": TEXT_NAME, "vocab": VOCAB_NAME,
+                                 **store_stopwords(staging, stopwords)}
         limit = shard_tokens if shard_tokens is not None else SHARD_TOKENS
         if counts["tokens_written"] > limit or shard_tokens is not None:
             files["ids"] = split_ids_into_shards(staging, limit)

@@ -24,11 +24,11 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from embcli.errors import ConfigError, EmbcliError
+from embcli.config.spark import SparkSettings
+from embcli.errors import EmbcliError
 
 INSTALL_PYSPARK = "pip install 'embcli[spark]'"
 INSTALL_JAVA = "install Java 17 or later (e.g. apt-get install openjdk-17-jre-headless) or set JAVA_HOME"
@@ -40,23 +40,6 @@ BASE_CONF = {
     "spark.ui.enabled": "false",
     "spark.sql.session.timeZone": "UTC",
 }
-
-
-@dataclass(frozen=True)
-class SparkSettings:
-    master: str | None = None  # --spark-master; None: spark-submit's, else local[*]
-    conf: tuple[str, ...] = ()  # --spark-conf key=value, in the order given (later wins)
-    app_name: str = "embcli"
-
-    def conf_pairs(self) -> dict[str, str]:
-        """`--spark-conf` values as a dict; a malformed one is a usage error."""
-        pairs: dict[str, str] = {}
-        for item in self.conf:
-            key, sep, value = item.partition("=")
-            if not sep or not key.strip():
-                raise ConfigError(f"--spark-conf {item!r} is not key=value (e.g. --spark-conf spark.executor.memory=8g)")
-            pairs[key.strip()] = value
-        return pairs
 
 
 def spark_available() -> str | None:

@@ -80,7 +80,7 @@ def train_mllib_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecConf
     started = time.perf_counter()
     settings = SparkSettings(master=effective.spark_master, conf=tuple(effective.spark_conf),
                              app_name="embcli train skipgram (MLlib)")
-    with staged_directory(output, force=force) as staging, spark_session(settings) as spark, spark_job("training"):
+    with staged_directory(output, force=force, kind="vectors", inputs=(corpus.directory,)) as staging, spark_session(settings) as spark, spark_job("training"):
         from pyspark.ml.feature import Word2Vec
         from pyspark.sql import functions as F
 

@@ -1,4 +1,9 @@
-"""What all trainers share: validating a corpus for training and writing the vectors artifact."""
+"""What all trainers share: validating a corpus for training and writing the vectors artifact.
+
+The artifact is self-contained: besides the rows it records the corpus's
+tokenizer (and copies its stop-word list) and a hashed corpus's bucket layout,
+so nothing that reads it needs the corpus directory.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,25 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import manifest_reference, peak_rss_mb, write_manifest
+from contextlib import AbstractContextManager
+
+from embcli.artifacts import manifest_reference, peak_rss_mb, staged_directory, write_manifest
 from embcli.config import as_dict
 from embcli.corpus.token_corpus import TokenCorpus
 from embcli.errors import DivergenceError, InputError
-from embcli.vectors import VECTORS_KIND, write_vectors_dir_files
+from embcli.embeddings.tokenizer_settings import TOKENIZER_SECTION, record_tokenizer
+from embcli.embeddings.vectors_dir import VECTORS_KIND, write_vectors_dir_files
 
 
 def require_trainable(corpus: TokenCorpus) -> None:
     if corpus.n_tokens == 0 or len(corpus.vocab) < 2:
         raise InputError(f"{corpus.directory}: the corpus has no in-vocabulary tokens to train on; lower --min-count in preprocess")
+
+
+def staged_vectors_directory(output: Path, corpus: TokenCorpus, *, force: bool,
+                             inputs: tuple[Path | str, ...] = ()) -> AbstractContextManager[Path]:
+    """Staging for the vectors artifact at `output`, which must not touch the corpus or other `inputs`."""
+    return staged_directory(output, force=force, kind=VECTORS_KIND, inputs=(corpus.directory, *inputs))
 
 
 def finish_vectors_artifact(
@@ -32,7 +46,7 @@ def finish_vectors_artifact(
     extra_files: dict[str, str] | None = None,
     **sections: Any,
 ) -> dict[str, Any]:
-    """Write vectors.npy, vocab.tsv, vectors.vec (and .bin) and the manifest into `staging`.
+    """Write vectors.npy, vocab.tsv, vectors.vec (and .bin), the tokenizer's files and the manifest into `staging`.
 
     `vectors` must have one float32 row per vocabulary entry, in vocabulary order.
     """
@@ -43,6 +57,10 @@ def finish_vectors_artifact(
     write_started = time.perf_counter()
     files = write_vectors_dir_files(staging, corpus.vocab, vectors, binary=bool(getattr(config, "binary", False)))
     files.update(extra_files or {})
+    tokenizer, tokenizer_files = record_tokenizer(corpus.directory, corpus.manifest, staging)
+    files.update(tokenizer_files)
+    if tokenizer is not None:
+        sections.setdefault(TOKENIZER_SECTION, tokenizer)
     timings = dict(timings)
     timings["write_seconds"] = round(time.perf_counter() - write_started, 3)
     timings["wall_seconds"] = round(time.perf_counter() - started, 3)

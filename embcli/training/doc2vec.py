@@ -30,7 +30,7 @@ import numpy as np
 from embcli.artifacts import staged_directory
 from embcli.config import Doc2VecConfig
 from embcli.corpus.token_corpus import TokenCorpus, sentence_line_numbers
-from embcli.errors import ConfigError, DivergenceError, InputError
+from embcli.errors import DivergenceError, InputError
 from embcli.progress import SILENT, Progress
 from embcli.training.common import finish_vectors_artifact, require_trainable
 from embcli.training.resume import OUTPUT_VECTORS_NPY
@@ -40,21 +40,6 @@ from embcli.training.word2vec_gensim import subsampling_keep_probability
 DOCVECS_NPY = "docvecs.npy"
 DOCTAGS_TSV = "doctags.tsv"
 DOCTAGS_HEADER = "row\ttag\tline"
-
-
-def validate_doc2vec(config: Doc2VecConfig) -> None:
-    if config.dm not in (0, 1):
-        raise ConfigError(f"--dm must be 0 (PV-DBOW) or 1 (PV-DM), got {config.dm}")
-    if config.dbow_words and config.dm == 1:
-        raise ConfigError("--dbow-words applies only to --dm 0 (PV-DM trains word vectors already)")
-    if config.negative < 1:
-        raise ConfigError(f"doc2vec trains with negative sampling: --negative must be at least 1, got {config.negative}")
-    if config.window < 1 or config.dim < 1 or config.epochs < 1 or config.workers < 1:
-        raise ConfigError("--window, --dim, --epochs and --workers must be at least 1")
-    if config.infer_epochs is not None and config.infer_epochs < 1:
-        raise ConfigError(f"--infer-epochs must be at least 1, got {config.infer_epochs}")
-    if config.min_alpha > config.alpha:
-        raise ConfigError(f"--min-alpha {config.min_alpha} is larger than --alpha {config.alpha}")
 
 
 def documents_of(corpus: TokenCorpus) -> tuple[np.ndarray, np.ndarray | None]:
@@ -92,8 +77,7 @@ def train_doc2vec(corpus: TokenCorpus, output: Path, config: Doc2VecConfig, *, f
     from embcli.kernels import doc2vec_kernels, word2vec_kernels
 
     started = time.perf_counter()
-    config = config.resolved()
-    validate_doc2vec(config)
+    config = config.resolved()  # its checks ran when it was built (embcli.config.doc2vec)
     corpus.check_ids()
     require_trainable(corpus)
     doc_offsets, doc_lines = documents_of(corpus)
@@ -127,7 +111,7 @@ def train_doc2vec(corpus: TokenCorpus, output: Path, config: Doc2VecConfig, *, f
             on_words(words)
         return loss_sum, examples
 
-    with staged_directory(output, force=force) as staging:
+    with staged_directory(output, force=force, kind="vectors", inputs=(corpus.directory,)) as staging:
         train_started = time.perf_counter()
         epochs = run_epochs(train_slice, workers, config.epochs, corpus.n_tokens, progress,
                             f"doc2vec {'PV-DM' if config.dm else 'PV-DBOW'}")

@@ -5,7 +5,7 @@ Same vocabulary, progress, loss probe and manifest as the word2vec trainer
 
 - `ngrams.npy`: the n-gram bucket matrix (float32, buckets x dim), with the
   hashing parameters in the manifest's `subwords` section, so that
-  `embcli.subwords` builds out-of-vocabulary vectors without gensim or pickle;
+  `embcli.embeddings.resolvers.SubwordResolver` builds out-of-vocabulary vectors without gensim or pickle;
 - `input_word_vectors.npy` and `output_vectors.npy`: what `--resume` needs.
 
 `vectors.npy` holds gensim's (and fastText's) word vectors: the mean of the
@@ -20,47 +20,35 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import staged_directory
 from embcli.config import FastTextConfig
 from embcli.corpus.token_corpus import TokenCorpus
-from embcli.errors import ConfigError
 from embcli.progress import SILENT, Progress
-from embcli.subwords import NGRAMS_NPY, subwords_section
-from embcli.training.common import require_trainable
+from embcli.corpus.subword_ngrams import NGRAMS_NPY, subwords_section
+from embcli.training.common import require_trainable, staged_vectors_directory
 from embcli.training.resume import INPUT_WORD_VECTORS_NPY, load_parent
 from embcli.training.word2vec_gensim import (
     gensim_options,
     gensim_to_vocab_order,
     progress_reporting,
     train_gensim_model,
-    validate_word2vec,
     write_gensim_artifact,
 )
 
 
-def validate_fasttext(config: FastTextConfig) -> None:
-    validate_word2vec(config)
-    if config.minn < 1:
-        raise ConfigError(f"--minn must be at least 1, got {config.minn}")
-    if config.buckets < 0:
-        raise ConfigError(f"--buckets must be 0 (no subwords) or more, got {config.buckets}")
-
-
 def uses_subwords(config: FastTextConfig) -> bool:
-    return config.buckets > 0 and config.maxn >= config.minn
+    return config.uses_subwords
 
 
 def train_fasttext(corpus: TokenCorpus, output: Path, config: FastTextConfig, *, force: bool = False,
                    progress: Progress = SILENT) -> dict[str, Any]:
     """Train fastText with gensim (continuing `config.resume` if set) and write the vectors artifact."""
     config = config.resolved()
-    validate_fasttext(config)
     require_trainable(corpus)
     parent = load_parent(config, corpus) if config.resume else None
     started = time.perf_counter()
     from gensim.models import FastText
 
-    with staged_directory(output, force=force) as staging:
+    with staged_vectors_directory(output, corpus, force=force, inputs=(config.resume or "-",)) as staging:
         model = progress_reporting(FastText)(**gensim_options(config), min_n=config.minn,
                                              max_n=config.maxn, bucket=config.buckets if uses_subwords(config) else 0)
         run = train_gensim_model(model, corpus, config, progress, parent, input_vectors=ComposedInputRows)

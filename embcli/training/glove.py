@@ -10,6 +10,12 @@ lives in `<corpus>/cooccur-w<window>-<sym|asym>[-unk]/` (or, if the corpus
 directory is read-only, beside the output) and is reused only while its
 manifest names this corpus and these counting settings; otherwise it is
 rebuilt. A directory named with `cooccurrence` that does not match is refused.
+Neither the cache nor a checkpoint directory replaces anything but an empty
+directory or an embcli artifact of its own kind, `--force` or not.
+
+Every row and col of the matrix is range-checked when it is opened
+(`load_cooccurrence`), and the matrix's vocabulary must be the corpus's, so
+the kernel never indexes outside the parameters.
 
 Checkpoints (`checkpoint_every` K epochs; default `<output>.checkpoint/`,
 replaced atomically each time) hold the parameters *and* the AdaGrad
@@ -33,14 +39,17 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import load_npy, manifest_reference, read_manifest, staged_directory, write_manifest
-from embcli.config import CooccurConfig, GloVeConfig, as_dict
-from embcli.cooccurrence import (COLS_NAME, ROWS_NAME, VALUES_NAME, Cooccurrence, cache_mismatch, cache_name,
-                            ensure_cooccurrence, load_cooccurrence)
+from embcli.artifacts import (check_allocation, check_output, ensure_free_space, load_npy, manifest_reference, read_manifest, staged_directory,
+                              write_manifest)
+from embcli.config import GloVeConfig, as_dict
+from embcli.cooccurrence import (COOCCURRENCE_KIND, cache_mismatch, cache_name, check_auxiliary_directory,
+                                 ensure_cooccurrence, load_cooccurrence)
 from embcli.corpus.token_corpus import TokenCorpus
 from embcli.errors import ConfigError, DivergenceError, FormatError, InputError
+from embcli.kernels.glove_kernels import gather, glove_epoch_segments, glove_weights, shuffle_in_place
+from embcli.npy_stream import release_pages
 from embcli.progress import SILENT, Progress
-from embcli.training.common import finish_vectors_artifact, require_trainable
+from embcli.training.common import finish_vectors_artifact, require_trainable, staged_vectors_directory
 
 CHECKPOINT_KIND = "glove-checkpoint"
 BLOCK_SIZE = 2048  # nonzeros per block of the per-epoch shuffle
@@ -115,9 +124,15 @@ def default_checkpoint_dir(output: Path) -> Path:
 
 def save_checkpoint(directory: Path, params: GloVeParameters, config: GloVeConfig, epochs: list[dict[str, Any]],
                     cooccurrence_dir: Path) -> None:
-    """Atomically replace `directory` with the state after `len(epochs)` epochs."""
-    with staged_directory(directory, force=True) as staging:
-        for name, array in params.named_arrays().items():
+    """Atomically replace `directory` with the state after `len(epochs)` epochs.
+
+    Only an empty directory or an earlier checkpoint is replaced (checked before training too).
+    """
+    check_auxiliary_directory(directory, CHECKPOINT_KIND, "--checkpoint-dir")
+    arrays = params.named_arrays()
+    ensure_free_space(directory, sum(array.nbytes for array in arrays.values()), "the checkpoint")
+    with staged_directory(directory, force=True, kind=CHECKPOINT_KIND) as staging:
+        for name, array in arrays.items():
             np.save(staging / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
         write_manifest(staging, CHECKPOINT_KIND, epochs_done=len(epochs), epochs=epochs, config=as_dict(config),
                        inputs={"cooccurrence": manifest_reference(cooccurrence_dir)},
@@ -151,11 +166,6 @@ def load_checkpoint(directory: Path, config: GloVeConfig, vocab_size: int) -> tu
 # the co-occurrence matrix for training
 
 
-def cooccur_config(config: GloVeConfig) -> CooccurConfig:
-    return CooccurConfig(window=config.window, asymmetric=config.asymmetric, keep_unk=config.keep_unk,
-                         memory_mb=config.memory_mb, workers=config.workers)
-
-
 def matrix_directory(corpus: TokenCorpus, output: Path, config: GloVeConfig) -> Path:
     """Where the matrix is read or cached (see the module docstring)."""
     if config.cooccurrence is not None:
@@ -175,24 +185,31 @@ class TrainingArrays:
     weights: np.ndarray  # float32 f(X)
 
 
-def training_arrays(directory: Path, config: GloVeConfig) -> TrainingArrays:
-    """Load the matrix one array at a time and shuffle it, keeping peak memory to about two copies of one array."""
-    from embcli.kernels.glove_kernels import gather, glove_weights, shuffle_in_place
+def training_arrays(directory: Path, config: GloVeConfig, vocab_size: int) -> TrainingArrays:
+    """Open the matrix (every entry checked), then shuffle it one array at a time.
 
-    matrix: Cooccurrence = load_cooccurrence(directory, mmap=True)  # checks the files; data is read below
+    The arrays are memory-mapped and gathered straight into their shuffled
+    order, each mapping's pages let go afterwards: peak memory is about two
+    copies of one array.
+    """
+    matrix = load_cooccurrence(directory, mmap=True)
+    if len(matrix.vocab) != vocab_size:
+        raise FormatError(f"{directory}: its vocabulary has {len(matrix.vocab)} words, the corpus {vocab_size}; "
+                          "it was not counted from this corpus: remove it or choose another --cooccurrence")
     nnz = matrix.nnz
     order = np.arange(nnz, dtype=np.int32 if nnz < 2**31 else np.int64)
     shuffle_in_place(order, config.seed)
     gathered = []
-    for name in (ROWS_NAME, COLS_NAME, VALUES_NAME):
-        source = np.load(directory / name, allow_pickle=False)
-        if name == VALUES_NAME:  # log in file order (sequential reads), then shuffle the float32 logs
-            source = np.log(source, out=np.empty(nnz, dtype=np.float32), casting="same_kind")
+    for source in (matrix.rows, matrix.cols, matrix.values):
+        if source is matrix.values:  # log in file order (sequential reads), then shuffle the float32 logs
+            mapped, source = source, np.log(source, out=np.empty(nnz, dtype=np.float32), casting="same_kind")
+            release_pages(mapped, nnz)
         out = np.empty(nnz, dtype=source.dtype)
         gather(source, order, out)
+        release_pages(source, nnz)
         gathered.append(out)
         del source
-    del order
+    del order, matrix
     weights = np.empty(nnz, dtype=np.float32)
     glove_weights(gathered[2], float(config.x_max), float(config.alpha), weights)
     return TrainingArrays(gathered[0], gathered[1], gathered[2], weights)
@@ -202,43 +219,22 @@ def training_arrays(directory: Path, config: GloVeConfig) -> TrainingArrays:
 # training
 
 
-def validate_glove_config(config: GloVeConfig) -> None:
-    checks = [(config.dim >= 1, f"--dim must be at least 1 (got {config.dim})"),
-              (config.epochs >= 1, f"--epochs must be at least 1 (got {config.epochs})"),
-              (config.x_max > 0, f"--x-max must be positive (got {config.x_max:g})"),
-              (config.alpha > 0, f"--alpha must be positive (got {config.alpha:g})"),
-              (config.eta > 0, f"--eta must be positive (got {config.eta:g})"),
-              (config.grad_clip > 0, f"grad_clip must be positive (got {config.grad_clip:g})"),
-              (config.checkpoint_every >= 0, f"--checkpoint-every must be 0 or more (got {config.checkpoint_every})"),
-              (config.workers >= 1, f"--workers must be at least 1 (got {config.workers})"),
-              (config.window >= 1, f"--window must be at least 1 (got {config.window})")]
-    for ok, message in checks:
-        if not ok:
-            raise ConfigError(message)
-
-
 def train_glove(corpus: TokenCorpus, output: Path, config: GloVeConfig, *, force: bool = False,
                 progress: Progress = SILENT) -> dict[str, Any]:
     """Train GloVe vectors on `corpus` into the vectors artifact `output`; return its manifest."""
-    from embcli.artifacts import check_output_path
-
     started = time.perf_counter()
     output = Path(output)
-    validate_glove_config(config)
     require_trainable(corpus)
-    check_output_path(output, force=force)
+    check_output(output, force=force, kind="vectors", inputs=(corpus.directory, config.resume or "-"))
     vocab_size = len(corpus.vocab)
+    check_allocation((vocab_size, 2, config.dim), 4, f"GloVe parameters for --dim {config.dim}", copies=3)  # W, W~, output
     resumed = load_checkpoint(Path(config.resume), config, vocab_size) if config.resume else None
     checkpoint_dir = Path(config.checkpoint_dir) if config.checkpoint_dir else default_checkpoint_dir(output)
-    if config.checkpoint_every:
-        check_output_path(checkpoint_dir, force=True)  # fail now, not after the first K epochs
+    if config.checkpoint_every:  # fail now, not after the first K epochs
+        check_auxiliary_directory(checkpoint_dir, CHECKPOINT_KIND, "--checkpoint-dir")
+        check_output(checkpoint_dir, force=True, kind=CHECKPOINT_KIND, inputs=(corpus.directory, output))
 
-    directory = matrix_directory(corpus, output, config)
-    if config.cooccurrence is not None and directory.exists():
-        reason = cache_mismatch(directory, corpus, config)
-        if reason is not None:
-            raise InputError(f"--cooccurrence {directory} cannot be used: {reason}; remove it or choose another path")
-    directory, reused = ensure_cooccurrence(corpus, directory, cooccur_config(config), progress=progress)
+    directory, reused = prepare_matrix(corpus, output, config, progress)
     if resumed is not None:
         reference = resumed[2].get("inputs", {}).get("cooccurrence", {})
         if reference.get("manifest_sha256") != manifest_reference(directory)["manifest_sha256"]:
@@ -246,7 +242,7 @@ def train_glove(corpus: TokenCorpus, output: Path, config: GloVeConfig, *, force
                              f"than {directory}")
     cooccur_done = time.perf_counter()
 
-    data = training_arrays(directory, config)
+    data = training_arrays(directory, config, vocab_size)
     if len(data.rows) == 0:
         raise InputError(f"{corpus.directory}: no word pairs co-occur within --window {config.window}; nothing to train on")
     params, epochs = (resumed[0], resumed[1]) if resumed is not None else (GloVeParameters.initial(vocab_size, config.dim, config.seed), [])
@@ -265,8 +261,9 @@ def train_glove(corpus: TokenCorpus, output: Path, config: GloVeConfig, *, force
     nnz = len(data.rows)
     del data  # free the training arrays before the output is written
     vectors = params.output_vectors(config.vectors)
-    with staged_directory(output, force=force) as staging:
-        manifest = finish_vectors_artifact(
+    ensure_free_space(output, vectors.nbytes * (4 if config.binary else 3), "the vectors")  # .npy, ~2x as .vec text
+    with staged_vectors_directory(output, corpus, force=force, inputs=tuple(p for p in (config.resume,) if p)) as staging:
+        return finish_vectors_artifact(
             staging, corpus, vectors, config, started=started,
             timings={"cooccur_seconds": round(cooccur_done - started, 3), "prepare_seconds": round(prepared - cooccur_done, 3),
                      "train_seconds": round(trained - prepared, 3)},
@@ -275,7 +272,23 @@ def train_glove(corpus: TokenCorpus, output: Path, config: GloVeConfig, *, force
             glove={"vectors": config.vectors, "resumed_from": config.resume, "resumed_at_epoch": first_epoch - 1,
                    "checkpoint": str(checkpoint_dir) if config.checkpoint_every else None},
         )
-    return manifest
+
+
+def prepare_matrix(corpus: TokenCorpus, output: Path, config: GloVeConfig, progress: Progress) -> tuple[Path, bool]:
+    """(matrix directory, reused): the matrix named by `cooccurrence`, or the cache, counted if needed.
+
+    A matrix the user names is used only if it matches (never overwritten);
+    the cache is rebuilt when stale. Either is replaced only if it is empty or
+    a co-occurrence artifact.
+    """
+    directory = matrix_directory(corpus, output, config)
+    option = "--cooccurrence" if config.cooccurrence is not None else "co-occurrence cache"
+    check_auxiliary_directory(directory, COOCCURRENCE_KIND, option)
+    if config.cooccurrence is not None and directory.is_dir() and any(directory.iterdir()):
+        reason = cache_mismatch(directory, corpus, config.counting)
+        if reason is not None:
+            raise InputError(f"--cooccurrence {directory} cannot be used: {reason}; remove it or choose another path")
+    return ensure_cooccurrence(corpus, directory, config.counting, progress=progress, option=option)
 
 
 def run_epoch(data: TrainingArrays, params: GloVeParameters, config: GloVeConfig, epoch: int, bar: Any) -> dict[str, Any]:
@@ -287,8 +300,6 @@ def run_epoch(data: TrainingArrays, params: GloVeParameters, config: GloVeConfig
     order: the result is deterministic.
     """
     import numba
-
-    from embcli.kernels.glove_kernels import glove_epoch_segments
 
     started = time.perf_counter()
     nnz = len(data.rows)

@@ -32,8 +32,9 @@ from embcli.artifacts import manifest_reference, read_manifest
 from embcli.corpus.token_corpus import TokenCorpus
 from embcli.corpus.vocabulary import UNK_INDEX, Vocabulary, read_vocabulary
 from embcli.errors import ConfigError, FormatError, InputError
-from embcli.subwords import NGRAMS_NPY
-from embcli.vectors import VECTORS_KIND, VECTORS_NPY, VOCAB_NAME
+from embcli.corpus.subword_ngrams import NGRAMS_NPY
+from embcli.embeddings.npy_format import VOCAB_NAME
+from embcli.embeddings.vectors_dir import VECTORS_KIND, VECTORS_NPY
 
 OUTPUT_VECTORS_NPY = "output_vectors.npy"
 INPUT_WORD_VECTORS_NPY = "input_word_vectors.npy"
@@ -55,7 +56,7 @@ class ParentModel:
 
 
 def inherited_options(directory: Path) -> tuple[str | None, dict[str, Any]]:
-    """The parent's model and config values, for the CLI to use as defaults (None if DIR is no vectors dir)."""
+    """The parent's model and config values, the defaults of a resumed run (None, {} if DIR is no vectors dir)."""
     try:
         manifest = read_manifest(Path(directory), VECTORS_KIND)
     except (InputError, FormatError):
@@ -162,6 +163,13 @@ def seed_from_parent(model: Any, parent: ParentModel) -> None:
     model.syn1neg[rows[known]] = parent.output_vectors[known]
 
 
+def training_frequencies(corpus: TokenCorpus) -> dict[str, int]:
+    """Counts of the words that occur in the training text (`<unk>` only if it was kept as a token)."""
+    unk_in_text = corpus.manifest.get("config", {}).get("oov", "unk") == "unk"
+    return {token: int(count) for i, (token, count) in enumerate(zip(corpus.vocab.tokens, corpus.vocab.counts))
+            if count > 0 and (i != UNK_INDEX or unk_in_text)}
+
+
 def prepare_vocabulary(model: Any, corpus: TokenCorpus, parent: ParentModel | None) -> TokenCorpus:
     """Build the gensim vocabulary (grown and seeded from `parent` when resuming).
 
@@ -169,8 +177,6 @@ def prepare_vocabulary(model: Any, corpus: TokenCorpus, parent: ParentModel | No
     a copy whose `vocab` is the grown vocabulary (its ids still index `corpus.vocab`,
     so only vocabulary and counts may be read from it).
     """
-    from embcli.training.word2vec_gensim import training_frequencies
-
     if parent is None:
         model.build_vocab_from_freq(training_frequencies(corpus), corpus_count=corpus.n_sentences)
         return corpus

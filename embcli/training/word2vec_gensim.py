@@ -22,42 +22,28 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import staged_directory
 from embcli.config import Word2VecConfig, Word2VecFamilyConfig
 from embcli.corpus.token_corpus import TokenCorpus
-from embcli.corpus.vocabulary import UNK_INDEX
 from embcli.errors import ConfigError
 from embcli.progress import SILENT, Progress
-from embcli.training.common import finish_vectors_artifact, require_trainable
+from embcli.training.common import finish_vectors_artifact, require_trainable, staged_vectors_directory
 from embcli.training.resume import OUTPUT_VECTORS_NPY, ParentModel, load_parent, prepare_vocabulary, resume_sections
 
 LOSS_SAMPLE_PAIRS = 20_000
-
-
-def validate_word2vec(config: Word2VecFamilyConfig) -> None:
-    if config.negative == 0 and not config.hs:
-        raise ConfigError("--negative 0 needs --hs: with neither there is nothing to train")
-    if config.window < 1 or config.dim < 1 or config.epochs < 1:
-        raise ConfigError("--window, --dim and --epochs must be at least 1")
-    if config.min_alpha > (config.alpha or 0):
-        raise ConfigError(f"--min-alpha {config.min_alpha} is larger than --alpha {config.alpha}")
 
 
 def train_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecConfig, *, force: bool = False,
                    progress: Progress = SILENT) -> dict[str, Any]:
     """Train skip-gram or CBOW with gensim (continuing `config.resume` if set) and write the vectors artifact."""
     config = config.resolved()
-    validate_word2vec(config)
     if config.engine != "gensim":
         raise ConfigError(f"train_word2vec is the gensim engine; embcli.training.train_model dispatches --engine {config.engine}")
-    if config.deterministic:
-        raise ConfigError("--deterministic needs --engine embcli (on gensim, use --workers 1 and a --seed)")
     require_trainable(corpus)
     parent = load_parent(config, corpus) if config.resume else None
     started = time.perf_counter()
     from gensim.models import Word2Vec
 
-    with staged_directory(output, force=force) as staging:
+    with staged_vectors_directory(output, corpus, force=force, inputs=(config.resume or "-",)) as staging:
         model = progress_reporting(Word2Vec)(**gensim_options(config))
         run = train_gensim_model(model, corpus, config, progress, parent)
         return write_gensim_artifact(staging, run, config, started=started, engine="gensim")
@@ -69,13 +55,6 @@ def gensim_options(config: Word2VecFamilyConfig) -> dict[str, Any]:
                 workers=config.workers, sg=0 if config.trains_cbow else 1, hs=1 if config.hs else 0,
                 negative=config.negative, alpha=config.alpha, min_alpha=config.min_alpha, seed=config.seed,
                 epochs=config.epochs, cbow_mean=1)
-
-
-def training_frequencies(corpus: TokenCorpus) -> dict[str, int]:
-    """Counts of the words that occur in the training text (`<unk>` only if it was kept as a token)."""
-    unk_in_text = corpus.manifest.get("config", {}).get("oov", "unk") == "unk"
-    return {token: int(count) for i, (token, count) in enumerate(zip(corpus.vocab.tokens, corpus.vocab.counts))
-            if count > 0 and (i != UNK_INDEX or unk_in_text)}
 
 
 def gensim_to_vocab_order(corpus: TokenCorpus, key_to_index: dict[str, int], matrix: np.ndarray) -> np.ndarray:

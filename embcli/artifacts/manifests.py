@@ -1,9 +1,7 @@
-"""Output directories and files: staged in a temp location, then renamed into place.
+"""Manifests: the `manifest.json` every artifact directory carries, written last.
 
-Every stage writes an *artifact set*: a directory whose `manifest.json` is
-written last. A directory without a manifest is incomplete and is refused by
-every reader, so a crash or Ctrl-C can never leave something that looks
-finished. Nothing a user already has is replaced unless they pass `--force`.
+A directory without a manifest is incomplete and is refused by every reader,
+so a crash or Ctrl-C can never leave something that looks finished.
 """
 
 from __future__ import annotations
@@ -14,107 +12,16 @@ import json
 import os
 import platform
 import resource
-import shutil
 import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from embcli import __version__
+from embcli.version import __version__
 from embcli.errors import FormatError, InputError
 
 MANIFEST_NAME = "manifest.json"
 # Bump when an artifact's layout changes incompatibly; readers refuse newer versions.
 FORMAT_VERSION = 1
-
-
-# ---------------------------------------------------------------------------
-# staging and atomic replacement
-
-
-def check_output_path(path: Path, *, force: bool) -> None:
-    """Fail early (before any long work) if `path` cannot be written."""
-    path = Path(path)
-    if path.exists() and not force:
-        raise InputError(f"{path} already exists; pass --force to replace it or choose another output path")
-    existing = path.resolve().parent
-    while not existing.exists():  # missing parents are created when the output is written
-        existing = existing.parent
-    if not existing.is_dir():
-        raise InputError(f"cannot write {path}: {existing} is not a directory")
-    if not os.access(existing, os.W_OK):
-        raise InputError(f"cannot write {path}: directory {existing} is not writable")
-
-
-def _replace(staged: Path, target: Path) -> None:
-    """Move `staged` to `target`, removing a previous `target` only once the new one is ready."""
-    if target.exists() or target.is_symlink():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-        os.replace(staged, target)
-        if old.is_dir() and not old.is_symlink():
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            old.unlink(missing_ok=True)
-    else:
-        os.replace(staged, target)
-
-
-@contextmanager
-def staged_directory(out_dir: Path, *, force: bool) -> Iterator[Path]:
-    """Yield an empty temp directory beside `out_dir`; on success it becomes `out_dir`.
-
-    On any exception the temp directory is removed and `out_dir` is untouched.
-    """
-    out_dir = Path(out_dir)
-    check_output_path(out_dir, force=force)
-    out_dir.resolve().parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.resolve().parent))
-    try:
-        yield staging
-        if not (staging / MANIFEST_NAME).exists():
-            raise RuntimeError(f"internal error: {out_dir} staged without {MANIFEST_NAME}")
-        _replace(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
-@contextmanager
-def staged_file(path: Path, *, force: bool) -> Iterator[Path]:
-    """Yield a temp path beside `path`; on success it is renamed to `path`."""
-    path = Path(path)
-    check_output_path(path, force=force)
-    path.resolve().parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.resolve().parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        _replace(tmp_path, path)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
-        raise
-
-
-# ---------------------------------------------------------------------------
-# arrays
-
-
-def load_npy(path: Path, *, mmap: bool = False, remedy: str | None = None) -> Any:
-    """`np.load` that never unpickles; a missing or unreadable file is a one-line error ending with `remedy`."""
-    import numpy as np
-
-    path = Path(path)
-    hint = f"; {remedy}" if remedy else ""
-    if not path.exists():
-        raise InputError(f"{path} is missing{hint}")
-    try:
-        return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
-    except (ValueError, OSError) as exc:
-        raise FormatError(f"{path}: not a readable .npy array ({exc}){hint}") from None
 
 
 # ---------------------------------------------------------------------------
@@ -201,10 +108,14 @@ def read_manifest(directory: Path, kind: str | tuple[str, ...] | None = None) ->
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FormatError(f"{path}: unreadable manifest ({exc}); re-run the stage that makes it") from None
-    if not isinstance(manifest, dict) or "kind" not in manifest:
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("kind"), str):
         raise FormatError(f"{path}: not an embcli manifest")
     version = manifest.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if "format_version" not in manifest:
+        raise FormatError(f"{path}: no format_version; not a manifest written by embcli, re-run the stage that makes it")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise FormatError(f"{path}: format_version must be a positive integer, not {version!r}")
+    if version > FORMAT_VERSION:
         raise FormatError(
             f"{path}: format version {version} is newer than this embcli supports ({FORMAT_VERSION}); upgrade embcli"
         )
@@ -213,6 +124,25 @@ def read_manifest(directory: Path, kind: str | tuple[str, ...] | None = None) ->
         wanted = " or ".join(kinds)
         raise InputError(f"{directory} holds a '{manifest['kind']}' artifact, but a {wanted} directory is needed here")
     return manifest
+
+
+def artifact_member(directory: Path, name: Any, what: str = "file") -> Path:
+    """The path of a file a manifest names: only a plain file name inside `directory` is accepted.
+
+    A manifest is user input (a downloaded model), so `../x`, absolute paths, subdirectories and
+    symlinks leading out of the directory are refused rather than followed.
+
+    >>> artifact_member(Path("model"), "ngrams.npy").as_posix()
+    'model/ngrams.npy'
+    """
+    directory = Path(directory)
+    plain = isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\\" not in name \
+        and "\0" not in name
+    path = directory / name if plain else None
+    if path is None or (path.is_symlink() and path.resolve().parent != directory.resolve()):
+        raise FormatError(f"{directory / MANIFEST_NAME}: {what} {name!r} is not a plain file name inside "
+                          f"{directory}; refusing to read outside the artifact (re-create it with embcli)")
+    return path
 
 
 def manifest_reference(directory: Path) -> dict[str, str]:

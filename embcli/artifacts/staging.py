@@ -1,0 +1,200 @@
+"""Staging and atomic replacement: an output appears complete or not at all.
+
+Outputs are written into a staging directory (or file) beside the path the
+user named — same directory, so the final `rename` never crosses a
+filesystem, even when the output is a symlink to another disk — and renamed
+into place once complete. A previous output is moved aside first and removed
+only after the new one is in place; if the final rename fails, it is put
+back. Nothing is ever created at a symlink's target.
+
+Staging entries are named `.<name>.tmp-<pid>-<random>` and a staging
+directory holds a `.embcli-staging` marker with the pid; when that process is
+gone (killed by SIGKILL, a power cut), the next run on the same output removes
+them. Staged outputs get the modes the umask gives ordinary files, not the
+0700/0600 of `mkdtemp`/`mkstemp`. A full disk becomes a one-line
+ResourceError naming the output and the bytes it needed.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from embcli.artifacts.manifests import MANIFEST_NAME
+from embcli.artifacts.output_safety import check_output, file_kind_for
+from embcli.errors import ResourceError
+
+STAGING_MARKER = ".embcli-staging"
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+
+
+def current_umask() -> int:
+    """The process umask (read without changing it where /proc allows)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _staging_pid(entry: Path, name: str) -> int | None:
+    """The pid recorded by a staging entry for output `name`, or None if `entry` is not one."""
+    for infix in (".tmp-", ".old-"):
+        prefix = f".{name}{infix}"
+        if entry.name.startswith(prefix):
+            head = entry.name[len(prefix):].split("-", 1)[0]
+            if not head.isdigit():
+                return None
+            if infix == ".tmp-" and entry.is_dir() and not entry.is_symlink():
+                try:
+                    return int((entry / STAGING_MARKER).read_text().strip())
+                except (OSError, ValueError):
+                    return None
+            return int(head)
+    return None
+
+
+def remove_stale_staging(named: Path) -> None:
+    """Remove staging entries for `named` left by runs that no longer exist; put back a lost output."""
+    try:
+        entries = list(named.parent.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        pid = _staging_pid(entry, named.name)
+        if pid is None or pid == os.getpid() or _pid_alive(pid):
+            continue
+        if ".old-" in entry.name[len(named.name) + 1:] and not os.path.lexists(named):
+            os.replace(entry, named)  # the run died between moving the old output aside and renaming the new one
+        else:
+            _remove(entry)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def _swap_into_place(staged: Path, target: Path) -> None:
+    """Rename `staged` to `target`; a previous `target` is removed only once the new one is there."""
+    if not os.path.lexists(target):
+        os.replace(staged, target)
+        return
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    os.replace(target, old)
+    try:
+        os.replace(staged, target)
+    except BaseException:
+        os.replace(old, target)
+        raise
+    _remove(old)
+
+
+def _disk_full(exc: OSError, target: Path, staging: Path) -> ResourceError | None:
+    """The one-line error for a full disk (None if `exc` is another OSError)."""
+    if exc.errno not in DISK_FULL_ERRNOS:
+        return None
+    written = _size_on_disk(staging)
+    return ResourceError(f"no space left on the device of {target}: writing it needed more than "
+                         f"{written:,} bytes ({os.strerror(exc.errno or errno.ENOSPC)}); free space and run again")
+
+
+def _size_on_disk(path: Path) -> int:
+    """Bytes written into a staging file or directory so far."""
+    try:
+        if not path.is_dir():
+            return path.stat().st_size
+        return sum(entry.stat().st_size for entry in path.rglob("*") if entry.is_file())
+    except OSError:
+        return 0
+
+
+def _prepare(path: Path | str, force: bool, kind: str, inputs: Iterable[Path | str]) -> Path:
+    named = check_output(path, force=force, kind=kind, inputs=inputs)
+    remove_stale_staging(named)
+    try:
+        named.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ResourceError(f"cannot create the directory {named.parent}: {exc.strerror}") from None
+    return named
+
+
+@contextmanager
+def staged_directory(path: Path | str, *, force: bool, kind: str = "artifact",
+                     inputs: Iterable[Path | str] = ()) -> Iterator[Path]:
+    """Yield an empty staging directory beside `path`; on success it becomes `path`.
+
+    `kind` is the artifact kind being written (for messages); `inputs` the
+    stage's inputs, which the output must not touch (see `check_output`). The
+    staging directory must hold a manifest at the end. On any exception,
+    Ctrl-C and SIGTERM included, it is removed and `path` is untouched.
+    """
+    named = _prepare(path, force, kind, inputs)
+    staging = Path(tempfile.mkdtemp(prefix=f".{named.name}.tmp-{os.getpid()}-", dir=named.parent))
+    try:
+        (staging / STAGING_MARKER).write_text(f"{os.getpid()}\n")
+        yield staging
+        (staging / STAGING_MARKER).unlink()
+        if not (staging / MANIFEST_NAME).exists():
+            raise RuntimeError(f"internal error: {named} staged without {MANIFEST_NAME}")
+        os.chmod(staging, 0o777 & ~current_umask())
+        _swap_into_place(staging, named)
+    except OSError as exc:
+        full = _disk_full(exc, named, staging)
+        shutil.rmtree(staging, ignore_errors=True)
+        if full is not None:
+            raise full from None
+        raise
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+@contextmanager
+def staged_file(path: Path | str, *, force: bool, kind: str | None = None,
+                inputs: Iterable[Path | str] = ()) -> Iterator[Path]:
+    """Yield a staging file path beside `path`; on success it is renamed to `path`.
+
+    `kind` is a file kind of `output_safety.FILE_KINDS` (default: from the suffix).
+    """
+    named = _prepare(path, force, kind or file_kind_for(Path(path)), inputs)
+    fd, name = tempfile.mkstemp(prefix=f".{named.name}.tmp-{os.getpid()}-", dir=named.parent)
+    os.close(fd)
+    staging = Path(name)
+    try:
+        yield staging
+        os.chmod(staging, 0o666 & ~current_umask())
+        _swap_into_place(staging, named)
+    except OSError as exc:
+        full = _disk_full(exc, named, staging)
+        staging.unlink(missing_ok=True)
+        if full is not None:
+            raise full from None
+        raise
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise

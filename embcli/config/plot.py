@@ -1,0 +1,16 @@
+"""`embcli plot`: a 2-D map of word vectors."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+from embcli.config.fields import Validated, setting
+
+
+@dataclasses.dataclass(frozen=True)
+class PlotConfig(Validated):
+    method: Literal["pca", "tsne"] = "pca"  # 2-D projection
+    top: int = setting(50, at_least=1)  # words plotted when none are named: the N most frequent (<unk> excluded)
+    perplexity: float = setting(30.0, above=0)  # t-SNE: capped below the number of words
+    seed: int = 1  # t-SNE initialisation

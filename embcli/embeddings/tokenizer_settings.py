@@ -1,0 +1,101 @@
+"""How a model's corpus was tokenized, recorded in the vectors artifact itself.
+
+Training copies the corpus's tokenizer settings into the vectors manifest's
+`tokenizer` section and its stop-word list into the vectors directory
+(`stopwords.txt`), so `embed`, queries and the Python API normalise text as
+the corpus was wherever they run, and never follow a path found in a manifest.
+Vectors made before this section existed (and bare files) fall back to
+preprocess's defaults, and consumers say so.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from embcli.artifacts import artifact_member
+from embcli.config import PreprocessConfig
+from embcli.corpus.stopword_file import STOPWORDS_NAME, read_stopword_file, write_stopword_file
+from embcli.corpus.tokenize import TokenizerSpec
+from embcli.errors import FormatError
+
+TOKENIZER_SECTION = "tokenizer"
+TOKENIZER_KINDS = ("regex", "whitespace", "char", "jieba")
+SENTENCE_LIMIT_PREFIX = "max_sentence"  # a preprocess limit on sentence length, recorded when the corpus has one
+_DEFAULTS = PreprocessConfig()
+
+
+def corpus_tokenizer_section(corpus_manifest: dict[str, Any]) -> dict[str, Any] | None:
+    """The tokenizer settings a corpus manifest records (its own `tokenizer` section or its preprocess config)."""
+    if isinstance(corpus_manifest.get(TOKENIZER_SECTION), dict):
+        return dict(corpus_manifest[TOKENIZER_SECTION])
+    config = corpus_manifest.get("config")
+    if not isinstance(config, dict) or "tokenizer" not in config:
+        return None
+    section: dict[str, Any] = {
+        "tokenizer": config.get("tokenizer"), "token_pattern": config.get("token_pattern"),
+        "lowercase": config.get("lowercase", _DEFAULTS.lowercase), "nfkc": config.get("nfkc", _DEFAULTS.nfkc),
+        "stopwords": None, "stopwords_source": config.get("stopwords"),
+    }
+    section.update({key: value for key, value in config.items() if key.startswith(SENTENCE_LIMIT_PREFIX)})
+    return section
+
+
+def record_tokenizer(corpus_directory: Path, corpus_manifest: dict[str, Any], staging: Path
+                     ) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    """(the vectors manifest's `tokenizer` section, files written) for vectors trained on this corpus.
+
+    The stop-word list is copied from the corpus directory (or, for a corpus made before
+    preprocess stored it, rebuilt when it was scikit-learn's `english` list).
+    """
+    section = corpus_tokenizer_section(corpus_manifest)
+    if section is None:
+        return None, {}
+    source = section.get("stopwords_source")
+    stored = (corpus_manifest.get("files") or {}).get("stopwords") or section.get("stopwords")
+    section["stopwords"] = None
+    if stored:
+        shutil.copyfile(artifact_member(Path(corpus_directory), stored, "files.stopwords"), staging / STOPWORDS_NAME)
+    elif source == "english":
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        write_stopword_file(staging / STOPWORDS_NAME, ENGLISH_STOP_WORDS)
+    elif source not in (None, "none"):
+        section["stopwords_missing"] = True  # an old corpus: its list was a file outside it
+        return section, {}
+    else:
+        return section, {}
+    section["stopwords"] = STOPWORDS_NAME
+    return section, {"stopwords": STOPWORDS_NAME}
+
+
+def read_tokenizer_spec(directory: Path, manifest: dict[str, Any]) -> TokenizerSpec | None:
+    """The `TokenizerSpec` a vectors artifact records, or None when it records none."""
+    section = manifest.get(TOKENIZER_SECTION)
+    if section is None:
+        return None
+    where = Path(directory) / "manifest.json"
+    if not isinstance(section, dict):
+        raise FormatError(f"{where}: the tokenizer section is not a table; re-create the vectors")
+    kind, pattern = section.get("tokenizer", "regex"), section.get("token_pattern")
+    if kind not in TOKENIZER_KINDS or not (pattern is None or isinstance(pattern, str)):
+        raise FormatError(f"{where}: unknown tokenizer {kind!r} or pattern {pattern!r}; upgrade embcli or "
+                          f"re-create the vectors")
+    stopwords = frozenset()
+    if section.get("stopwords"):
+        stopwords = read_stopword_file(artifact_member(Path(directory), section["stopwords"], "tokenizer.stopwords"))
+    return TokenizerSpec(kind=kind, pattern=pattern, lowercase=bool(section.get("lowercase", True)),
+                         nfkc=bool(section.get("nfkc", True)), stopwords=stopwords)
+
+
+def copy_tokenizer(directory: Path, manifest: dict[str, Any], staging: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """Carry a vectors artifact's tokenizer section and stop-word file into a derived artifact (quantized)."""
+    section = manifest.get(TOKENIZER_SECTION)
+    if not isinstance(section, dict):
+        return {}, {}
+    if section.get("stopwords"):
+        name = section["stopwords"]
+        shutil.copyfile(artifact_member(Path(directory), name, "tokenizer.stopwords"), staging / STOPWORDS_NAME)
+        return {TOKENIZER_SECTION: {**section, "stopwords": STOPWORDS_NAME}}, {"stopwords": STOPWORDS_NAME}
+    return {TOKENIZER_SECTION: section}, {}

@@ -1,0 +1,54 @@
+"""`embcli export --format fasttext-bin`: an embcli fastText model as a file `fasttext.load_model` loads.
+
+The n-gram rows are written as they are, so unseen words get embcli's vectors;
+the word rows are solved for so that fastText's composition gives embcli's word
+vectors (see `embcli.embeddings.fasttext_bin`). The hyperparameters fastText
+records (window, epochs, ...) come from the model's manifest where it has them.
+The output matrix is written as zeros: fastText needs one to load, and queries
+never read it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from embcli.embeddings import Embeddings, SubwordResolver
+from embcli.embeddings.fasttext_bin import FastTextArgs, write_fasttext_bin
+from embcli.errors import InputError
+
+
+def subword_rows(embeddings: Embeddings) -> tuple[np.ndarray, int, int] | None:
+    """The n-gram matrix, minn and maxn of a model that composes unseen words from n-grams, else None."""
+    resolver = embeddings.resolver
+    if not isinstance(resolver, SubwordResolver):
+        return None
+    return resolver.ngrams, resolver.minn, resolver.maxn
+
+
+def fasttext_args(manifest: dict[str, Any] | None, dim: int, buckets: int, minn: int, maxn: int) -> FastTextArgs:
+    """fastText's `Args` for the model, taking training options from the manifest's config."""
+    config = (manifest or {}).get("config") or {}
+    defaults = FastTextArgs()
+    return FastTextArgs(
+        dim=dim, ws=int(config.get("window", defaults.ws)), epoch=int(config.get("epochs", defaults.epoch)),
+        min_count=int(config.get("min_count", 1)), neg=int(config.get("negative", defaults.neg)),
+        model=1 if config.get("arch") == "cbow" else 2, bucket=buckets, minn=minn, maxn=maxn,
+        t=float(config.get("sample", defaults.t)))
+
+
+def write_fasttext_export(path: Path, embeddings: Embeddings, *, top: int | None = None) -> int:
+    """Write `embeddings` (first `top` words) as a fastText `.bin`; returns the number of words written."""
+    subwords = subword_rows(embeddings)
+    if subwords is None:
+        raise InputError(f"{embeddings.source or 'these vectors'} has no subword (character n-gram) vectors, so a "
+                         f"fastText model cannot answer unseen words as embcli does; train with --model fasttext, "
+                         f"or export --format word2vec-binary for fastText's -pretrainedVectors")
+    ngrams, minn, maxn = subwords
+    size = len(embeddings) if top is None else min(top, len(embeddings))
+    counts = np.ones(size, np.int64) if embeddings.counts is None else np.asarray(embeddings.counts[:size])
+    args = fasttext_args(embeddings.manifest, embeddings.dim, int(ngrams.shape[0]), minn, maxn)
+    write_fasttext_bin(path, list(embeddings.words[:size]), counts, np.asarray(embeddings.vectors[:size]), ngrams, args)
+    return size
