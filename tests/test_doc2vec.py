@@ -118,7 +118,7 @@ def test_tags_file_and_line_numbers(documents: tuple[Path, list[int]]) -> None:
     (("--model", "skipgram", "--dbow-words"), "--dbow-words does not apply"),
     (("--model", "doc2vec", "--hs"), "--hs does not apply to --model doc2vec"),
     (("--model", "doc2vec", "--dm", "1", "--dbow-words"), "--dbow-words applies only to --dm 0"),
-    (("--model", "doc2vec", "--negative", "0"), "negative sampling"),
+    (("--model", "doc2vec", "--negative", "0"), "--negative 0: must be an integer of at least 1"),
 ])
 def test_options_of_the_other_model_are_refused(documents: tuple[Path, list[int]], args: tuple[str, ...],
                                                 message: str) -> None:
@@ -137,3 +137,20 @@ def test_pool_infer_on_a_word_model_is_refused(documents: tuple[Path, list[int]]
     result = run("embed", words, text, "-o", directory / "no.npy", "--pool", "infer")
     assert result.exit_code != 0 and "--pool infer needs a model made by" in result.output
     assert not (directory / "no.npy").exists()
+
+
+def test_a_line_split_into_sentences_is_one_document(tmp_path: Path) -> None:
+    from embcli.corpus.token_corpus import MAX_SENTENCE_TOKENS
+
+    rng = random.Random(5)
+    long_line = " ".join(rng.choice(ANIMALS + FILLER) for _ in range(2 * MAX_SENTENCE_TOKENS + 7))
+    lines = ["cat dog barn", "", long_line, "car bus road"]
+    (tmp_path / "t.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run("preprocess", tmp_path / "t.txt", "-o", tmp_path / "c", "--min-count", "1", "-q").exit_code == 0
+    assert len(np.load(tmp_path / "c" / "offsets.npy")) - 1 == 5  # the long line is three sentences
+    assert np.load(tmp_path / "c" / "lines.npy").tolist() == [0, 2, 2, 2, 3]
+    model = tmp_path / "m"
+    result = run("train", tmp_path / "c", "--model", "doc2vec", "-o", model, "--dim", "8", "--epochs", "1", "-q")
+    assert result.exit_code == 0, result.output
+    assert [line for _, _, line in read_doctags(model)] == ["1", "3", "4"]
+    assert np.load(model / "docvecs.npy").shape == (3, 8)

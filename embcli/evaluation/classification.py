@@ -123,7 +123,8 @@ def text_features(embeddings: Embeddings, texts: list[str], pool: str, *, seed: 
         rows, _, empty = infer_token_lists(load_doc2vec(embeddings), token_lists, seed=seed)
         return rows, empty, None
     weights = token_weights(embeddings, EmbedConfig(pool=pool))  # type: ignore[arg-type]
-    rows, _, empty = pool_lines(token_lists, embeddings, pool, weights=weights)
+    pooled = pool_lines(token_lists, embeddings, pool, weights=weights)
+    rows, empty = pooled.rows, pooled.empty_rows
     if pool == "sif":
         component = component if component is not None else first_component(rows.T.astype(np.float64) @ rows)
         if component is not None:

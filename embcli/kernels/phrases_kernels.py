@@ -5,8 +5,9 @@ connector word `c` between them (`bank of america`). Its key packs the ids
 into one uint64, `(a * (V + 1) + c') * V + b` with `c' = c + 1` (0: no
 connector), so V up to 2 million words fits.
 
-Counts live in an open-addressing table of fixed capacity (16 bytes a slot).
-When it is 70% full, candidates seen at most `min_reduce` times are removed
+Counts live in an open-addressing table (16 bytes a slot) that starts small and
+doubles when 70% full, up to a fixed capacity. Full at that capacity, candidates
+seen at most `min_reduce` times are removed
 and `min_reduce` grows by one, as word2phrase's ReduceVocab does: memory stays
 bounded, and a candidate's count may be an undercount by what was pruned
 (the manifest records how many prunes happened and the final `min_reduce`).
@@ -31,7 +32,9 @@ def pack_key(a, connector_plus_one, b, vocab_size):
 def _slot_of(keys, key):
     """The slot holding `key`, or the empty slot where it belongs (linear probing)."""
     mask = np.uint64(keys.shape[0] - 1)
-    slot = ((key ^ (key >> np.uint64(29))) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(17) & mask
+    mixed = (key ^ (key >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)  # splitmix64's finaliser: every key bit
+    mixed = (mixed ^ (mixed >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)  # reaches the slot bits
+    slot = (mixed ^ (mixed >> np.uint64(31))) & mask
     while keys[slot] != key and keys[slot] != EMPTY:
         slot = (slot + np.uint64(1)) & mask
     return slot
@@ -65,16 +68,30 @@ def _next_candidate(ids, i, stop, joinable, connector):
 
 
 @njit(cache=True, nogil=True)
+def _rehash(keys, counts, capacity):
+    """The table's candidates in a new table of `capacity` slots."""
+    new_keys = np.full(capacity, EMPTY, dtype=np.uint64)
+    new_counts = np.zeros(capacity, dtype=np.int64)
+    for i in range(keys.shape[0]):
+        if keys[i] != EMPTY:
+            slot = _slot_of(new_keys, keys[i])
+            new_keys[slot] = keys[i]
+            new_counts[slot] = counts[i]
+    return new_keys, new_counts
+
+
+@njit(cache=True, nogil=True)
 def count_candidates(ids, offsets, joinable, connector, capacity):
     """Count every candidate in the corpus; (keys, counts, prunes, min_reduce) of the occupied slots.
 
-    `capacity` must be a power of two.
+    The table starts small (cache-resident) and doubles when 70% full, up to `capacity` slots (a power
+    of two); at that size, rare candidates are pruned instead.
     """
     vocab_size = joinable.shape[0]
-    keys = np.full(capacity, EMPTY, dtype=np.uint64)
-    counts = np.zeros(capacity, dtype=np.int64)
+    size = min(capacity, 1 << 16)
+    keys = np.full(size, EMPTY, dtype=np.uint64)
+    counts = np.zeros(size, dtype=np.int64)
     used = 0
-    limit = int(capacity * FILL_LIMIT)
     prunes = 0
     min_reduce = 1
     for s in range(offsets.shape[0] - 1):
@@ -89,10 +106,14 @@ def count_candidates(ids, offsets, joinable, connector, capacity):
                 keys[slot] = key
                 used += 1
             counts[slot] += 1
-            if used > limit:
-                used = _prune(keys, counts, min_reduce)
-                prunes += 1
-                min_reduce += 1
+            if used > int(size * FILL_LIMIT):
+                if size < capacity:
+                    size *= 2
+                    keys, counts = _rehash(keys, counts, size)
+                else:
+                    used = _prune(keys, counts, min_reduce)
+                    prunes += 1
+                    min_reduce += 1
     occupied = keys != EMPTY
     return keys[occupied], counts[occupied], prunes, min_reduce
 
