@@ -23,6 +23,9 @@ BENCHMARKS = [
     ("fasttext", "bench_fasttext.py", ["--repeats", "1"]),
     ("quantize", "bench_quantize.py", []),
     ("spark", "bench_spark.py", []),
+    ("doc2vec", "bench_doc2vec.py", ["--repeats", "1"]),
+    ("classification", "bench_classify.py", []),
+    ("phrases", "bench_phrases.py", ["--repeats", "1"]),
     ("queries", "bench_queries.py", ["--repeats", "1"]),
     ("bigvocab", "bench_bigvocab.py", ["--repeats", "3"]),
 ]
