@@ -35,7 +35,7 @@ $(BASE_STAMP): pyproject.toml
 
 # what the tests and benchmarks need: every extra (Chinese, plots, Spark, exports, ...) and the test tools
 $(STAMP): $(BASE_STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[zh,plot,test,spark]'
+	$(BIN)/python -m pip install --quiet -e '.[zh,plot,spark,export,ann,test]'
 	touch $@
 
 test: $(STAMP)

@@ -1,18 +1,19 @@
-"""Benchmark of fastText training and of subword vectors for rare and unseen words, on the shared corpus.
+"""Benchmark of embcli's fastText engine against the fastText package, and of subword vectors for rare words.
 
-1. Speed: `embcli train --model fasttext` versus gensim's FastText used directly (same tokens, same settings:
-   skip-gram, dim 100, window 5, negative 5, sample 1e-3, 5 epochs, minn 3, maxn 6, 2M buckets, 2 workers).
-   Reported: training words/s (time inside `train()`, from embcli's manifest and measured around gensim's call)
-   and whole-process wall time (start-up, vocabulary, training, writing). On a shared machine the load drifts
-   between sequential runs; `--concurrent` runs each pair at the same time so both see the same load (the
-   ratio is then the figure to read, not the absolute words/s). Target: within 10%.
+1. Speed and quality: `embcli train --model fasttext` (the embcli engine) versus fastText itself
+   (`fasttext.train_unsupervised`, the `fasttext-wheel` package) on the same tokens and settings: skip-gram,
+   dim 100, window 5, negative 5, sample 1e-3, minn 3, maxn 6, 2M buckets, 5 epochs, 2 threads, lr 0.05 (both
+   engines' default). Whole processes, run alternately (the order flips every repeat) so both see the same
+   drifting load of a shared machine; reported per run and as the median: training words/s (embcli: its
+   manifest; fastText: corpus tokens x epochs over `train_unsupervised`'s time, which includes its own
+   vocabulary pass over the text), whole-process wall and CPU seconds, peak RSS, and each run's WS-353,
+   SimLex-999 and Google analogy (30k) scores.
 2. Rare words: the WS-353 and SimLex-999 pairs with a word that is out of vocabulary at --min-count 5 or rare
-   (fewer than RARE_COUNT occurrences), scored by `embcli eval` restricted to the vocabulary (pairs with an
-   unseen word are lost) and with unseen words built from subwords; plus the whole sets both ways, and the
-   rare subset scored on all pairs with unseen words as zero vectors versus subword vectors.
+   (fewer than RARE_COUNT occurrences), scored restricted to the vocabulary (pairs with an unseen word are
+   lost) and with unseen words built from subwords, for both engines.
 
-Usage: python bench/bench_fasttext.py [--repeats 1] [--speed-epochs 5] [--concurrent] [--work DIR]
-       python bench/bench_fasttext.py --direct CORPUS_TXT OUT_DIR EPOCHS   (the gensim-direct run, as a subprocess)
+Usage: python bench/bench_fasttext.py [--repeats 3] [--epochs 5] [--work DIR]
+       python bench/bench_fasttext.py --fasttext-direct CORPUS_TXT OUT_DIR EPOCHS EXTRA_WORDS  (a fastText run)
 """
 
 from __future__ import annotations
@@ -24,54 +25,45 @@ import shlex
 import statistics
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from harness import EMBCLI, PYTHON, REFERENCE_PREPROCESS, REPO, SHARED_CORPUS, machine, timed, write_section
 
-SETTINGS = {"dim": 100, "window": 5, "negative": 5, "sample": 1e-3, "epochs": 5, "minn": 3, "maxn": 6,
-            "buckets": 2_000_000, "workers": 2}
+SETTINGS = {"dim": 100, "window": 5, "negative": 5, "sample": 1e-3, "minn": 3, "maxn": 6, "buckets": 2_000_000,
+            "workers": 2}
 RARE_COUNT = 50
 SIMILARITY_SETS = {"ws353": "EN-WS-353-ALL.txt", "simlex999": "EN-SIMLEX-999.txt"}
 
 
-def gensim_direct(corpus_txt: str, out_dir: str, epochs: int) -> None:
-    """gensim FastText as a user would run it on the same text; prints training words/s as JSON."""
-    from gensim.models import FastText
+def fasttext_direct(corpus_txt: str, out_dir: str, epochs: int, extra_words: str) -> None:
+    """fastText as its users run it; writes vectors.vec (its vocabulary) and plus.vec (and `extra_words` from
+    subwords), prints the training seconds as JSON."""
+    import fasttext
 
     s = SETTINGS
-    model = FastText(vector_size=s["dim"], window=s["window"], negative=s["negative"], sample=s["sample"],
-                     min_count=5, workers=s["workers"], sg=1, alpha=0.025, epochs=epochs, min_n=s["minn"],
-                     max_n=s["maxn"], bucket=s["buckets"], seed=1)
-    model.build_vocab(corpus_file=corpus_txt)
     started = time.perf_counter()
-    model.train(corpus_file=corpus_txt, total_words=model.corpus_total_words, epochs=epochs)
+    model = fasttext.train_unsupervised(corpus_txt, model="skipgram", dim=s["dim"], ws=s["window"], neg=s["negative"],
+                                        t=s["sample"], minn=s["minn"], maxn=s["maxn"], bucket=s["buckets"],
+                                        epoch=epochs, thread=s["workers"], minCount=5, lr=0.05, verbose=0)
     seconds = time.perf_counter() - started
-    model.wv.save_word2vec_format(str(Path(out_dir) / "vectors.vec"))
-    print(json.dumps({"train_seconds": seconds, "words_per_second": model.corpus_total_words * epochs / seconds}))
+    words = [word for word in model.get_words() if word != "</s>"]
+    extra = [word for word in Path(extra_words).read_text(encoding="utf-8").split() if word not in set(words)]
+    for name, listed in (("vectors.vec", words), ("plus.vec", words + extra)):
+        with open(Path(out_dir) / name, "w", encoding="utf-8") as out:
+            out.write(f"{len(listed)} {model.get_dimension()}\n")
+            for word in listed:
+                out.write(word + " " + " ".join(f"{x:.6f}" for x in model.get_word_vector(word)) + "\n")
+    print(json.dumps({"train_seconds": seconds}))
 
 
-def oov_protocol(model_dir: Path, pairs_file: Path) -> dict[str, float]:
-    """Spearman over *all* pairs with unseen words as zero vectors (cosine 0) versus built from subwords."""
-    import numpy as np
-    from scipy.stats import spearmanr
-
-    from embcli.embeddings import load_embeddings
-
-    embeddings = load_embeddings(model_dir)
-    gold, zero, filled, unseen_gold, unseen_filled = [], [], [], [], []
-    for line in pairs_file.read_text(encoding="utf-8").splitlines():
-        a, b, score = line.split("\t")
-        (va, sa), (vb, sb) = embeddings.lookup(a.lower()), embeddings.lookup(b.lower())
-        cosine = float(va @ vb / max(np.linalg.norm(va) * np.linalg.norm(vb), 1e-12))
-        gold.append(float(score))
-        filled.append(cosine)
-        zero.append(cosine if sa == sb == "vocab" else 0.0)
-        if "subwords" in (sa, sb):
-            unseen_gold.append(float(score))
-            unseen_filled.append(cosine)
-    return {"zero": spearmanr(gold, zero)[0], "subwords": spearmanr(gold, filled)[0],
-            "unseen_pairs": len(unseen_gold), "unseen_subwords": spearmanr(unseen_gold, unseen_filled)[0]}
+def similarity_words() -> list[str]:
+    words = set()
+    for name in SIMILARITY_SETS.values():
+        for line in (REPO / "data" / "eval" / name).read_text(encoding="utf-8").splitlines():
+            parts = line.split("\t")
+            if len(parts) == 3 and not line.startswith("#"):
+                words.update((parts[0].lower(), parts[1].lower()))
+    return sorted(words)
 
 
 def rare_pairs(corpus_vocab: Path, work: Path) -> tuple[Path, int, int]:
@@ -95,109 +87,134 @@ def rare_pairs(corpus_vocab: Path, work: Path) -> tuple[Path, int, int]:
     return path, len(kept), unseen
 
 
-def number(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f}"
+def scores(vectors: Path, vectors_plus: Path, rare_file: Path) -> dict[str, float]:
+    """WS-353, SimLex-999, Google (30k, 3CosAdd) of `vectors`; the rare pairs vocabulary-only and with subwords."""
+    report = timed(EMBCLI + ["eval", str(vectors), "--suite", "standard", "--method", "3cosadd", "--json", "-q"]).json()
+    similarity = {item["name"]: item for item in report["similarity"]}
+    google = next(item for item in report["analogy"] if item["name"] == "google")
+    result = {"ws353": similarity["ws353"]["spearman"], "simlex999": similarity["simlex999"]["spearman"],
+              "google": 100 * google["methods"]["3cosadd"]["total"]["accuracy"], "google_answered": google["answered"],
+              "google_questions": google["questions"]}
+    for key, path in (("rare_vocab", vectors), ("rare_subwords", vectors_plus)):
+        rare = timed(EMBCLI + ["eval", str(path), "--similarity", str(rare_file), "--json", "-q"]).json()
+        item = next(item for item in rare["similarity"] if item["name"] == "rare-pairs")
+        result[key], result[key + "_found"] = item["spearman"], item["found"]
+    return result
 
 
-def similarity_rows(report: dict) -> dict[str, dict]:
-    return {item["name"]: item for item in report["similarity"]}
+def run_embcli(corpus: Path, out: Path, epochs: int, rare_file: Path) -> dict:
+    options = [part for key, value in SETTINGS.items() for part in (f"--{key}", str(value))]
+    process = timed(EMBCLI + ["train", str(corpus), "-o", str(out), "--force", "-q", "--model", "fasttext",
+                              "--arch", "skipgram", "--epochs", str(epochs), *options])
+    manifest = json.loads((out / "manifest.json").read_text())
+    plus = out / "plus.vec"  # the similarity words unseen in training, composed from subwords by `embcli vectors`
+    vocab_words = {line.split("\t")[1] for line in (corpus / "vocab.tsv").read_text(encoding="utf-8").splitlines()[1:]}
+    unseen = [w for w in similarity_words() if w not in vocab_words]
+    lines = timed(EMBCLI + ["vectors", str(out), *unseen]).stdout.splitlines() if unseen else []
+    vocab = (out / "vectors.vec").read_text(encoding="utf-8").splitlines()
+    plus.write_text(f"{int(vocab[0].split()[0]) + len(lines)} {SETTINGS['dim']}\n" + "\n".join(vocab[1:] + lines) + "\n",
+                    encoding="utf-8")
+    return {"words_per_second": manifest["timings"]["words_per_second"], "wall": process.seconds,
+            "cpu": process.cpu_seconds, "rss": process.peak_rss_mb, **scores(out, plus, rare_file)}
+
+
+def run_fasttext(corpus: Path, out: Path, epochs: int, rare_file: Path, tokens: int) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    extra = out / "extra-words.txt"
+    extra.write_text("\n".join(similarity_words()) + "\n", encoding="utf-8")
+    process = timed([PYTHON, __file__, "--fasttext-direct", str(corpus / "corpus.txt"), str(out), str(epochs), str(extra)])
+    return {"words_per_second": tokens * epochs / process.json()["train_seconds"], "wall": process.seconds,
+            "cpu": process.cpu_seconds, "rss": process.peak_rss_mb,
+            **scores(out / "vectors.vec", out / "plus.vec", rare_file)}
+
+
+def table_row(label: str, run: dict, load: float) -> str:
+    return (f"| {label} | {run['words_per_second']:,.0f} | {run['wall']:.0f} | {run['cpu']:.0f} | {run['rss']:,.0f} | "
+            f"{run['ws353']:.3f} | {run['simlex999']:.3f} | {run['google']:.1f}% | {run['rare_vocab']:.3f} | "
+            f"{run['rare_subwords']:.3f} | {load:.1f} |")
+
+
+def summary(label: str, runs: list[dict]) -> str:
+    def cell(key: str, fmt: str) -> str:
+        values = [run[key] for run in runs]
+        return f"**{format(statistics.median(values), fmt)}** ({format(min(values), fmt)}–{format(max(values), fmt)})"
+
+    return (f"| {label} median (range) | {cell('words_per_second', ',.0f')} | {cell('wall', '.0f')} | {cell('cpu', '.0f')} | "
+            f"{cell('rss', ',.0f')} | {cell('ws353', '.3f')} | {cell('simlex999', '.3f')} | {cell('google', '.1f')} | "
+            f"{cell('rare_vocab', '.3f')} | {cell('rare_subwords', '.3f')} | |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--repeats", type=int, default=1, help="interleaved embcli/gensim speed runs")
-    parser.add_argument("--speed-epochs", type=int, default=SETTINGS["epochs"], help="epochs of each speed run")
-    parser.add_argument("--work", type=Path, default=None, help="work directory (a corpus or model there is reused)")
-    parser.add_argument("--concurrent", action="store_true",
-                        help="run each embcli/gensim pair at the same time (same load for both on a shared machine)")
-    parser.add_argument("--direct", nargs=3, metavar=("CORPUS_TXT", "OUT_DIR", "EPOCHS"))
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved embcli/fastText runs")
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--work", type=Path, default=None, help="work directory (a preprocessed corpus there is reused)")
+    parser.add_argument("--fasttext-direct", nargs=4, metavar=("CORPUS_TXT", "OUT_DIR", "EPOCHS", "EXTRA_WORDS"))
     args = parser.parse_args()
-    if args.direct:
-        gensim_direct(args.direct[0], args.direct[1], int(args.direct[2]))
+    if args.fasttext_direct:
+        corpus_txt, out_dir, epochs, extra = args.fasttext_direct
+        fasttext_direct(corpus_txt, out_dir, int(epochs), extra)
         return
     work = args.work or Path(tempfile.mkdtemp(prefix="embcli-bench-ft-"))
     corpus = work / "corpus"
     if not (corpus / "manifest.json").exists():
         timed(EMBCLI + ["preprocess", str(SHARED_CORPUS), "-o", str(corpus), "-q", *REFERENCE_PREPROCESS])
+    tokens = json.loads((corpus / "manifest.json").read_text())["counts"]["tokens_written"]
     started_machine = machine()
-    options = ["--model", "fasttext", "--arch", "skipgram"] + [
-        part for key, value in SETTINGS.items() if key != "epochs" for part in (f"--{key}", str(value))]
+    rare_file, n_rare, n_unseen = rare_pairs(corpus / "vocab.tsv", work)
+    ours, theirs, rows, loads = [], [], [], []
+    for repeat in range(args.repeats):
+        order = ["embcli", "fasttext"] if repeat % 2 == 0 else ["fasttext", "embcli"]
+        for engine in order:
+            load = os.getloadavg()[0]
+            loads.append(load)
+            if engine == "embcli":
+                ours.append(run_embcli(corpus, work / f"embcli-{repeat}", args.epochs, rare_file))
+                rows.append(table_row(f"embcli {repeat + 1}", ours[-1], load))
+            else:
+                theirs.append(run_fasttext(corpus, work / f"fasttext-{repeat}", args.epochs, rare_file, tokens))
+                rows.append(table_row(f"fastText {repeat + 1}", theirs[-1], load))
+            print(rows[-1], flush=True)
+        section = report(args, started_machine, tokens, n_rare, n_unseen, ours, theirs, rows, loads)
+        write_section("fasttext", section)  # after every repeat: a long run interrupted still leaves its figures
+    print(section)
 
-    # speed: embcli and gensim direct alternately, so both see the same (shared-machine) load
-    ours_out, direct_out = work / "speed-embcli", work / "speed-gensim"
-    direct_out.mkdir(exist_ok=True)
-    rows, ratios = [], []
-    ours_command = EMBCLI + ["train", str(corpus), "-o", str(ours_out), "--force", "-q", *options,
-                             "--epochs", str(args.speed_epochs)]
-    direct_command = [PYTHON, __file__, "--direct", str(corpus / "corpus.txt"), str(direct_out), str(args.speed_epochs)]
-    for _ in range(args.repeats):
-        load_between = os.getloadavg()[0]
-        if args.concurrent:
-            with ThreadPoolExecutor(2) as pool:
-                ours_future, direct_future = pool.submit(timed, ours_command), pool.submit(timed, direct_command)
-                ours, direct = ours_future.result(), direct_future.result()
-        else:
-            ours, direct = timed(ours_command), timed(direct_command)
-        ours_wps = json.loads((ours_out / "manifest.json").read_text())["timings"]["words_per_second"]
-        direct_wps = direct.json()["words_per_second"]
-        ratios.append(ours_wps / direct_wps)
-        rows.append(f"| {len(rows) + 1} | {ours_wps:,.0f} | {ours.seconds:.1f} | {ours.peak_rss_mb:.0f} | "
-                    f"{direct_wps:,.0f} | {direct.seconds:.1f} | {direct.peak_rss_mb:.0f} | {ratios[-1]:.2f} | "
-                    f"{load_between:.1f} |")
 
-    # quality: one model with the full settings (reused if the work directory has it)
-    model = work / "fasttext-quality"
-    if not (model / "manifest.json").exists():
-        timed(EMBCLI + ["train", str(corpus), "-o", str(model), "-q", *options, "--epochs", str(SETTINGS["epochs"])])
-    manifest = json.loads((model / "manifest.json").read_text())
-    full = similarity_rows(timed(EMBCLI + ["eval", str(model), "--suite", "standard", "--method", "3cosadd",
-                                           "--json", "-q"]).json())
-    pairs_file, n_rare, n_unseen = rare_pairs(corpus / "vocab.tsv", work)
-    rare = similarity_rows(timed(EMBCLI + ["eval", str(model), "--similarity", str(pairs_file), "--json", "-q"]).json())
-    protocol = oov_protocol(model, pairs_file)
-
-    def row(label: str, plain: dict, filled: dict) -> str:
-        return (f"| {label} | {plain['pairs']} | {plain['found']} ({plain['coverage']:.0%}) | {number(plain['spearman'])} | "
-                f"{filled['found']} ({filled['coverage']:.0%}) | {number(filled['spearman'])} |")
-
+def report(args: argparse.Namespace, started_machine: str, tokens: int, n_rare: int, n_unseen: int, ours: list[dict],
+           theirs: list[dict], rows: list[str], loads: list[float]) -> str:
+    speedups = [a["words_per_second"] / b["words_per_second"] for a, b in zip(ours, theirs)]
+    cpu_ratios = [b["cpu"] / a["cpu"] for a, b in zip(ours, theirs)]
     lines = [
-        "## fastText (subwords) through gensim",
+        "## fastText (subwords): embcli's engine and fastText",
         "",
-        f"Machine: {started_machine}.",
-        f"Command: `python bench/bench_fasttext.py --repeats {args.repeats} --speed-epochs {args.speed_epochs}"
-        f"{' --concurrent' if args.concurrent else ''}` "
-        f"(corpus: en-mixed-5m.txt.gz preprocessed with `{shlex.join(REFERENCE_PREPROCESS)}`, "
-        f"{manifest['counts']['corpus_tokens']:,} tokens, {manifest['counts']['vocab_size'] - 1:,} words).",
+        f"Machine: {started_machine}; load average before each run {min(loads):.1f}–{max(loads):.1f} "
+        f"(a 2-core machine shared by the whole team).",
+        f"Command: `python bench/bench_fasttext.py --repeats {args.repeats} --epochs {args.epochs}` ({len(theirs)} of "
+        f"{args.repeats} repeats done; corpus: en-mixed-5m.txt.gz preprocessed with `{shlex.join(REFERENCE_PREPROCESS)}`, {tokens:,} tokens). "
         "Settings: skip-gram, " + ", ".join(f"{key} {value}" for key, value in SETTINGS.items()) +
-        f"; speed runs with {args.speed_epochs} epoch(s), embcli and gensim direct "
-        f"{'at the same time (each with 2 workers, so both see the same load)' if args.concurrent else 'alternately'}.",
-        "Training words/s is measured inside training (embcli's manifest; around gensim's `train()`), whole-process "
-        "seconds include start-up, vocabulary, training and writing (embcli also writes the 800 MB `ngrams.npy`).",
+        f", {args.epochs} epochs, lr 0.05 for both (fastText's default; embcli's default for its fastText engine). "
+        "fastText is the `fasttext` package (`train_unsupervised`) reading the same tokens as text; runs alternate, "
+        "the order flipping every repeat.",
+        "Words/s: embcli's manifest (training only), fastText's corpus tokens x epochs over `train_unsupervised` "
+        "(which also reads the text for its vocabulary, a few seconds). Wall and CPU are whole processes (embcli "
+        "also writes the 800 MB `ngrams.npy`; fastText writes its vectors as text). Scores: `embcli eval` "
+        "(WS-353 all, SimLex-999, Google analogy 3CosAdd over the 30,000 most frequent words); 'rare' is every "
+        f"WS-353/SimLex-999 pair with a word seen fewer than {RARE_COUNT} times ({n_rare} pairs, {n_unseen} with a "
+        "word never seen at min-count 5), vocabulary only and with unseen words composed from subwords.",
         "",
-        "| run | embcli words/s | embcli s | embcli RSS MB | gensim words/s | gensim s | gensim RSS MB | ratio | load before |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| run | words/s | wall s | CPU s | peak RSS MB | WS-353 | SimLex-999 | Google (30k) | rare: vocab | rare: +subwords | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
         *rows,
-        f"| median ratio embcli / gensim | | | | | | | **{statistics.median(ratios):.2f}** | |",
+        summary("embcli", ours),
+        summary("fastText", theirs),
         "",
-        f"Quality model: the settings above, {SETTINGS['epochs']} epochs, trained at "
-        f"{manifest['timings']['words_per_second']:,} words/s ({manifest['timings']['wall_seconds']:.0f} s wall). "
-        f"Similarity with and without subword vectors for unseen words (`embcli eval`: 'vocab only' loses the pairs "
-        f"with an unseen word, '+subwords' builds those words from character n-grams). The rare subset is every "
-        f"WS-353 (all) and SimLex-999 pair with a word seen fewer than {RARE_COUNT} times ({n_rare} pairs, "
-        f"{n_unseen} with a word never seen at min-count 5).",
-        "",
-        "| pairs | total | vocab only: found | Spearman | +subwords: found | Spearman |",
-        "|---|---|---|---|---|---|",
-        row("WS-353 (all)", full["ws353"], full["ws353+subwords"]),
-        row("SimLex-999", full["simlex999"], full["simlex999+subwords"]),
-        row(f"rare/unseen (< {RARE_COUNT})", rare["rare-pairs"], rare["rare-pairs+subwords"]),
-        "",
-        f"Same rare subset, all {n_rare} pairs scored (fastText paper protocol): unseen words as zero vectors "
-        f"(cosine 0) Spearman **{protocol['zero']:.3f}**, built from subwords **{protocol['subwords']:.3f}**; on the "
-        f"{protocol['unseen_pairs']} pairs with an unseen word alone, subwords give {protocol['unseen_subwords']:.3f}.",
+        f"Speed-up in training words/s, run by run: {', '.join(f'{r:.2f}x' for r in speedups)} (median "
+        f"**{statistics.median(speedups):.2f}x**); fastText CPU seconds over embcli's, whole processes: "
+        f"{', '.join(f'{r:.2f}x' for r in cpu_ratios)} (median {statistics.median(cpu_ratios):.2f}x). Google analogy "
+        f"answered {ours[0]['google_answered']:,} (embcli) and {theirs[0]['google_answered']:,} (fastText) of "
+        f"{ours[0]['google_questions']:,} questions.",
     ]
-    write_section("fasttext", "\n".join(lines))
-    print("\n".join(lines))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ class Run:
     seconds: float
     peak_rss_mb: float
     stdout: str
+    cpu_seconds: float = 0.0  # user + system time of the process: what a loaded machine's wall clock hides
 
     def json(self) -> dict:
         return json.loads(self.stdout)
@@ -59,7 +60,7 @@ def timed(command: list[str], *, env: dict[str, str] | None = None, stdin: Path 
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit(f"benchmark command failed ({code}): {shlex.join(command)}\n{stderr[-3000:]}")
-    return Run(command, seconds, usage.ru_maxrss / 1024.0, stdout)
+    return Run(command, seconds, usage.ru_maxrss / 1024.0, stdout, usage.ru_utime + usage.ru_stime)
 
 
 def median_run(command: list[str], repeats: int) -> tuple[Run, list[float]]:

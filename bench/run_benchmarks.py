@@ -28,6 +28,7 @@ BENCHMARKS = [
     ("phrases", "bench_phrases.py", ["--repeats", "1"]),
     ("queries", "bench_queries.py", ["--repeats", "1"]),
     ("bigvocab", "bench_bigvocab.py", ["--repeats", "3"]),
+    ("long-lines", "bench_long_lines.py", ["--repeats", "1"]),
 ]
 
 

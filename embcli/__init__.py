@@ -74,7 +74,8 @@ def train(corpus_dir: str | Path, output: str | Path, model: str | None = None, 
 
 def evaluate(vectors: str | Path | Embeddings, *, similarity: Sequence[str | Path] = (),
              analogy: Sequence[str | Path] = (), suite: str | None = None, output: str | Path | None = None,
-             force: bool = False, progress: Progress | Callable[[str], Any] | bool | None = None, **options: Any) -> dict[str, Any]:
+             force: bool = False, vocab: str | Path | None = None,
+             progress: Progress | Callable[[str], Any] | bool | None = None, **options: Any) -> dict[str, Any]:
     """`embcli eval`: similarity and analogy scores of vectors (a path or loaded `Embeddings`); returns the report.
 
     With no similarity or analogy file the bundled standard suite is used.
@@ -83,11 +84,12 @@ def evaluate(vectors: str | Path | Embeddings, *, similarity: Sequence[str | Pat
     from embcli.evaluation.stage import evaluate_vectors
 
     return evaluate_vectors(vectors, similarity=similarity, analogy=analogy, suite=suite, output=output, force=force,
-                            progress=_progress(progress), **options).as_dict()
+                            vocab_path=vocab, progress=_progress(progress), **options).as_dict()
 
 
 def embed(vectors: str | Path, input: str | Path, output: str | Path, *, force: bool = False,
-          progress: Progress | Callable[[str], Any] | bool | None = None, **options: Any) -> dict[str, Any]:
+          vocab: str | Path | None = None, progress: Progress | Callable[[str], Any] | bool | None = None,
+          **options: Any) -> dict[str, Any]:
     """`embcli embed`: one vector per line of `input` into `output` (.npy); returns the counts and settings.
 
     Options as keywords: `pool="mean"|"sum"|"sif"`, `oov="skip"|"unk"`, `sif_a=1e-3`, `batch_lines=8192`.
@@ -96,7 +98,8 @@ def embed(vectors: str | Path, input: str | Path, output: str | Path, *, force: 
     from embcli.text_vectors import embed_file, sidecar_path
 
     config = build_config(EmbedConfig, overrides=options, spelling=PYTHON)
-    result = embed_file(Path(vectors), str(input), Path(output), config, force=force, progress=_progress(progress))
+    result = embed_file(Path(vectors), str(input), Path(output), config, vocab_path=None if vocab is None else Path(vocab),
+                        force=force, progress=_progress(progress))
     return {"output": str(output), "sidecar": str(sidecar_path(Path(output))), "rows": result.lines,
             "empty_rows": result.empty_rows, "tokens": result.tokens, "oov_tokens": result.oov_tokens,
             "resolved_tokens": result.resolved_tokens, "tokenizer": result.tokenizer, "seconds": result.seconds}

@@ -26,7 +26,7 @@ def cooccur(corpus_dir: str | Path, output: str | Path, *, config_file: str | Pa
 
     >>> cooccur("work/corpus", "work/cooc", window=0)
     Traceback (most recent call last):
-    embcli.errors.ConfigError: window=0: must be an integer of at least 1
+    embcli.errors.ConfigError: window=0: must be an integer from 1 to 10000
     """
     return cooccur_as_given(corpus_dir, output, config_file=config_file, options=options, spelling=PYTHON,
                             force=force, progress=progress)

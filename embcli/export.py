@@ -29,7 +29,7 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 
-from embcli.artifacts import describe_file, manifest_reference, staged_directory, staged_file, write_manifest
+from embcli.artifacts import check_output, describe_file, manifest_reference, staged_directory, staged_file, write_manifest
 from embcli.corpus.vocabulary import Vocabulary, write_vocabulary
 from embcli.errors import ConfigError, InputError
 from embcli.progress import SILENT, Progress
@@ -40,6 +40,7 @@ from embcli.embeddings.text_format import write_word2vec_text
 ExportFormat = Literal["safetensors", "npy", "word2vec", "word2vec-binary", "glove", "projector", "fasttext-bin"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
 SINGLE_FILE_FORMATS = ("word2vec", "word2vec-binary", "glove", "fasttext-bin")
+OUTPUT_KINDS = {"word2vec": "text", "glove": "text", "word2vec-binary": "file", "fasttext-bin": "file"}  # file kinds
 EXPORT_KIND = "export"
 PAD = "<pad>"
 PROJECTOR_DEFAULT_TOP = 10_000
@@ -141,21 +142,24 @@ def export_embeddings(vectors: Path | str | Embeddings, output: Path | str, form
     options.validate()
     output = Path(output)
     started = time.perf_counter()
+    inputs = () if isinstance(vectors, Embeddings) else (vectors,)
+    kind = OUTPUT_KINDS.get(options.format, EXPORT_KIND)
+    check_output(output, force=force, kind=kind, inputs=inputs)  # before reading a multi-GB model
     embeddings = vectors if isinstance(vectors, Embeddings) else load_embeddings(vectors)
     if options.format == "fasttext-bin":
         from embcli.export_fasttext import write_fasttext_export
 
-        with staged_file(output, force=force) as staging:
+        with staged_file(output, force=force, kind=kind, inputs=inputs) as staging:
             rows = write_fasttext_export(staging, embeddings, top=options.top)
         return ExportResult(output, options.format, rows, embeddings.dim, {"model": output.name},
                             time.perf_counter() - started)
     words, matrix, counts = export_matrix(embeddings, options)
     if options.format in SINGLE_FILE_FORMATS:
-        with staged_file(output, force=force) as staging:
+        with staged_file(output, force=force, kind=kind, inputs=inputs) as staging:
             _write_single_file(staging, options.format, words, matrix, progress)
         files = {"vectors": output.name}
     else:
-        with staged_directory(output, force=force) as staging:
+        with staged_directory(output, force=force, kind=EXPORT_KIND, inputs=inputs) as staging:
             files = DIRECTORY_WRITERS[options.format](staging, words, matrix, counts, progress)
             _write_export_manifest(staging, embeddings, options, files, matrix.shape, started)
     return ExportResult(output, options.format, int(matrix.shape[0]), int(matrix.shape[1]), files,

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from embcli.artifacts import check_output, file_kind_for, staged_file
+from embcli.artifacts.arrays import require_usable_matrix
 from embcli.config import PlotConfig
 from embcli.corpus.vocabulary import UNK
 from embcli.errors import ConfigError, EmbcliError, InputError
@@ -81,6 +82,7 @@ def plot_words(
     minimum = 3 if config.method == "pca" else 4
     if len(labels) < minimum:
         raise InputError(f"a {METHOD_NAMES[config.method]} map needs at least {minimum} distinct words, got {len(labels)}")
+    require_usable_matrix(vectors, embeddings.source, "plot")
     points = project_2d(vectors, config.method, perplexity=config.perplexity, seed=config.seed)
     figure = _draw(figure_class, points, labels, title=f"{Path(embeddings.source).name}: {METHOD_NAMES[config.method]}")
     with staged_file(output, force=force, kind=file_kind_for(output), inputs=(embeddings.source,)) as staging:

@@ -17,6 +17,7 @@ import multiprocessing
 import signal
 import time
 from collections import deque
+from contextlib import closing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,8 @@ from typing import Any
 import numpy as np
 
 from embcli.artifacts import describe_file, ensure_free_space, peak_rss_mb, staged_directory, write_manifest
-from embcli.artifacts.arrays import NpyAppender
+from embcli.artifacts.arrays import preallocate
+from embcli.npy_stream import NpyStreamWriter
 from embcli.config import PreprocessConfig, as_dict
 from embcli.corpus.encoding import EncodedChunk, LineEncoder
 from embcli.corpus.hashing import hash_vocabulary
@@ -107,7 +109,9 @@ def preprocess_corpus(inputs: list[str], output: Path, config: PreprocessConfig,
     total_bytes = sum(item.size() for item in items)
     parallel = config.workers > 1 and (total_bytes >= PARALLEL_MIN_BYTES or any(i.is_stdin for i in items))
 
-    with staged_directory(output, force=force, kind=CORPUS_KIND, inputs=(*inputs, config.stopwords or "-")) as staging:
+    stopword_file = config.stopwords if config.stopwords and Path(config.stopwords).is_file() else "-"
+    read_paths = (*inputs, *(item.path for item in items), stopword_file)
+    with staged_directory(output, force=force, kind=CORPUS_KIND, inputs=read_paths) as staging:
         stdin_record: dict[str, Any] = {}
         bar = progress.bar(total_bytes or None, "tokenizing", unit="B")
         first_pass = _first_pass(items, spec, config.workers if parallel else 1, staging, bar.update, stdin_record)
@@ -221,7 +225,7 @@ def corpus_bytes(vocab: Vocabulary, kept_tokens: int, sentences: int, drop: bool
     if drop:
         token_bytes[UNK_INDEX] = 0
     text = int(np.dot(token_bytes, np.asarray(vocab.counts, dtype=np.int64)))
-    return text + 4 * kept_tokens + 8 * (sentences + 1) + 2 * NpyAppender.HEADER_BYTES
+    return text + 4 * kept_tokens + 8 * (sentences + 1) + 2 * NpyStreamWriter.HEADER_BYTES
 
 
 def write_corpus_files(staging: Path, first: FirstPass, vocab: Vocabulary, config: PreprocessConfig,
@@ -245,11 +249,12 @@ def write_corpus_files(staging: Path, first: FirstPass, vocab: Vocabulary, confi
     bar = progress.bar(first.sentences, "writing corpus", unit="sent")
     line_source = open(first.line_numbers_path, "rb") if first.line_numbers_path else None
     with open(first.ids_path, "rb") as provisional, open(first.lengths_path, "rb") as lengths_file, \
-            NpyAppender(staging / IDS_NAME, np.uint32, expected=kept_tokens) as ids_out, \
-            NpyAppender(staging / OFFSETS_NAME, np.int64) as offsets_out, \
-            NpyAppender(staging / LINES_NAME, np.int64) as lines_out, \
+            closing(NpyStreamWriter(staging / IDS_NAME, np.uint32)) as ids_out, \
+            closing(NpyStreamWriter(staging / OFFSETS_NAME, np.int64)) as offsets_out, \
+            closing(NpyStreamWriter(staging / LINES_NAME, np.int64)) as lines_out, \
             open(staging / TEXT_NAME, "w", encoding="utf-8", newline="\n") as text:
-        offsets_out.append(np.zeros(1, dtype=np.int64))
+        preallocate(ids_out.handle, NpyStreamWriter.HEADER_BYTES + 4 * kept_tokens, staging / IDS_NAME)
+        offsets_out.write(np.zeros(1, dtype=np.int64))
         for chunk_lengths in _sentence_chunks(lengths_file):
             bar.update(len(chunk_lengths))
             chunk = remap[np.fromfile(provisional, dtype=np.uint32, count=int(chunk_lengths.sum()))]
@@ -262,10 +267,10 @@ def write_corpus_files(staging: Path, first: FirstPass, vocab: Vocabulary, confi
                 chunk_lines = chunk_lines[chunk_lengths > 0] if chunk_lines is not None else None
                 chunk_lengths = chunk_lengths[chunk_lengths > 0]
             if chunk_lines is not None:
-                lines_out.append(chunk_lines)
-            ids_out.append(chunk)
+                lines_out.write(chunk_lines)
+            ids_out.write(chunk)
             ends = np.cumsum(chunk_lengths)
-            offsets_out.append(ends + written)
+            offsets_out.write(ends + written)
             token_text = words[chunk].tolist()
             bounds = np.concatenate([[0], ends]).tolist()
             text.write("".join(" ".join(token_text[s:e]) + "\n" for s, e in zip(bounds[:-1], bounds[1:])))

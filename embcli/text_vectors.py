@@ -41,7 +41,7 @@ import numpy as np
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
-from embcli.artifacts import check_output, library_versions, manifest_reference, staged_file
+from embcli.artifacts import check_output, disk_full_error, library_versions, manifest_reference, staged_file
 from embcli.config import EmbedConfig, PreprocessConfig, as_dict
 from embcli.corpus.readers import InputFile, LineSource
 from embcli.corpus.tokenize import Tokenizer
@@ -253,6 +253,11 @@ def embed_file(
         with staged_file(sidecar, force=force, kind="json", inputs=(input_path, vectors)) as sidecar_staging:
             sidecar_staging.write_text(json.dumps(_sidecar(result, embeddings, config, input_path, output),
                                                   indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:  # the rows file is written before the staged output: a full disk shows here
+        full = disk_full_error(exc, output, raw_path)
+        if full is not None:
+            raise full from None
+        raise
     finally:
         raw_path.unlink(missing_ok=True)
     return result

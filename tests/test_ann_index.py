@@ -75,3 +75,11 @@ def test_most_similar_takes_the_index_as_gensims_indexer(clustered, tmp_path):
     approx = embeddings.most_similar("w7", topn=5, indexer=index)
     assert [word for word, _ in approx] == [word for word, _ in exact]  # probe = lists: every cell scanned
     assert approx[0][1] == pytest.approx(exact[0][1], abs=1e-5)
+
+
+def test_missing_faiss_is_one_line(clustered, tmp_path, monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "faiss", None)
+    result = run("index", clustered, "-o", tmp_path / "idx")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "Error: the approximate index needs faiss; install it with: pip install 'embcli[ann]'"
+    assert not (tmp_path / "idx").exists()

@@ -179,3 +179,10 @@ def test_vectors_from_stdin_and_normalised(toy: Path) -> None:
     records = [json.loads(line) for line in run("vectors", toy, "-", "--json", input="king\n").stdout.splitlines()]
     assert records[0]["word"] == "king" and records[0]["vector"] == TOY["king"]
     assert run("vectors", toy, "King").stdout.split()[1:] == run("vectors", toy, "king").stdout.split()[1:]
+
+
+def test_a_single_failed_query_is_a_plain_error(toy: Path) -> None:
+    for args in (["neighbors", toy, "nope"], ["similarity", toy, "king", "nope"], ["doesnt-match", toy, "a", "nope"]):
+        result = run(*args)
+        assert result.exit_code == 1 and result.stdout == ""
+        assert result.stderr.startswith("Error: '") and result.stderr.count("\n") == 1, result.stderr

@@ -33,7 +33,7 @@ def trained(tmp_path_factory, topic_corpus_dir) -> tuple[Path, Any]:
         return original(staging, run, config, **kwargs)
 
     out = tmp_path_factory.mktemp("ft") / "vectors"
-    config = FastTextConfig(dim=16, epochs=5, workers=1, sample=0, buckets=20000)
+    config = FastTextConfig(dim=16, epochs=5, workers=1, sample=0, buckets=20000, engine="gensim")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(fasttext_module, "write_gensim_artifact", capture)
         train_fasttext(load_token_corpus(topic_corpus_dir), out, config)
@@ -131,8 +131,8 @@ def test_vectors_command(trained, tmp_path, topic_corpus_dir):
 def test_fasttext_options_are_rejected_for_word2vec(tmp_path, topic_corpus_dir):
     result = run("train", topic_corpus_dir, "--model", "skipgram", "--minn", "2", "-o", tmp_path / "out")
     assert result.exit_code == 2 and "--minn does not apply to --model skipgram" in result.output
-    result = run("train", topic_corpus_dir, "--model", "fasttext", "--engine", "gensim", "-o", tmp_path / "out")
-    assert result.exit_code == 2 and "--engine does not apply to --model fasttext" in result.output
+    result = run("train", topic_corpus_dir, "--model", "fasttext", "--mllib-partitions", "2", "-o", tmp_path / "out")
+    assert result.exit_code == 2 and "--mllib-partitions does not apply to --model fasttext" in result.output
     assert not (tmp_path / "out").exists()
 
 

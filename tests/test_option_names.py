@@ -97,13 +97,24 @@ def test_train_help_is_grouped_by_model_with_examples():
     assert "--x-max" in text[positions[3]:positions[4]] and "--spark-master" in text[positions[4]:]
 
 
-@pytest.mark.parametrize("command", ["train", "preprocess", "cooccur"])
-def test_help_has_examples_and_one_style_of_default(command):
+def _commands() -> list[str]:
+    from embcli.cli import main
+
+    return sorted(main.commands)
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_every_help_has_examples_and_one_style_of_default(command):
     text = run(command, "--help").output
     assert "Examples:" in text and f"embcli {command} " in text
-    assert "[default: " in text
-    assert not re.search(r"\[\d", text) and "[default: (" not in text  # neither "[5]" nor click's "(5)"
-    assert "--json" in text and "--quiet" in text
+    assert not re.search(r"\[\d[^|\]]*\]", text) and "[default: (" not in text  # neither "[5]" nor click's "(5)"
+    assert "[default]" not in text and "[default " not in text
+
+
+@pytest.mark.parametrize("command", ["train", "preprocess", "cooccur"])
+def test_stage_commands_show_defaults_and_take_json_and_quiet(command):
+    text = run(command, "--help").output
+    assert "[default: " in text and "--json" in text and "--quiet" in text
 
 
 def test_train_json_and_quiet(tmp_path, topic_corpus_dir):

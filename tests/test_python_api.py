@@ -44,8 +44,11 @@ def test_every_function_works_twice_in_one_process(in_tmp: Path) -> None:
         assert manifest["kind"] == "vectors" and manifest["config"]["model"] == "skipgram"
         vectors = embcli.load(f"{run}/sg")
         assert isinstance(vectors, embcli.Embeddings) and vectors.dim == 8
-        report = embcli.evaluate(f"{run}/sg", similarity=[str(ROOT / "data/eval/EN-WS-353-ALL.txt")])
-        assert report["kind"] == "eval-report" and report["similarity"][0]["pairs"] == 353
+        words = vectors.index_to_key[1:5]
+        Path(f"{run}-pairs.txt").write_text("".join(f"{a}\t{b}\t{i}\n" for i, (a, b) in
+                                                    enumerate(zip(words, words[1:]))), encoding="utf-8")
+        report = embcli.evaluate(f"{run}/sg", similarity=[f"{run}-pairs.txt"])
+        assert report["kind"] == "eval-report" and report["similarity"][0]["found"] == 3
         Path(f"{run}.txt").write_text("dog eats\ncar\n", encoding="utf-8")
         summary = embcli.embed(f"{run}/sg", f"{run}.txt", f"{run}.npy")
         assert summary["rows"] == 2 and np.load(f"{run}.npy").shape == (2, 8)

@@ -83,7 +83,7 @@ def test_truncated_binary(tmp_path, matrix):
     write_word2vec_binary(tmp_path / "v.bin", WORDS, matrix)
     data = (tmp_path / "v.bin").read_bytes()
     (tmp_path / "cut.bin").write_bytes(data[: len(data) // 2])
-    with pytest.raises(FormatError, match="truncated at vector"):
+    with pytest.raises(FormatError, match="truncated"):
         load_embeddings(tmp_path / "cut.bin")
 
 

@@ -14,6 +14,7 @@ from embcli.config import PreprocessConfig, Word2VecConfig
 from embcli.corpus.token_corpus import load_token_corpus
 from embcli.errors import FormatError
 from embcli.kernels import word2vec_kernels
+from embcli.kernels.huffman import huffman_tree
 from embcli.training.word2vec_embcli import initial_vectors, negative_sampling_table, train_word2vec_embcli
 from embcli.training.word2vec_gensim import subsampling_keep_probability
 from embcli.embeddings import load_embeddings
@@ -149,7 +150,7 @@ def test_kernel_draws_negatives_with_that_distribution():
     drawn = np.zeros(len(counts))
     state = np.uint64(12345)
     for _ in range(20_000):
-        n, state = word2vec_kernels._draw_outputs(np.uint32(4), 5, probability, alias, outputs, np.uint64(state))
+        n, state = word2vec_kernels.draw_outputs(np.uint32(4), 5, probability, alias, outputs, np.uint64(state))
         assert outputs[0] == 4  # the centre word is output 0, the positive
         assert np.all(outputs[1:n] != 4)  # a draw equal to the centre word is skipped
         np.add.at(drawn, outputs[1:n], 1)
@@ -164,7 +165,7 @@ def test_huffman_tree_is_optimal_and_consistent():
     rng = np.random.default_rng(7)
     counts = np.concatenate([(50_000 / np.arange(1, 401) ** 1.1).astype(np.int64) + 1, [0, 0, 0], rng.integers(1, 4, 50)])
     rng.shuffle(counts)
-    codes, points, lengths = word2vec_kernels.huffman_tree(counts)
+    codes, points, lengths = huffman_tree(counts)
     words = np.flatnonzero(counts > 0)
     assert np.all(lengths[counts == 0] == 0) and np.all(lengths[words] > 0)
     # optimal: the weighted path length equals Huffman's cost (the sum of all merged weights)
@@ -204,7 +205,7 @@ def test_subsampling_keeps_words_at_word2vecs_rate():
     # the kernel keeps each occurrence with that probability
     ids = np.repeat(np.arange(len(counts), dtype=np.uint32), counts)
     kept = np.empty(len(ids), dtype=np.uint32)
-    n, _ = word2vec_kernels._subsample_sentence(ids, 0, len(ids), keep, kept, np.uint64(99))
+    n, _ = word2vec_kernels.subsample_sentence(ids, 0, len(ids), keep, kept, np.uint64(99))
     observed = np.bincount(kept[:n], minlength=len(counts))[1:] / counts[1:]
     tolerance = 4 * np.sqrt(formula[1:] * (1 - formula[1:]) / counts[1:]) + 1e-9
     assert np.all(np.abs(observed - formula[1:]) <= tolerance), (observed, formula[1:])
@@ -213,10 +214,10 @@ def test_subsampling_keeps_words_at_word2vecs_rate():
 def test_loss_table_matches_the_exact_log_sigmoid():
     sigmoid_table, log_sigmoid_table = word2vec_kernels.sigmoid_tables()
     for score in np.linspace(-40.0, 40.0, 1601):
-        sig, log_sig = word2vec_kernels._sigmoid_and_log(np.float32(score), sigmoid_table, log_sigmoid_table)
+        sig, log_sig = word2vec_kernels.sigmoid_and_log(np.float32(score), sigmoid_table, log_sigmoid_table)
         assert abs(log_sig + np.logaddexp(0.0, -score)) < 2e-3, score  # the loss is exact to the table's step
         assert abs(sig - 1.0 / (1.0 + np.exp(-score))) < 1e-3, score
-    _, far_below = word2vec_kernels._sigmoid_and_log(np.float32(-40.0), sigmoid_table, log_sigmoid_table)
+    _, far_below = word2vec_kernels.sigmoid_and_log(np.float32(-40.0), sigmoid_table, log_sigmoid_table)
     assert abs(far_below + 40.0) < 1e-5  # the loss keeps growing beyond the table
 
 

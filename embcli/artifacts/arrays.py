@@ -28,8 +28,8 @@ def read_npy_header(path: Path) -> tuple[tuple[int, ...], Any, bool, int]:
             else:
                 shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle, max_header_size=1 << 16)
             offset = handle.tell()
-    except (ValueError, OSError, SyntaxError, TypeError, OverflowError) as exc:
-        raise FormatError(f"{path}: not a readable .npy array ({_one_line(exc)})") from None
+    except Exception as exc:  # NumPy parses the header with tokenize/literal_eval, which raise a zoo of types
+        raise FormatError(f"{path}: not a readable .npy array ({type(exc).__name__}: {_one_line(exc)})") from None
     if dtype.hasobject:
         raise FormatError(f"{path}: not a readable .npy array (it holds Python objects; embcli never unpickles user files)")
     needed = array_bytes(shape, dtype.itemsize)
@@ -64,56 +64,6 @@ def load_npy(path: Path, *, mmap: bool = False, remedy: str | None = None) -> An
         raise FormatError(f"{path}: not a readable .npy array ({_one_line(exc)}){hint}") from None
 
 
-class NpyAppender:
-    """A 1-D `.npy` file written by appending chunks, with ordinary writes.
-
-    Never through a memory map: on a full disk a write fails with ENOSPC (a
-    one-line error), where a mapped page would kill the process with SIGBUS.
-    The header is reserved first and rewritten with the final length on
-    `close`; `expected` elements, if given, are preallocated so a full disk is
-    found before any work, with the bytes needed in the message.
-    """
-
-    HEADER_BYTES = 128
-
-    def __init__(self, path: Path, dtype: Any, *, expected: int | None = None) -> None:
-        import numpy as np
-
-        self.path, self.dtype, self.length = Path(path), np.dtype(dtype), 0
-        self.handle = open(self.path, "wb")
-        self.handle.write(b"\0" * self.HEADER_BYTES)
-        if expected:
-            preallocate(self.handle, self.HEADER_BYTES + expected * self.dtype.itemsize, self.path)
-
-    def append(self, values: Any) -> None:
-        import numpy as np
-
-        values = np.ascontiguousarray(values, dtype=self.dtype)
-        self.handle.write(values.data)
-        self.length += len(values)
-
-    def close(self) -> None:
-        import numpy as np
-
-        header = repr({"descr": np.lib.format.dtype_to_descr(self.dtype), "fortran_order": False,
-                       "shape": (self.length,)}).encode("latin1")
-        preamble = b"\x93NUMPY\x01\x00" + (self.HEADER_BYTES - 10).to_bytes(2, "little")
-        header = header.ljust(self.HEADER_BYTES - len(preamble) - 1) + b"\n"
-        self.handle.truncate(self.HEADER_BYTES + self.length * self.dtype.itemsize)
-        self.handle.seek(0)
-        self.handle.write(preamble + header)
-        self.handle.close()
-
-    def __enter__(self) -> "NpyAppender":
-        return self
-
-    def __exit__(self, kind: Any, value: Any, traceback: Any) -> None:
-        if kind is None:
-            self.close()
-        else:
-            self.handle.close()
-
-
 def preallocate(handle: Any, nbytes: int, path: Path) -> None:
     """Reserve `nbytes` for the open file `handle`: a full disk is found now, with the size in the message."""
     try:
@@ -124,3 +74,25 @@ def preallocate(handle: Any, nbytes: int, path: Path) -> None:
                                 "free space or choose another output path") from None
         if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
             raise
+
+
+def require_usable_matrix(matrix: Any, source: object, purpose: str, *, block_rows: int = 1 << 16) -> None:
+    """Refuse a vector matrix a stage cannot use: no columns, or NaN/infinite values (checked block by block).
+
+    >>> import numpy as np
+    >>> require_usable_matrix(np.array([[1.0, np.nan]]), "v.npy", "quantize")
+    Traceback (most recent call last):
+    embcli.errors.FormatError: v.npy: row 0 has NaN or infinite values, which quantize cannot use; fix or retrain the vectors
+    """
+    import numpy as np
+
+    if matrix.ndim != 2 or matrix.shape[1] == 0:
+        raise FormatError(f"{source}: the vectors have shape {tuple(matrix.shape)}; {purpose} needs at least one "
+                          "dimension")
+    for start in range(0, matrix.shape[0], block_rows):
+        block = np.asarray(matrix[start : start + block_rows])
+        finite = np.isfinite(block).all(axis=1)
+        if not finite.all():
+            row = start + int(np.argmin(finite))
+            raise FormatError(f"{source}: row {row} has NaN or infinite values, which {purpose} cannot use; "
+                              "fix or retrain the vectors")

@@ -122,7 +122,11 @@ def _check_existing_directory(path: Path, kind: str, force: bool) -> None:
                          f"with a {kind} directory, even with --force; choose another output path")
     if not force:
         raise InputError(f"{path} already exists; {FORCE_HINT}")
-    if any(path.iterdir()) and not _is_embcli_artifact(path):
+    try:
+        empty = not any(path.iterdir())
+    except OSError as exc:
+        raise InputError(f"cannot replace {path}: {exc.strerror}") from None
+    if not empty and not _is_embcli_artifact(path):
         raise InputError(f"{path} is not an embcli output (no {MANIFEST_NAME}); embcli will not replace it, "
                          "even with --force: choose another output path or remove it yourself")
 

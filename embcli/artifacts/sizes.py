@@ -12,7 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
-from embcli.errors import ResourceError
+from embcli.errors import FormatError, ResourceError
 
 
 def memory_limit_bytes() -> int:
@@ -82,3 +82,19 @@ def ensure_free_space(path: Path, nbytes: int, what: str = "the output") -> None
     if nbytes > free:
         raise ResourceError(f"not enough disk space for {what} at {path}: it needs {format_bytes(nbytes)}, "
                             f"{format_bytes(free)} free; free space or choose another output path")
+
+
+def check_header_size(path: Path, rows: int, dim: int, *, claimed_bytes: int, file_bytes: int) -> None:
+    """Refuse a vectors header whose `rows x dim` needs more bytes than the file holds (or than memory has).
+
+    `claimed_bytes` is the least the rows would take in the file, e.g. `rows * (4 * dim + 1)` for word2vec binary.
+
+    >>> check_header_size(Path("v.bin"), 10**12, 300, claimed_bytes=10**12 * 1202, file_bytes=20)
+    Traceback (most recent call last):
+    embcli.errors.FormatError: v.bin: the header claims 1,000,000,000,000 vectors of 300 dimensions (at least 1.1 PiB (1,202,000,000,000,000 bytes)), but the file has 20 bytes; it is truncated or not a vectors file
+    """
+    if claimed_bytes > file_bytes:
+        raise FormatError(f"{path}: the header claims {rows:,} vectors of {dim:,} dimensions (at least "
+                          f"{format_bytes(claimed_bytes)}), but the file has {format_bytes(file_bytes)}; it is "
+                          "truncated or not a vectors file")
+    check_allocation((rows, dim), 4, f"{path}: {rows:,} vectors of {dim:,} dimensions")

@@ -114,13 +114,33 @@ def _swap_into_place(staged: Path, target: Path) -> None:
     _remove(old)
 
 
-def _disk_full(exc: OSError, target: Path, staging: Path) -> ResourceError | None:
-    """The one-line error for a full disk (None if `exc` is another OSError)."""
-    if exc.errno not in DISK_FULL_ERRNOS:
+def is_disk_full(exc: OSError, directory: Path) -> bool:
+    """Whether `exc`, raised while writing into `directory`, means the disk is full.
+
+    NumPy's `tofile` reports a short write as "N requested and M written",
+    without an errno; then the free space decides.
+    """
+    if exc.errno in DISK_FULL_ERRNOS:
+        return True
+    if exc.errno is None and "written" in str(exc):
+        try:
+            return shutil.disk_usage(directory).free < (1 << 20)
+        except OSError:
+            return False
+    return False
+
+
+def disk_full_error(exc: OSError, target: Path, written: Path | None = None) -> ResourceError | None:
+    """The one-line error for a full disk while writing `target` (None if `exc` is another OSError).
+
+    `written` is the staging file or directory, whose size says how much was needed at least.
+    """
+    target = Path(target)
+    if not is_disk_full(exc, Path(os.path.abspath(target)).parent):
         return None
-    written = _size_on_disk(staging)
-    return ResourceError(f"no space left on the device of {target}: writing it needed more than "
-                         f"{written:,} bytes ({os.strerror(exc.errno or errno.ENOSPC)}); free space and run again")
+    needed = _size_on_disk(written) if written is not None else 0
+    return ResourceError(f"no space left on the device of {target}: writing it needed more than {needed:,} bytes; "
+                         "free space and run again")
 
 
 def _size_on_disk(path: Path) -> int:
@@ -164,7 +184,7 @@ def staged_directory(path: Path | str, *, force: bool, kind: str = "artifact",
         os.chmod(staging, 0o777 & ~current_umask())
         _swap_into_place(staging, named)
     except OSError as exc:
-        full = _disk_full(exc, named, staging)
+        full = disk_full_error(exc, named, staging)
         shutil.rmtree(staging, ignore_errors=True)
         if full is not None:
             raise full from None
@@ -190,7 +210,7 @@ def staged_file(path: Path | str, *, force: bool, kind: str | None = None,
         os.chmod(staging, 0o666 & ~current_umask())
         _swap_into_place(staging, named)
     except OSError as exc:
-        full = _disk_full(exc, named, staging)
+        full = disk_full_error(exc, named, staging)
         staging.unlink(missing_ok=True)
         if full is not None:
             raise full from None

@@ -13,6 +13,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
+from embcli.artifacts import disk_full_error
 from embcli.cli.options import option
 from embcli.errors import ConfigError, EmbcliError
 from embcli.progress import Progress
@@ -74,6 +75,11 @@ def handle_errors(func: F) -> F:
                                        "lower --memory-mb/--workers/--dim or use a smaller input") from None
         except KeyboardInterrupt as exc:
             interrupted_exit(exc)
+        except OSError as exc:  # a full disk outside any staged output (stages convert their own)
+            full = disk_full_error(exc, Path(kwargs.get("output") or "."))
+            if full is None:
+                raise
+            raise click.ClickException(one_line(full)) from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from embcli.cli.group import main
+from embcli.cli.options import option
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, progress_from, quiet_option
 from embcli.cli.evaluate import vectors_argument, vocab_option
 
@@ -17,18 +18,18 @@ from embcli.cli.evaluate import vectors_argument, vocab_option
 @click.argument("input_path", metavar="INPUT")
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True,
               help="Output .npy (float32, one row per input line); settings go to OUTPUT.json beside it.")
-@click.option("--pool", type=click.Choice(["mean", "sum", "sif", "infer"]), default=None,
-              help="mean [default], sum, sif: frequency-weighted mean minus the first principal component, or "
-                   "infer: a doc2vec model's inferred document vector.")
-@click.option("--infer-epochs", type=click.IntRange(min=1), default=None,
-              help="infer: epochs per text [the model's infer_epochs].")
-@click.option("--seed", type=int, default=None, help="infer: seed of each text's fresh row; same text + seed, same vector [1].")
-@click.option("--oov", type=click.Choice(["skip", "unk"]), default=None,
-              help="Unknown tokens are skipped [default] or take the <unk> row.")
-@click.option("--sif-a", type=float, default=None, help="SIF weight parameter a in a / (a + p(w)) [1e-3].")
+@option("--pool", type=click.Choice(["mean", "sum", "sif", "infer"]), default=None, show_default="mean",
+        help="mean, sum, sif: frequency-weighted mean minus the first principal component, or infer: a doc2vec "
+             "model's inferred document vector.")
+@option("--infer-epochs", type=int, default=None, show_default="the model's infer_epochs", help="infer: epochs per text.")
+@option("--seed", type=int, default=None, show_default="1",
+        help="infer: seed of each text's fresh row; same text + seed, same vector.")
+@option("--oov", type=click.Choice(["skip", "unk"]), default=None, show_default="skip",
+        help="Unknown tokens are skipped or take the <unk> row.")
+@option("--sif-a", type=float, default=None, show_default="1e-3", help="SIF weight parameter a in a / (a + p(w)).")
 @click.option("--sif-component", type=str, default=None,
               help="SIF: remove the component saved in an earlier run's OUT.npy.json (same space as that run).")
-@click.option("--batch-lines", type=click.IntRange(min=1), default=None, help="Lines pooled at a time [8192].")
+@option("--batch-lines", type=int, default=None, show_default="8192", help="Lines pooled at a time.")
 @vocab_option
 @force_option
 @quiet_option
@@ -44,6 +45,7 @@ def embed_command(vectors: Path, input_path: str, output: Path, vocab_path: Path
     a line with no known word gives a zero row.
 
     \b
+    Examples:
       embcli embed work/sg sentences.txt -o sentences.npy --pool sif
     """
     from embcli.config import EmbedConfig, build_config

@@ -8,11 +8,13 @@ from typing import Any
 import click
 
 from embcli.cli.group import main
+from embcli.cli.options import option
+from embcli.errors import ConfigError
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, progress_from, quiet_option, workers_option
 
 vectors_argument = click.argument("vectors", type=click.Path(path_type=Path))
-vocab_option = click.option("--vocab", "vocab_path", type=click.Path(path_type=Path), default=None,
-                            help="vocab.tsv for a bare .npy matrix [default: vocab.tsv beside it].")
+vocab_option = option("--vocab", "vocab_path", type=click.Path(path_type=Path), default=None,
+                      show_default="vocab.tsv beside it", help="vocab.tsv for a bare .npy matrix.")
 
 
 @main.command("eval")
@@ -21,13 +23,12 @@ vocab_option = click.option("--vocab", "vocab_path", type=click.Path(path_type=P
               help="Word-pair file (word1<TAB>word2<TAB>score); repeatable.")
 @click.option("--analogy", "analogy_paths", type=click.Path(path_type=Path), multiple=True,
               help="Analogy file (': section' lines, then 'a b c d'); repeatable.")
-@click.option("--suite", type=click.Choice(["standard"]), default=None,
-              help="Bundled sets: WordSim-353 all/sim/rel, SimLex-999, Google analogies "
-                   "[default when no file is given].")
-@click.option("--restrict-vocab", type=click.IntRange(min=1), default=None,
-              help="Analogy: only the N most frequent words are asked and answered [30000].")
-@click.option("--method", type=click.Choice(["3cosadd", "3cosmul", "both"]), default=None,
-              help="Analogy objective [both].")
+@option("--suite", type=click.Choice(["standard"]), default=None, show_default="standard when no file is given",
+        help="Bundled sets: WordSim-353 all/sim/rel, SimLex-999, Google analogies.")
+@option("--restrict-vocab", type=int, default=None, show_default="30000",
+        help="Analogy: only the N most frequent words are asked and answered.")
+@option("--method", type=click.Choice(["3cosadd", "3cosmul", "both"]), default=None, show_default="both",
+        help="Analogy objective.")
 @click.option("--classify", "classify_paths", type=click.Path(path_type=Path), multiple=True,
               help="Classification file (label<TAB>text): stratified 10-fold CV of logistic regression; repeatable.")
 @click.option("--classify-train", type=click.Path(path_type=Path), default=None,
@@ -37,6 +38,8 @@ vocab_option = click.option("--vocab", "vocab_path", type=click.Path(path_type=P
               help="Classification: how texts become vectors (infer: doc2vec models).")
 @json_option
 @click.option("--output", type=click.Path(path_type=Path), default=None, help="Also write the JSON report to FILE.")
+@click.option("--details", is_flag=True,
+              help="Put every pair's cosine and every question's answers in the JSON (--json or --output).")
 @force_option
 @vocab_option
 @workers_option
@@ -44,8 +47,8 @@ vocab_option = click.option("--vocab", "vocab_path", type=click.Path(path_type=P
 @handle_errors
 def eval_command(vectors: Path, similarity_paths: tuple[Path, ...], analogy_paths: tuple[Path, ...],
                  suite: str | None, classify_paths: tuple[Path, ...], classify_train: Path | None,
-                 classify_test: Path | None, pool: str, as_json: bool, output: Path | None, force: bool, vocab_path: Path | None,
-                 quiet: bool, **options: Any) -> None:
+                 classify_test: Path | None, pool: str, as_json: bool, output: Path | None, force: bool,
+                 vocab_path: Path | None, quiet: bool, details: bool, **options: Any) -> None:
     """Score VECTORS on word-similarity and word-analogy sets.
 
     Similarity: Spearman and Pearson correlation of cosines with human scores.
@@ -55,18 +58,22 @@ def eval_command(vectors: Path, similarity_paths: tuple[Path, ...], analogy_path
     evaluate_word_analogies on the same vectors.
 
     \b
+    Examples:
       embcli eval work/sg --suite standard
       embcli eval vectors.vec --analogy questions-words.txt --json
+      embcli eval work/sg --json --details    # per-pair cosines, per-question answers
     """
     from embcli.config import COMMAND_LINE
     from embcli.evaluation.report import render_table
     from embcli.evaluation.stage import evaluate_vectors
 
+    if details and not (as_json or output):
+        raise ConfigError("--details adds to the JSON report: use it with --json or --output FILE")
     report = evaluate_vectors(vectors, similarity=similarity_paths, analogy=analogy_paths, suite=suite, output=output,
                               classify=classify_paths, classify_train=classify_train, classify_test=classify_test,
                               pool=pool,
                               force=force, vocab_path=vocab_path, progress=progress_from(quiet),
-                              spelling=COMMAND_LINE, **options)
+                              spelling=COMMAND_LINE, details=details, **options)
     payload = report.as_dict()
     if as_json:
         echo_json(payload)

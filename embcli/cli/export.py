@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from embcli.cli.group import main
+from embcli.cli.options import option
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, output_option, progress_from, quiet_option
 from embcli.cli.evaluate import vectors_argument
 from embcli.export import EXPORT_FORMATS, PROJECTOR_DEFAULT_TOP
@@ -20,8 +21,8 @@ from embcli.export import EXPORT_FORMATS, PROJECTOR_DEFAULT_TOP
                    "projector (TensorBoard), fasttext-bin (fastText's load_model; models with subwords).")
 @click.option("--padding", is_flag=True,
               help="Prepend an all-zero <pad> row at index 0 (padding_idx=0); every other index grows by one.")
-@click.option("--top", type=click.IntRange(min=1), default=None,
-              help=f"Keep the first N rows (the most frequent words) [all; projector: {PROJECTOR_DEFAULT_TOP:,}].")
+@option("--top", type=click.IntRange(min=1), default=None, show_default=f"all; projector {PROJECTOR_DEFAULT_TOP}",
+        help="Keep the first N rows (the most frequent words).")
 @click.option("--normalize", is_flag=True, help="Scale every row to unit length.")
 @click.option("--dtype", type=click.Choice(["float32", "float16"]), default="float32", show_default=True,
               help="Value type of the written matrix.")
@@ -34,6 +35,7 @@ def export_command(vectors: Path, output: Path, export_format: str, padding: boo
     """Write VECTORS in a format another tool loads; row i stays vocabulary index i (<unk> is 0).
 
     \b
+    Examples:
       embcli export work/sg -o work/sg-st --format safetensors --padding
       embcli export work/sg -o work/projector --format projector --top 5000
       embcli export work/ft -o work/ft.bin --format fasttext-bin

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from embcli.cli.group import main
+from embcli.cli.options import option
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, quiet_option
 from embcli.cli.evaluate import vectors_argument, vocab_option
 
@@ -17,11 +18,10 @@ from embcli.cli.evaluate import vectors_argument, vocab_option
 @click.argument("words", nargs=-1)
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True,
               help="Image file: .png or .svg.")
-@click.option("--top", type=click.IntRange(min=1), default=None,
-              help="Without WORDs: plot the N most frequent words [50].")
-@click.option("--method", type=click.Choice(["pca", "tsne"]), default=None, help="2-D projection [pca].")
-@click.option("--perplexity", type=click.FloatRange(min=1), default=None, help="t-SNE perplexity [30, capped by the word count].")
-@click.option("--seed", type=int, default=None, help="t-SNE seed [1].")
+@option("--top", type=int, default=None, show_default="50", help="Without WORDs: plot the N most frequent words.")
+@option("--method", type=click.Choice(["pca", "tsne"]), default=None, show_default="pca", help="2-D projection.")
+@option("--perplexity", type=float, default=None, show_default="30, capped by the word count", help="t-SNE perplexity.")
+@option("--seed", type=int, default=None, show_default="1", help="t-SNE seed.")
 @vocab_option
 @force_option
 @quiet_option
@@ -32,6 +32,7 @@ def plot_command(vectors: Path, words: tuple[str, ...], output: Path, vocab_path
     """Draw WORDS (or the --top N most frequent words) of VECTORS on a 2-D map.
 
     \b
+    Examples:
       embcli plot work/sg -o map.png king queen man woman paris france
       embcli plot work/sg -o map.svg --top 200 --method tsne
     """

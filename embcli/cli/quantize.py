@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from embcli.cli.group import main
+from embcli.cli.options import option
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, output_option, progress_from, quiet_option, workers_option
 from embcli.cli.evaluate import vectors_argument, vocab_option
 
@@ -15,16 +16,15 @@ from embcli.cli.evaluate import vectors_argument, vocab_option
 @main.command("quantize")
 @vectors_argument
 @output_option()
-@click.option("--method", type=click.Choice(["int8", "pq"]), default=None,
-              help="int8: 1 byte per value + scales [default]; pq: product quantization, 1 byte per sub-space.")
-@click.option("--scale", type=click.Choice(["row", "dim"]), default=None,
-              help="int8: one scale per word (row) or per dimension [row].")
-@click.option("--subspaces", type=int, default=None,
-              help="pq: number of sub-spaces M, a divisor of the dimension [sub-spaces of 4 dims].")
-@click.option("--iterations", type=click.IntRange(min=1), default=None, help="pq: k-means iterations [20].")
-@click.option("--train-rows", type=click.IntRange(min=1), default=None,
-              help="pq: fit k-means on at most N rows [100000].")
-@click.option("--seed", type=int, default=None, help="pq: k-means seed [1].")
+@option("--method", type=click.Choice(["int8", "pq"]), default=None, show_default="int8",
+        help="int8: 1 byte per value + scales; pq: product quantization, 1 byte per sub-space.")
+@option("--scale", type=click.Choice(["row", "dim"]), default=None, show_default="row",
+        help="int8: one scale per word (row) or per dimension.")
+@option("--subspaces", type=int, default=None, show_default="sub-spaces of 4 dims",
+        help="pq: number of sub-spaces M, a divisor of the dimension.")
+@option("--iterations", type=int, default=None, show_default="20", help="pq: k-means iterations.")
+@option("--train-rows", type=int, default=None, show_default="100000", help="pq: fit k-means on at most N rows.")
+@option("--seed", type=int, default=None, show_default="1", help="pq: k-means seed.")
 @workers_option
 @click.option("--eval/--no-eval", "run_eval", default=True, show_default=True,
               help="Score original and quantized vectors on the standard suite and print the drop.")
@@ -42,6 +42,7 @@ def quantize_command(vectors: Path, output: Path, run_eval: bool, vocab_path: Pa
     unless --no-eval, the score change on the standard evaluation suite.
 
     \b
+    Examples:
       embcli quantize work/sg -o work/sg-int8
       embcli quantize work/sg -o work/sg-pq --method pq --subspaces 25
     """

@@ -23,6 +23,7 @@ from typing import Any, BinaryIO
 import click
 
 from embcli.cli.group import main
+from embcli.cli.options import option
 from embcli.cli.common import handle_errors, json_option, quiet_option
 from embcli.cli.evaluate import vectors_argument, vocab_option
 from embcli.errors import EmbcliError
@@ -31,8 +32,8 @@ STDIN_BATCH = 256  # queries answered together when that many are already waitin
 
 top_k_option = click.option("-k", "--top", "k", type=click.IntRange(min=1), default=10, show_default=True,
                             help="How many words to show.")
-restrict_option = click.option("--restrict-vocab", type=click.IntRange(min=1), default=None,
-                               help="Answer only among the N most frequent words [all].")
+restrict_option = option("--restrict-vocab", type=click.IntRange(min=1), default=None, show_default="all",
+                         help="Answer only among the N most frequent words.")
 jsonl_option = click.option("--jsonl", "as_jsonl", is_flag=True,
                             help="One JSON object per query and line, written as each is answered (for stdin).")
 
@@ -90,11 +91,14 @@ class Reporter:
 
     def __init__(self, as_json: bool, as_jsonl: bool, quiet: bool, noun: str = "queries") -> None:
         self.as_json, self.as_jsonl, self.quiet, self.noun = as_json, as_jsonl, quiet, noun
+        self.single = False  # True when the run is one query from the command line
         self.records: list[dict[str, Any]] = []
         self.failed = 0
         self.total = 0
 
     def add(self, record: dict[str, Any], text_lines: list[str], notes: list[str] = ()) -> None:
+        if self.single and "error" in record and not (self.as_json or self.as_jsonl):
+            raise FailedQueries(record["error"])  # the one query asked failed: a plain one-line error
         self.total += 1
         self.failed += "error" in record
         if self.as_jsonl:
@@ -148,6 +152,7 @@ def neighbors_command(vectors: Path, words: tuple[str, ...], positive: tuple[str
     answered for the mean of their vectors, with a note saying so.
 
     \b
+    Examples:
       embcli neighbors work/sg paris king
       embcli neighbors work/sg "king - man + woman" -k 5
       embcli neighbors work/sg --positive king --positive woman --negative man --cosmul
@@ -166,6 +171,7 @@ def neighbors_command(vectors: Path, words: tuple[str, ...], positive: tuple[str
     if batches is None:
         raise click.UsageError("give a WORD, an expression, --positive/--negative words, or - to read stdin")
     report = Reporter(as_json, as_jsonl, quiet)
+    report.single = "-" not in words and len(words) <= 1
     for texts in batches:
         for answer in answer_texts(embeddings, texts, reader=reader, topn=k, restrict_vocab=restrict_vocab,
                                    cosmul=cosmul, positive=positive, negative=negative, index=index):
@@ -192,6 +198,7 @@ def analogy_command(vectors: Path, a: str, b: str, c: str, cosmul: bool, restric
     """A is to B as C is to ?: the K words nearest to B - A + C (3CosAdd, or --cosmul).
 
     \b
+    Examples:
       embcli analogy work/sg man king woman     # -> queen, ...
     """
     from embcli.evaluation.neighbors import answer_texts
@@ -222,6 +229,7 @@ def similarity_command(vectors: Path, words: tuple[str, ...], as_json: bool, as_
     """The cosine of WORD1 and WORD2; with `-`, of each `word1<TAB>word2` line of stdin.
 
     \b
+    Examples:
       embcli similarity work/sg king queen           # -> 0.7213
       cut -f1,2 wordsim.tsv | embcli similarity work/sg - > cosines.tsv
     """
@@ -231,6 +239,7 @@ def similarity_command(vectors: Path, words: tuple[str, ...], as_json: bool, as_
         raise click.UsageError("give two words, or - to read word1<TAB>word2 lines from stdin")
     reader = QueryReader(_load(vectors, vocab_path))
     report = Reporter(as_json, as_jsonl, quiet)
+    report.single = words != ("-",)
     batches = stdin_batches() if words == ("-",) else iter([["\t".join(words)]])
     for lines in batches:
         for line in lines:
@@ -261,12 +270,14 @@ def doesnt_match_command(vectors: Path, words: tuple[str, ...], as_json: bool, v
     """The WORD that fits least with the others (farthest from their mean); `-` reads one list per line.
 
     \b
+    Examples:
       embcli doesnt-match work/sg breakfast cereal dinner lunch   # -> cereal
     """
     from embcli.evaluation.neighbors import QueryReader, odd_one_out
 
     reader = QueryReader(_load(vectors, vocab_path))
     report = Reporter(as_json, False, quiet)
+    report.single = words != ("-",)
     lists = [[" ".join(words)]] if words != ("-",) else stdin_batches()
     for lines in lists:
         for line in lines:

@@ -44,7 +44,7 @@ DOC2VEC = "doc2vec options (--model doc2vec; --negative, --sample, --min-alpha a
         help="Subsampling threshold for frequent words, 0 to disable.")
 @option("--min-alpha", type=float, default=None, show_default="0.0001", section=WORD2VEC, help="Final learning rate.")
 @option("--engine", type=click.Choice(["embcli", "gensim", "spark-mllib"]), default=None, show_default="embcli",
-        section=WORD2VEC, help="skipgram/cbow implementation: embcli's own numba engine, gensim, or spark-mllib "
+        section=WORD2VEC, help="skipgram/cbow/fasttext implementation: embcli's own numba engine, gensim, or spark-mllib "
                                "(skip-gram with --hs on Spark MLlib, docs/scaling.md).")
 @option("--deterministic", is_flag=True, default=None, section=WORD2VEC,
         help="embcli engine: one thread, seeded, bit-identical vectors across runs.")

@@ -27,6 +27,7 @@ def vectors_command(model: Path, words: tuple[str, ...], as_json: bool, quiet: b
     (JSON Lines with --json); an unknown word there is reported and skipped.
 
     \b
+    Examples:
       embcli vectors work/ft cat unseenword
       embcli vectors work/ft cat --json
       cut -f1 words.txt | embcli vectors work/sg -

@@ -12,5 +12,5 @@ from embcli.config.fields import Validated, setting
 class PlotConfig(Validated):
     method: Literal["pca", "tsne"] = "pca"  # 2-D projection
     top: int = setting(50, at_least=1)  # words plotted when none are named: the N most frequent (<unk> excluded)
-    perplexity: float = setting(30.0, above=0)  # t-SNE: capped below the number of words
+    perplexity: float = setting(30.0, at_least=1)  # t-SNE: capped below the number of words
     seed: int = 1  # t-SNE initialisation

@@ -83,10 +83,27 @@ class FastTextConfig(Word2VecFamilyConfig):
     minn: int = setting(3, at_least=1)  # shortest character n-gram (in characters, counting the < > word boundaries)
     maxn: int = setting(6, at_least=0)  # longest character n-gram; maxn < minn disables subwords
     buckets: int = setting(2_000_000, at_least=0)  # rows of the n-gram matrix that n-gram hashes are folded into; 0: no subwords
+    engine: Literal["embcli", "gensim"] = "embcli"  # training implementation
+    deterministic: bool = False  # embcli engine: one thread, seeded, bit-identical vectors across runs
 
     @property
     def trains_cbow(self) -> bool:
         return self.arch == "cbow"
+
+    def check(self) -> None:
+        super().check()
+        if self.engine == "embcli" and self.hs:
+            raise refuse(self, "{hs=true} needs {engine=gensim}: the embcli fastText engine trains with negative "
+                               "sampling only")
+        if self.deterministic and self.engine != "embcli":
+            raise refuse(self, "{deterministic=true} needs {engine=embcli} (with gensim, train with one worker "
+                               "and a fixed seed)")
+
+    def resolved(self):  # type: ignore[no-untyped-def]
+        """Learning-rate default: fastText's 0.05 on the embcli engine, word2vec's on gensim."""
+        if self.alpha is None and self.engine == "embcli":
+            return dataclasses.replace(self, alpha=0.05)
+        return super().resolved()
 
     @property
     def uses_subwords(self) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from embcli.corpus.token_pattern import compile_token_pattern
 from embcli.errors import ConfigError, EmbcliError, InputError
 
 # Unicode letters/digits, with inner apostrophes kept ("don't", "atlanta's").
@@ -23,6 +24,7 @@ CJK_RANGES = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\
 CHAR_PATTERN = rf"[{CJK_RANGES}]|(?:(?![{CJK_RANGES}])[^\W_])+(?:['\u2019](?:(?![{CJK_RANGES}])[^\W_])+)*"
 
 Tokenizer = Callable[[str], list[str]]
+MAX_STOPWORD_FILE_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -78,13 +80,8 @@ def _splitter(spec: TokenizerSpec) -> Tokenizer:
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:
-    try:
-        compiled = re.compile(pattern)
-    except re.error as exc:
-        raise ConfigError(f"--token-pattern {pattern!r} is not a valid regular expression ({exc})") from None
-    if compiled.groups:
-        raise ConfigError(f"--token-pattern {pattern!r} has capturing groups; use (?:...) instead")
-    return compiled
+    """A user's or an artifact's token pattern, checked to be safe to run (see `token_pattern`)."""
+    return compile_token_pattern(pattern)
 
 
 def _jieba_splitter() -> Tokenizer:
@@ -112,8 +109,13 @@ def load_stopwords(spec: str | None, *, lowercase: bool = True, nfkc: bool = Tru
 
         return frozenset(ENGLISH_STOP_WORDS)
     path = Path(spec)
+    if path.is_dir():
+        raise InputError(f"--stopwords {spec} is a directory; give a file of words (one per line), english or none")
     if not path.is_file():
         raise InputError(f"stop-word file {spec} does not exist (use --stopwords english, none, or a file of words)")
+    if path.stat().st_size > MAX_STOPWORD_FILE_BYTES:
+        raise InputError(f"stop-word file {spec} is {path.stat().st_size:,} bytes; a stop-word list is at most "
+                         f"{MAX_STOPWORD_FILE_BYTES:,} bytes (is it the right file?)")
     normalize = _normalizer(TokenizerSpec(lowercase=lowercase, nfkc=nfkc))
     words = set()
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():

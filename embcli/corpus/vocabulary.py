@@ -56,6 +56,11 @@ def build_vocabulary(
 
 
 def write_vocabulary(path: Path, vocab: Vocabulary) -> None:
+    """Write `vocab.tsv`; a token holding a TAB or a line break (which the file cannot hold) is refused."""
+    for token in vocab.tokens:
+        if "\t" in token or "\n" in token or "\r" in token:
+            raise InputError(f"token {token!r} holds a TAB or a line break, which vocab.tsv cannot hold; "
+                             "change --token-pattern so tokens exclude whitespace")
     with open(path, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(VOCAB_HEADER + "\n")
         handle.writelines(f"{i}\t{token}\t{count}\n" for i, (token, count) in enumerate(zip(vocab.tokens, vocab.counts.tolist())))
@@ -71,6 +76,16 @@ def read_vocabulary(path: Path) -> Vocabulary:
     path = Path(path)
     if not path.exists():
         raise InputError(f"vocabulary file {path} does not exist")
+    try:
+        return _parse_vocabulary(path)
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"{path}: not UTF-8 text (byte {exc.object[exc.start:exc.start + 1]!r} at offset "
+                          f"{exc.start} of a block); re-create it with embcli") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _parse_vocabulary(path: Path) -> Vocabulary:
     header, _, body = path.read_text(encoding="utf-8").partition("\n")
     if header != VOCAB_HEADER:
         raise FormatError(f"{path}:1: expected header '{VOCAB_HEADER.replace(chr(9), '<TAB>')}'")
@@ -84,12 +99,15 @@ def read_vocabulary(path: Path) -> Vocabulary:
         try:
             if len(fields) % 3 or not fields:
                 raise ValueError
-            counts.append(np.fromiter(map(int, fields[2::3]), dtype=np.int64))
-        except ValueError:
+            block = np.fromiter(map(int, fields[2::3]), dtype=np.int64)
+            if (block < 0).any():
+                raise ValueError
+        except (ValueError, OverflowError):  # the line reader names the bad line
             return _read_vocabulary_lines(path)
         first, last, rows = fields[0], fields[-3], len(fields) // 3  # the index column: its ends and its length
-        if not (first.isdigit() and last.isdigit() and int(first) == len(tokens) and int(last) == len(tokens) + rows - 1):
+        if first != str(len(tokens)) or last != str(len(tokens) + rows - 1):
             return _read_vocabulary_lines(path)
+        counts.append(block)
         tokens += fields[1::3]
         start = end
     if not tokens:
@@ -100,16 +118,18 @@ def read_vocabulary(path: Path) -> Vocabulary:
 def _read_vocabulary_lines(path: Path) -> Vocabulary:
     tokens: list[str] = []
     counts: list[int] = []
-    with open(path, encoding="utf-8") as handle:
-        handle.readline()
+    with open(path, encoding="utf-8", newline="\n") as handle:
+        header = handle.readline().rstrip("\n")
+        if header != VOCAB_HEADER:
+            raise FormatError(f"{path}:1: expected header '{VOCAB_HEADER.replace(chr(9), '<TAB>')}'")
         for line_number, line in enumerate(handle, start=2):
             parts = line.rstrip("\n").split("\t")
-            if len(parts) != 3 or not parts[0].isdigit() or int(parts[0]) != len(tokens):
+            if len(parts) != 3 or parts[0] != str(len(tokens)):
                 raise FormatError(f"{path}:{line_number}: expected '{len(tokens)}<TAB>token<TAB>count'")
-            try:
-                counts.append(int(parts[2]))
-            except ValueError:
-                raise FormatError(f"{path}:{line_number}: count '{parts[2]}' is not an integer") from None
+            count = parts[2].strip()
+            if not (count.isascii() and count.isdigit()) or int(count) >= 1 << 63:
+                raise FormatError(f"{path}:{line_number}: count {parts[2]!r} is not a non-negative integer")
+            counts.append(int(count))
             tokens.append(parts[1])
     if not tokens:
         raise FormatError(f"{path}: the vocabulary is empty")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from embcli.artifacts.sizes import check_header_size
 from embcli.embeddings.core import Embeddings
 from embcli.errors import FormatError
 
@@ -38,6 +39,7 @@ def read_word2vec_binary(path: Path) -> tuple[list[str], np.ndarray]:
         raise FormatError(f"{path}:1: expected a word2vec binary header 'count dim'")
     rows, dim = int(header[0]), int(header[1])
     row_bytes = 4 * dim
+    check_header_size(path, rows, dim, claimed_bytes=rows * (row_bytes + 1), file_bytes=len(data))
     words: list[str] = []
     matrix = np.empty((rows, dim), dtype=np.float32)
     position = newline + 1

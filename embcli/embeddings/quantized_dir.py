@@ -13,15 +13,16 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import MANIFEST_NAME, load_npy
+from embcli.artifacts import MANIFEST_NAME, artifact_member, load_npy
 from embcli.corpus.vocabulary import read_vocabulary
 from embcli.embeddings.core import Embeddings
 from embcli.embeddings.npy_format import VOCAB_NAME
-from embcli.embeddings.resolvers import hash_bucket_resolver
+from embcli.embeddings.resolvers import SubwordResolver, hash_bucket_resolver
 from embcli.embeddings.tokenizer_settings import read_tokenizer_spec
 from embcli.embeddings.vectors_dir import member
 from embcli.errors import FormatError
 from embcli.quantization.codecs import CODEBOOKS_NAME, CODES_NAME, SCALES_NAME, decode_arrays
+from embcli.quantization.subword_codes import NGRAM_FILES, EncodedRows
 
 QUANTIZED_KIND = "quantized"
 ARRAYS = {"int8": (CODES_NAME, SCALES_NAME), "pq": (CODES_NAME, CODEBOOKS_NAME)}
@@ -38,9 +39,27 @@ def load_quantized_directory(directory: Path, manifest: dict[str, Any], mmap: bo
     check_arrays(directory, str(method), arrays)
     vocab = read_vocabulary(member(directory, manifest, "vocab", VOCAB_NAME))
     vectors = decode_arrays(str(method), arrays)
-    return Embeddings(vocab.tokens, vectors, vocab.counts, manifest=manifest, source=str(directory),
-                      resolver=hash_bucket_resolver(vocab.tokens, manifest),
+    resolver = quantized_subword_resolver(directory, manifest, mmap) or hash_bucket_resolver(vocab.tokens, manifest)
+    return Embeddings(vocab.tokens, vectors, vocab.counts, manifest=manifest, source=str(directory), resolver=resolver,
                       tokenizer_spec=read_tokenizer_spec(directory, manifest))
+
+
+def quantized_subword_resolver(directory: Path, manifest: dict[str, Any], mmap: bool) -> SubwordResolver | None:
+    """A quantized fastText model's unseen-word resolver: n-gram rows decoded from their codes as words ask for them."""
+    section = manifest.get("subwords")
+    if not isinstance(section, dict) or not isinstance(section.get("quantized"), dict):
+        return None
+    method = section["quantized"].get("method")
+    if method not in NGRAM_FILES:
+        raise FormatError(f"{directory / MANIFEST_NAME}: unknown n-gram quantization {method!r}; upgrade embcli")
+    arrays = {name: load_npy(artifact_member(directory, name, "subwords.quantized.files"), mmap=mmap,
+                             remedy="re-run embcli quantize") for name in NGRAM_FILES[method]}
+    rows = EncodedRows(method, arrays)
+    problem = rows.check()
+    if problem or rows.shape[0] != section.get("buckets"):
+        raise FormatError(f"{directory}: the n-gram codes do not fit the manifest ({problem or f'{rows.shape[0]} rows'}); "
+                          f"re-run embcli quantize")
+    return SubwordResolver(rows, int(section["minn"]), int(section["maxn"]))
 
 
 def check_arrays(directory: Path, method: str, arrays: dict[str, np.ndarray]) -> None:

@@ -2,7 +2,8 @@
 
 Modules: `datasets` (file readers and the bundled suite), `lookup`
 (case-insensitive vocabulary restricted to the most frequent words),
-`similarity`, `analogy` (batched 3CosAdd/3CosMul; kernel in `kernels`),
-`neighbors` (quick inspection), `report` (the `embcli eval` stage) and
+`similarity`, `analogy` (batched 3CosAdd/3CosMul in numpy), `neighbors`
+(queries as users type them, answered in batches), `report` (scores and the
+table), `stage` (the `embcli eval` stage as one call) and
 `quantization_drop` (scores before and after quantizing, for `embcli quantize`).
 """

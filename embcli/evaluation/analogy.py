@@ -60,6 +60,7 @@ class AnalogyResult:
     malformed: int = 0
     malformed_lines: list[int] = field(default_factory=list)
     seconds: float = 0.0
+    details: list[dict[str, Any]] | None = None  # per question (with `details=True`): each method's answer
 
     @property
     def questions(self) -> int:
@@ -85,6 +86,7 @@ class AnalogyResult:
             "questions": self.questions, "answered": self.answered, "coverage": self.coverage,
             "malformed_lines": self.malformed, "malformed_line_numbers": self.malformed_lines,
             "seconds": self.seconds,
+            **({"details": self.details} if self.details is not None else {}),
             "methods": {
                 method: {
                     **{group: self.summary(method, group) for group in SUMMARY_GROUPS},
@@ -111,11 +113,12 @@ def _score(correct: int, answered: int, questions: int) -> dict[str, Any]:
 def evaluate_analogies(
     embeddings: Embeddings, dataset: AnalogyDataset, *, restrict_vocab: int = 30_000,
     methods: Sequence[Method] = METHODS, workers: int | None = None,
-    vocab: CaseInsensitiveVocab | None = None, memory_budget: int = SIMS_MEMORY_BUDGET,
+    vocab: CaseInsensitiveVocab | None = None, memory_budget: int = SIMS_MEMORY_BUDGET, details: bool = False,
 ) -> AnalogyResult:
     """Accuracy per section, per semantic/syntactic half and in total, for each method.
 
-    `vocab` may be passed to share one lookup table between several datasets.
+    `vocab` may be passed to share one lookup table between several datasets;
+    `details` keeps every question's answer per method (None where a word is unknown).
     """
     started = time.perf_counter()
     vocab = vocab or CaseInsensitiveVocab(embeddings.words, restrict_vocab)
@@ -138,8 +141,25 @@ def evaluate_analogies(
                      {method: int(correct_per_section[method][i]) for method in methods})
         for i, section in enumerate(sections)
     ]
+    found = _question_details(embeddings, dataset, answered, predictions) if details else None
     return AnalogyResult(dataset.name, dataset.path, vocab.size, tuple(methods), scores, dataset.malformed,
-                         list(dataset.malformed_lines), time.perf_counter() - started)
+                         list(dataset.malformed_lines), time.perf_counter() - started, found)
+
+
+def _question_details(embeddings: Embeddings, dataset: AnalogyDataset, answered: np.ndarray,
+                      predictions: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    """One record per question: its section, words, and each method's answer (None: not asked or no answer)."""
+    answers: list[dict[str, str | None]] = [{method: None for method in predictions} for _ in range(dataset.n_questions)]
+    for method, predicted in predictions.items():
+        for question, row in zip(answered.tolist(), predicted.tolist()):
+            answers[question][method] = embeddings.words[row] if row >= 0 else None
+    records = []
+    for section in dataset.sections:
+        for a, b, c, expected in section.questions:
+            answer = answers[len(records)]
+            records.append({"section": section.name, "question": [a, b, c], "expected": expected, "answers": answer,
+                            "correct": {m: w is not None and w.lower() == expected.lower() for m, w in answer.items()}})
+    return records
 
 
 def answer_questions(
@@ -169,8 +189,8 @@ def answer_questions(
             words, local = np.unique(question_rows[chosen], return_inverse=True)
             local = local.reshape(-1, 3)
             sims = unit[words] @ unit.T  # (distinct question words, candidates)
-            for method in methods:
-                found[method][chosen] = _best_rows(sims, words, local, groups, method, pool)
+            for method, best in _best_rows(sims, words, local, groups, methods, pool).items():
+                found[method][chosen] = best
     return found
 
 
@@ -192,41 +212,44 @@ class CasingGroups:
         return owner, self.rows[np.repeat(starts, sizes) + offsets]
 
 
-def _best_rows(sims: np.ndarray, words: np.ndarray, local: np.ndarray, groups: CasingGroups, method: str,
-               pool: ThreadPoolExecutor) -> np.ndarray:
-    """Argmax per question of word_term[c] ∘ pair_term[a, b], the question words' groups left out.
+def _best_rows(sims: np.ndarray, words: np.ndarray, local: np.ndarray, groups: CasingGroups,
+               methods: Sequence[str], pool: ThreadPoolExecutor) -> dict[str, np.ndarray]:
+    """Argmax per question and method of a term of c combined with a term of the pair (a, b).
 
     Both objectives split so: 3CosAdd as cos c + (cos b - cos a); 3CosMul as
     cos' c · (cos' b / (cos' a + ε)) with cos' = (1 + cos) / 2. Questions come
-    sorted by (a, b), so the pair term is computed once per pair and broadcast
-    over that pair's questions: one gather, one add or multiply, one argmax each.
+    sorted by (a, b), so the pair terms are computed once per pair and broadcast
+    over that pair's questions: one gather of the c rows serves both methods,
+    then one add or multiply and one argmax each. The question words' casing
+    groups are never answers.
     """
-    if method == "3cosmul":
-        word_term = (1 + sims) / 2
-
-        def combine(scores: np.ndarray, a: int, b: int) -> None:
-            scores *= word_term[b] / (word_term[a] + np.float32(COSMUL_EPSILON))
-    else:
-        word_term = sims
-
-        def combine(scores: np.ndarray, a: int, b: int) -> None:
-            scores += sims[b] - sims[a]
-
     pair_starts = np.flatnonzero(np.r_[True, (local[1:, :2] != local[:-1, :2]).any(axis=1)])
     pair_ends = np.r_[pair_starts[1:], len(local)]
 
-    def answer(first: int, last: int) -> np.ndarray:
-        a, b = local[first, 0], local[first, 1]
-        scores = word_term[local[first:last, 2]]
-        combine(scores, a, b)
-        owner, rows = groups.members(words[[a, b]])
-        scores[:, rows] = -np.inf
-        owner, rows = groups.members(words[local[first:last, 2]])
+    def best(scores: np.ndarray, masked: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+        pair_rows, owner, rows = masked
+        scores[:, pair_rows] = -np.inf
         scores[owner, rows] = -np.inf
-        best = np.argmax(scores, axis=1)
-        return np.where(np.isneginf(scores[np.arange(last - first), best]), -1, best).astype(np.int32)
+        top = np.argmax(scores, axis=1)
+        return np.where(np.isneginf(scores[np.arange(len(scores)), top]), -1, top).astype(np.int32)
 
-    return np.concatenate(list(pool.map(answer, pair_starts, pair_ends)))
+    def answer(first: int, last: int) -> dict[str, np.ndarray]:
+        a, b = local[first, 0], local[first, 1]
+        gathered = sims[local[first:last, 2]]  # cos(x, c), one row per question
+        masked = (groups.members(words[[a, b]])[1], *groups.members(words[local[first:last, 2]]))
+        found = {}
+        if "3cosadd" in methods:
+            found["3cosadd"] = best(gathered + (sims[b] - sims[a]), masked)
+        if "3cosmul" in methods:
+            shifted = (1 + sims[[a, b]]) / 2
+            gathered += 1
+            gathered /= 2
+            gathered *= shifted[1] / (shifted[0] + np.float32(COSMUL_EPSILON))
+            found["3cosmul"] = best(gathered, masked)
+        return found
+
+    answers = list(pool.map(answer, pair_starts, pair_ends))
+    return {method: np.concatenate([found[method] for found in answers]) for method in methods}
 
 
 def _threads(workers: int | None) -> int:

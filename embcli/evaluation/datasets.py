@@ -83,7 +83,8 @@ def _read_lines(path: Path) -> list[str]:
     if path.is_dir():
         raise InputError(f"evaluation file {path} is a directory; pass a file")
     try:
-        with open(path, encoding="utf-8") as handle:  # universal newlines, as gensim reads them
+        # universal newlines, as gensim reads them; utf-8-sig drops a byte-order mark before the first line
+        with open(path, encoding="utf-8-sig") as handle:
             return [line.rstrip("\n") for line in handle]
     except UnicodeDecodeError as exc:
         raise FormatError(f"{path}: not UTF-8 text at byte {exc.start}; evaluation files must be UTF-8") from None

@@ -17,6 +17,7 @@ import numpy as np
 
 from embcli.artifacts import library_versions
 from embcli.config import EvalConfig, as_dict
+from embcli.display import display_width, pad
 from embcli.embeddings import Embeddings
 from embcli.evaluation.classification import ClassificationResult, render_classification
 from embcli.evaluation.analogy import METHOD_LABELS, SUMMARY_GROUPS, AnalogyResult, evaluate_analogies
@@ -83,17 +84,19 @@ def load_datasets(
 
 def evaluate_embeddings(
     embeddings: Embeddings, similarity_sets: Sequence[SimilarityDataset], analogy_sets: Sequence[AnalogyDataset],
-    config: EvalConfig = EvalConfig(), *, progress: Progress = SILENT,
+    config: EvalConfig = EvalConfig(), *, progress: Progress = SILENT, details: bool = False,
 ) -> EvalReport:
-    """Score `embeddings` on every set; lookup tables are built once per restriction."""
+    """Score `embeddings` on every set; lookup tables are built once per restriction.
+
+    `details` keeps per-pair cosines and per-question answers in the results (for error analysis).
+    """
     started = time.perf_counter()
     report = EvalReport({"source": embeddings.source, "words": len(embeddings), "dim": embeddings.dim}, config)
     if similarity_sets:
         vocab = CaseInsensitiveVocab(embeddings.words, config.similarity_restrict_vocab)
         for dataset in similarity_sets:
-            result = evaluate_similarity(embeddings, dataset, vocab=vocab)
+            result = evaluate_similarity(embeddings, dataset, vocab=vocab, details=details)
             report.similarity.append(result)
-            progress.note(f"{dataset.name}: Spearman {_number(result.spearman)}, coverage {result.coverage:.1%}")
         # fastText models: the same sets again with unseen words built from subwords ("<name>+subwords")
         pair_words = [word for dataset in similarity_sets for a, b, _ in dataset.pairs for word in (a, b)]
         filled = with_unseen_rows(embeddings, pair_words, config.similarity_restrict_vocab)
@@ -105,10 +108,8 @@ def evaluate_embeddings(
         vocab = CaseInsensitiveVocab(embeddings.words, config.restrict_vocab)
         for dataset in analogy_sets:
             result = evaluate_analogies(embeddings, dataset, methods=config.methods, workers=config.workers,  # type: ignore[arg-type]
-                                        vocab=vocab)
+                                        vocab=vocab, details=details)
             report.analogy.append(result)
-            progress.note(f"{dataset.name}: {result.answered}/{result.questions} questions answered "
-                          f"in {result.seconds:.2f}s")
     report.seconds = time.perf_counter() - started
     return report
 
@@ -138,33 +139,36 @@ def with_unseen_rows(embeddings: Embeddings, words: Sequence[str], limit: int | 
 
 
 def render_table(report: EvalReport) -> str:
+    """The report as aligned text tables (set names of any length and script)."""
     vectors = report.vectors
     lines = [f"Vectors: {vectors['source']} ({vectors['words']} words x {vectors['dim']} dims)"]
     if report.similarity:
-        lines += ["", f"{'similarity':<16}{'pairs':>7}{'found':>7}{'coverage':>10}{'Spearman':>10}{'Pearson':>10}"]
+        width = max(12, *(display_width(result.name) for result in report.similarity)) + 2
+        lines += ["", pad("similarity", width) + f"{'pairs':>7}{'found':>7}{'coverage':>10}{'Spearman':>10}{'Pearson':>10}"]
         for result in report.similarity:
-            lines.append(f"{result.name:<16}{result.pairs:>7}{result.found:>7}{result.coverage:>10.1%}"
+            lines.append(pad(result.name, width) + f"{result.pairs:>7}{result.found:>7}{result.coverage:>10.1%}"
                          f"{_number(result.spearman):>10}{_number(result.pearson):>10}")
         lines += _malformed_notes(report.similarity)
     for result in report.analogy:
         labels = [METHOD_LABELS[method] for method in result.methods]
+        width = max(12, *(display_width(section.name) for section in result.sections)) + 2
         lines += ["", f"analogy {result.name}: {result.answered}/{result.questions} questions answered "
                       f"({result.coverage:.1%} coverage) among the {result.restrict_vocab} most frequent words, "
                       f"{result.seconds:.2f}s",
-                  f"{'section':<30}{'answered':>14}" + "".join(f"{label:>10}" for label in labels)]
+                  pad("section", width) + f"{'answered':>14}" + "".join(f"{label:>10}" for label in labels)]
         for section in result.sections:
-            lines.append(_analogy_row(section.name, section.answered, section.questions,
+            lines.append(_analogy_row(section.name, width, section.answered, section.questions,
                                       [_accuracy(section.correct[m], section.answered) for m in result.methods]))
         for group in SUMMARY_GROUPS:
             first = result.summary(result.methods[0], group)
-            lines.append(_analogy_row(group.upper(), first["answered"], first["questions"],
+            lines.append(_analogy_row(group.upper(), width, first["answered"], first["questions"],
                                       [_percent(result.summary(m, group)["accuracy"]) for m in result.methods]))
         lines += _malformed_notes([result])
     return "\n".join(lines + render_classification(report.classification))
 
 
-def _analogy_row(name: str, answered: int, questions: int, accuracies: list[str]) -> str:
-    return f"{name:<30}{f'{answered}/{questions}':>14}" + "".join(f"{text:>10}" for text in accuracies)
+def _analogy_row(name: str, width: int, answered: int, questions: int, accuracies: list[str]) -> str:
+    return pad(name, width) + f"{f'{answered}/{questions}':>14}" + "".join(f"{text:>10}" for text in accuracies)
 
 
 def _malformed_notes(results: Sequence[SimilarityResult | AnalogyResult]) -> list[str]:

@@ -32,6 +32,7 @@ class SimilarityResult:
     restrict_vocab: int
     malformed: int = 0
     malformed_lines: list[int] = field(default_factory=list)
+    details: list[dict[str, Any]] | None = None  # per pair (with `details=True`): words, human score, cosine
 
     @property
     def coverage(self) -> float:
@@ -43,16 +44,18 @@ class SimilarityResult:
             "coverage": self.coverage, "spearman": self.spearman, "pearson": self.pearson,
             "restrict_vocab": self.restrict_vocab,
             "malformed_lines": self.malformed, "malformed_line_numbers": self.malformed_lines,
+            **({"details": self.details} if self.details is not None else {}),
         }
 
 
 def evaluate_similarity(
     embeddings: Embeddings, dataset: SimilarityDataset, *, restrict_vocab: int = 300_000,
-    vocab: CaseInsensitiveVocab | None = None,
+    vocab: CaseInsensitiveVocab | None = None, details: bool = False,
 ) -> SimilarityResult:
     """Spearman ρ and Pearson r between cosine similarity and the dataset's scores.
 
-    `vocab` may be passed to share one lookup table between several datasets.
+    `vocab` may be passed to share one lookup table between several datasets;
+    `details` keeps every pair's cosine (None for a pair with an unknown word) for error analysis.
     """
     vocab = vocab or CaseInsensitiveVocab(embeddings.words, restrict_vocab)
     first = vocab.rows_of([a for a, _, _ in dataset.pairs])
@@ -70,7 +73,14 @@ def evaluate_similarity(
     return SimilarityResult(
         dataset.name, dataset.path, len(dataset.pairs), int(found.sum()), spearman, pearson,
         vocab.size, dataset.malformed, list(dataset.malformed_lines),
+        _pair_details(dataset, found, cosines) if details else None,
     )
+
+
+def _pair_details(dataset: SimilarityDataset, found: np.ndarray, cosines: np.ndarray) -> list[dict[str, Any]]:
+    cosine_of = dict(zip(np.flatnonzero(found).tolist(), cosines.tolist()))
+    return [{"word1": a, "word2": b, "score": score, "cosine": cosine_of.get(i)}
+            for i, (a, b, score) in enumerate(dataset.pairs)]
 
 
 def _finite_or_none(value: Any) -> float | None:

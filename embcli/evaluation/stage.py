@@ -16,7 +16,7 @@ from typing import Any
 from embcli.artifacts import check_output, staged_file
 from embcli.config import PYTHON, EvalConfig, Spelling, build_config
 from embcli.embeddings import Embeddings, load_embeddings
-from embcli.errors import ConfigError
+from embcli.errors import ConfigError, InputError
 from embcli.evaluation.classification import classify_tasks, read_classification_tasks
 from embcli.evaluation.report import EvalReport, evaluate_embeddings, load_datasets
 from embcli.progress import SILENT, Progress
@@ -27,11 +27,15 @@ SUITES = ("standard",)
 def evaluate_vectors(vectors: str | Path | Embeddings, *, similarity: Sequence[str | Path] = (),
                      analogy: Sequence[str | Path] = (), suite: str | None = None, output: str | Path | None = None,
                      force: bool = False, vocab_path: str | Path | None = None, progress: Progress = SILENT,
-                     spelling: Spelling = PYTHON, classify: Sequence[str | Path] = (),
+                     spelling: Spelling = PYTHON, details: bool = False, classify: Sequence[str | Path] = (),
                      classify_train: str | Path | None = None, classify_test: str | Path | None = None,
                      pool: str = "mean", **options: Any) -> EvalReport:
     """Score vectors (a path `load_embeddings` reads, or loaded `Embeddings`) on similarity, analogy and
-    classification sets (`embcli.evaluation.classification`)."""
+    classification sets (`embcli.evaluation.classification`).
+
+    A set none of whose words the vocabulary has (an English set on a Chinese model) gets a warning line;
+    when no set could be scored at all, nothing is written and InputError says so.
+    """
     config = build_config(EvalConfig, overrides=options, spelling=spelling)
     if suite is not None and suite not in SUITES:
         raise ConfigError(f"unknown suite '{suite}' (choose {', '.join(SUITES)})")
@@ -46,9 +50,23 @@ def evaluate_vectors(vectors: str | Path | Embeddings, *, similarity: Sequence[s
     similarity_sets, analogy_sets = load_datasets([Path(p) for p in similarity], [Path(p) for p in analogy], suite)
     embeddings = vectors if isinstance(vectors, Embeddings) else load_embeddings(
         vectors, vocab_path=None if vocab_path is None else Path(vocab_path))
-    report = evaluate_embeddings(embeddings, similarity_sets, analogy_sets, config, progress=progress)
+    report = evaluate_embeddings(embeddings, similarity_sets, analogy_sets, config, progress=progress, details=details)
+    check_coverage(report, progress)
     report.classification = classify_tasks(embeddings, tasks, pool)
     if output is not None:
         with staged_file(Path(output), force=force, kind="json", inputs=sources) as staging:
             staging.write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")
     return report
+
+
+def check_coverage(report: EvalReport, progress: Progress) -> None:
+    """Warn for each set the vocabulary covers not at all; fail when that is every set."""
+    results = [*report.similarity, *report.analogy]
+    empty = [result.name for result in results if result.coverage == 0]
+    source = report.vectors["source"]
+    for name in empty:
+        progress.note(f"warning: none of {name}'s items are in the vocabulary of {source} "
+                      "(is the set in the model's language?)")
+    if results and len(empty) == len(results):
+        raise InputError(f"nothing could be scored: the vocabulary of {source} covers none of "
+                         f"{', '.join(empty)}; pass sets in the model's language with --similarity/--analogy")

@@ -61,7 +61,7 @@ def _next_random(state):
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _sigmoid_and_log(score, sigmoid_table, log_sigmoid_table):
+def sigmoid_and_log(score, sigmoid_table, log_sigmoid_table):
     """(sigmoid(score), log(sigmoid(score))) from the nearest table entry, without branches.
 
     Beyond the table the end entries are used, and the loss gets the part of
@@ -74,7 +74,7 @@ def _sigmoid_and_log(score, sigmoid_table, log_sigmoid_table):
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _subsample_sentence(ids, start, stop, keep_prob, kept, state):
+def subsample_sentence(ids, start, stop, keep_prob, kept, state):
     """Copy the ids of ids[start:stop] that survive subsampling into `kept`; (count, state)."""
     n = 0
     for t in range(start, stop):
@@ -90,7 +90,7 @@ def _subsample_sentence(ids, start, stop, keep_prob, kept, state):
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _draw_outputs(centre, negative, alias_prob, alias_word, outputs, state):
+def draw_outputs(centre, negative, alias_prob, alias_word, outputs, state):
     """outputs[0] = centre (label 1), then `negative` draws from the alias table (label 0; a draw equal to the centre is skipped).
 
     Returns (number of outputs, state).
@@ -111,7 +111,7 @@ def _draw_outputs(centre, negative, alias_prob, alias_word, outputs, state):
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _longest_sentence(offsets, first_sentence, end_sentence):
+def longest_sentence(offsets, first_sentence, end_sentence):
     longest = 0
     for s in range(first_sentence, end_sentence):
         longest = max(longest, offsets[s + 1] - offsets[s])
@@ -119,7 +119,7 @@ def _longest_sentence(offsets, first_sentence, end_sentence):
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _reduced_window(i, n, window, state):
+def reduced_window(i, n, window, state):
     """Positions [lo, hi) around i in a sentence of n words: word2vec's window shrunk by a random 0..window-1."""
     state = _next_random(state)
     reduced = int(state % np.uint64(window))
@@ -127,7 +127,7 @@ def _reduced_window(i, n, window, state):
 
 
 @njit(cache=True, nogil=True, fastmath=True)
-def _alpha_at(alpha, min_alpha, progress):
+def alpha_at(alpha, min_alpha, progress):
     return max(min_alpha, alpha - (alpha - min_alpha) * progress)
 
 
@@ -179,67 +179,38 @@ def count_ids(ids, vocab_size):
     return counts
 
 
+@njit(cache=True, nogil=True)
+def gather_context(kept, lo, hi, centre, context):
+    """Copy the words of window [lo, hi) other than position `centre` into `context`; return how many."""
+    count = 0
+    for j in range(lo, hi):
+        if j != centre:
+            context[count] = kept[j]
+            count += 1
+    return count
 
-@njit(cache=True)
-def huffman_tree(counts):
-    """word2vec's Huffman coding of the words with a count: (codes uint8[V, depth], points uint32[V, depth], lengths uint8[V]).
 
-    Word w's path from the root visits internal nodes points[w, :lengths[w]]
-    (rows of the hierarchical-softmax layer) and turns codes[w, j] at node j.
-    Built as word2vec's CreateBinaryTree builds it (two queues over counts
-    sorted in descending order); a word with count 0 never occurs and gets no path.
+@njit(cache=True, nogil=True)
+def huffman_path(hs_points, hs_codes, hs_lengths, word, path_rows, path_labels):
+    """The inner nodes of `word`'s Huffman path and their labels (1 - code); return its length.
+
+    Copied: a view of the shared table would be reference-counted in the hot loop.
     """
-    order = np.argsort(-counts, kind="mergesort")
-    n = 0
-    for word in order:
-        if counts[word] > 0:
-            n += 1
-    vocab_size = counts.shape[0]
-    if n < 2:  # one word (or none): nothing to tell apart
-        return (np.zeros((vocab_size, 1), dtype=np.uint8), np.zeros((vocab_size, 1), dtype=np.uint32),
-                np.zeros(vocab_size, dtype=np.uint8))
-    weight = np.empty(2 * n - 1, dtype=np.int64)
-    for a in range(n):
-        weight[a] = counts[order[a]]
-    weight[n:] = np.iinfo(np.int64).max
-    parent = np.zeros(2 * n - 1, dtype=np.int64)
-    branch = np.zeros(2 * n - 1, dtype=np.uint8)
-    leaf, node = n - 1, n  # the lightest leaf not yet merged, the lightest internal node not yet merged
-    for a in range(n - 1):
-        picked = np.empty(2, dtype=np.int64)
-        for p in range(2):
-            if leaf >= 0 and weight[leaf] < weight[node]:
-                picked[p] = leaf
-                leaf -= 1
-            else:
-                picked[p] = node
-                node += 1
-        weight[n + a] = weight[picked[0]] + weight[picked[1]]
-        parent[picked[0]] = n + a
-        parent[picked[1]] = n + a
-        branch[picked[1]] = 1
-    root = 2 * n - 2
-    lengths = np.zeros(vocab_size, dtype=np.uint8)
-    depth = 0
-    for a in range(n):
-        length = 0
-        b = a
-        while b != root:
-            length += 1
-            b = parent[b]
-        lengths[order[a]] = length
-        depth = max(depth, length)
-    codes = np.zeros((vocab_size, depth), dtype=np.uint8)
-    points = np.zeros((vocab_size, depth), dtype=np.uint32)
-    for a in range(n):
-        word = order[a]
-        length = lengths[word]
-        b = a
-        for j in range(length - 1, -1, -1):  # walk up from the leaf, filling the path from its end
-            codes[word, j] = branch[b]
-            b = parent[b]
-            points[word, j] = b - n  # internal node n + k is row k of the layer
-    return codes, points, lengths
+    length = hs_lengths[word]
+    for node in range(length):
+        path_rows[node] = hs_points[word, node]
+        path_labels[node] = np.float32(1.0) - hs_codes[word, node]
+    return length
+
+
+@njit(cache=True, nogil=True)
+def _prefetch_next_window(syn0, syn1neg, kept, n, i, window, negative, next_outputs, next_count):
+    """Start loading the rows the next window will touch: its outputs and the word entering the window."""
+    if negative > 0:
+        for m in range(next_count):
+            prefetch_row(syn1neg, next_outputs[m])
+    if i + window + 1 < n:
+        prefetch_row(syn0, kept[i + window + 1])
 
 
 @njit(cache=True, nogil=True, fastmath=True)
@@ -264,7 +235,7 @@ def train_chunk(syn0, syn1neg, syn1, ids, offsets, first_sentence, end_sentence,
     dim = syn0.shape[1]
     path_capacity = 1 if hs_codes is None else hs_codes.shape[1]
     widest = max(negative + 1, path_capacity)
-    kept = np.empty(_longest_sentence(offsets, first_sentence, end_sentence), dtype=np.uint32)
+    kept = np.empty(longest_sentence(offsets, first_sentence, end_sentence), dtype=np.uint32)
     context = np.empty(2 * window, dtype=np.uint32)
     outputs = np.empty(negative + 1, dtype=np.uint32)
     next_outputs = np.empty(negative + 1, dtype=np.uint32)
@@ -281,28 +252,20 @@ def train_chunk(syn0, syn1neg, syn1, ids, offsets, first_sentence, end_sentence,
     examples = 0
     words = 0
     for s in range(first_sentence, end_sentence):
-        lr = np.float32(_alpha_at(alpha, min_alpha, progress_start + progress_per_word * words))
-        n, state = _subsample_sentence(ids, offsets[s], offsets[s + 1], keep_prob, kept, state)
+        lr = np.float32(alpha_at(alpha, min_alpha, progress_start + progress_per_word * words))
+        n, state = subsample_sentence(ids, offsets[s], offsets[s + 1], keep_prob, kept, state)
         words += offsets[s + 1] - offsets[s]
         if n == 0:
             continue
-        next_count, state = _draw_outputs(kept[0], negative, alias_prob, alias_word, next_outputs, state)
+        next_count, state = draw_outputs(kept[0], negative, alias_prob, alias_word, next_outputs, state)
         for i in range(n):
             outputs, next_outputs = next_outputs, outputs  # drawn one step ahead
             m_count = next_count
             if i + 1 < n:  # draw the next window's outputs and start loading their rows
-                next_count, state = _draw_outputs(kept[i + 1], negative, alias_prob, alias_word, next_outputs, state)
-                if negative > 0:
-                    for m in range(next_count):
-                        prefetch_row(syn1neg, next_outputs[m])
-                if i + window + 1 < n:
-                    prefetch_row(syn0, kept[i + window + 1])
-            lo, hi, state = _reduced_window(i, n, window, state)
-            k_count = 0
-            for j in range(lo, hi):
-                if j != i:
-                    context[k_count] = kept[j]
-                    k_count += 1
+                next_count, state = draw_outputs(kept[i + 1], negative, alias_prob, alias_word, next_outputs, state)
+                _prefetch_next_window(syn0, syn1neg, kept, n, i, window, negative, next_outputs, next_count)
+            lo, hi, state = reduced_window(i, n, window, state)
+            k_count = gather_context(kept, lo, hi, i, context)
             if k_count == 0:
                 continue
             examples += 1 if cbow else k_count
@@ -310,10 +273,7 @@ def train_chunk(syn0, syn1neg, syn1, ids, offsets, first_sentence, end_sentence,
             # Each layer calls its update directly: one helper choosing CBOW or skip-gram for both layers cost
             # CBOW 12% words/s (measured), so the two four-line calls below stay written out.
             if hs_lengths is not None and hs_lengths[centre] > 0:
-                path_length = hs_lengths[centre]  # hierarchical softmax: the nodes of the centre's path, label 1 - code
-                for node in range(path_length):  # copied: a view of the shared table would be reference-counted
-                    path_rows[node] = hs_points[centre, node]
-                    path_labels[node] = np.float32(1.0) - hs_codes[centre, node]
+                path_length = huffman_path(hs_points, hs_codes, hs_lengths, centre, path_rows, path_labels)
                 if cbow:
                     loss += _cbow_update(syn0, syn1, context, k_count, path_rows, path_labels, path_length, lr, work,
                                          sigmoid_table, log_sigmoid_table)
@@ -382,7 +342,7 @@ def _skipgram_update(syn0, syn_out, context, k_count, outputs, labels, m_count, 
     for k in range(k_count):
         for m in range(m_count):
             score = grad[k, m]
-            sig, log_sig = _sigmoid_and_log(score, sigmoid_table, log_sigmoid_table)
+            sig, log_sig = sigmoid_and_log(score, sigmoid_table, log_sigmoid_table)
             if labels[m] != 0:  # -log sigmoid(score); a branch is faster than weighting by the label
                 loss -= log_sig
                 grad[k, m] = (np.float32(1.0) - sig) * lr
@@ -420,7 +380,7 @@ def _cbow_update(syn0, syn_out, context, k_count, outputs, labels, m_count, lr, 
         score = np.float32(0.0)
         for d in range(dim):
             score += hidden[d] * syn_out[row, d]
-        sig, log_sig = _sigmoid_and_log(score, sigmoid_table, log_sigmoid_table)
+        sig, log_sig = sigmoid_and_log(score, sigmoid_table, log_sigmoid_table)
         if labels[m] != 0:
             loss -= log_sig
             g = (np.float32(1.0) - sig) * lr

@@ -23,7 +23,9 @@ from typing import Any
 import numpy as np
 
 from embcli.artifacts import MANIFEST_NAME, check_output, describe_file, manifest_reference, staged_directory, write_manifest
+from embcli.artifacts.arrays import require_usable_matrix
 from embcli.config import QuantizeConfig, as_dict
+from embcli.corpus.subword_ngrams import NGRAMS_NPY
 from embcli.corpus.vocabulary import Vocabulary, write_vocabulary
 from embcli.embeddings.loading import load_embeddings
 from embcli.embeddings.npy_format import VOCAB_NAME
@@ -43,6 +45,7 @@ from embcli.quantization.codecs import (
     reconstruction_error,
     train_product_quantizer,
 )
+from embcli.quantization.subword_codes import EncodedRows, encode_ngram_table
 
 
 def quantize_vectors(
@@ -56,23 +59,26 @@ def quantize_vectors(
     manifest = embeddings.manifest or {}
     if manifest.get("kind") == QUANTIZED_KIND:
         raise InputError(f"{source} is already quantized; quantize the original vectors instead")
+    require_usable_matrix(embeddings.vectors, source, f"quantize --method {config.method}")
     if config.method == "pq":
         check_subspaces(config.subspaces or default_subspaces(embeddings.dim), embeddings.dim)
     carried: dict[str, Any] = {}
-    if embeddings.resolver is not None and embeddings.resolver.composes_vectors:
-        progress.note(f"{source} has fastText subword vectors; only the vocabulary's rows are quantized, so the "
-                      f"quantized model has no vectors for unseen words")
-    elif embeddings.resolver is not None:  # a hashed corpus's bucket lookup needs only the vocabulary and this section
+    composes = embeddings.resolver is not None and embeddings.resolver.composes_vectors
+    if embeddings.resolver is not None and not composes:  # a hashed corpus's bucket lookup needs only this section
         carried.update(embeddings.resolver.manifest_sections())
     vectors = np.asarray(embeddings.vectors, dtype=np.float32)
     with staged_directory(output, force=force, kind=QUANTIZED_KIND, inputs=tuple(p for p in (source, vocab_path) if p)) as staging:
         arrays = _encode(vectors, config, progress)
         for name, array in arrays.items():
             np.save(staging / name, array, allow_pickle=False)
+        if composes:  # fastText: the n-gram table with the same codec, so unseen words still get vectors
+            ngram_files, carried["subwords"] = _encode_subwords(embeddings, manifest, config, staging, progress)
+            arrays = {**arrays, **ngram_files}
         counts = embeddings.counts if embeddings.counts is not None else np.zeros(len(embeddings), dtype=np.int64)
         write_vocabulary(staging / VOCAB_NAME, Vocabulary(list(embeddings.words), counts))
         tokenizer, tokenizer_files = copy_tokenizer(Path(source), manifest, staging) if manifest else ({}, {})
-        restored = decode_arrays(config.method, arrays)
+        restored = decode_arrays(config.method, {name: arrays[name] for name in (CODES_NAME, SCALES_NAME, CODEBOOKS_NAME)
+                                                  if name in arrays})
         quantized_bytes = sum((staging / name).stat().st_size for name in arrays)
         source_bytes = float32_matrix_bytes(Path(source), vectors)
         parameters = {"scale": config.scale} if config.method == "int8" else {
@@ -105,11 +111,30 @@ def _encode(vectors: np.ndarray, config: QuantizeConfig, progress: Progress) -> 
     return {CODES_NAME: codes, CODEBOOKS_NAME: codebooks}
 
 
+def _encode_subwords(embeddings: Any, manifest: dict[str, Any], config: QuantizeConfig, staging: Path,
+                     progress: Progress) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Write the n-gram table's codes; (its arrays by file name, the quantized model's `subwords` section)."""
+    ngrams = np.asarray(embeddings.resolver.ngrams, dtype=np.float32)
+    progress.note(f"quantizing the {ngrams.shape[0]:,} n-gram rows too ({config.method})")
+    ngram_arrays = encode_ngram_table(
+        ngrams, config.method, scale=config.scale, subspaces=config.subspaces or default_subspaces(ngrams.shape[1]),
+        pq_options={"centroids": config.centroids, "iterations": config.iterations, "train_rows": config.train_rows,
+                    "seed": config.seed, "workers": config.workers, "progress": progress})
+    for name, array in ngram_arrays.items():
+        np.save(staging / name, array, allow_pickle=False)
+    section = {key: value for key, value in manifest["subwords"].items() if key != "file"}
+    section["quantized"] = {"method": config.method, "files": list(ngram_arrays),
+                            "reconstruction": reconstruction_error(ngrams[: 100_000],
+                                                                   EncodedRows(config.method, ngram_arrays)[: 100_000])}
+    return ngram_arrays, section
+
+
 def float32_matrix_bytes(source: Path, vectors: np.ndarray) -> int:
     """Size of the source's float32 matrix file (`vectors.npy`), or of the raw matrix if there is none."""
     matrix_file = source / VECTORS_NPY if source.is_dir() else source
     if matrix_file.suffix == ".npy" and matrix_file.exists():
-        return matrix_file.stat().st_size
+        ngram_file = source / NGRAMS_NPY  # a fastText model: the n-gram table is part of what is compressed
+        return matrix_file.stat().st_size + (ngram_file.stat().st_size if source.is_dir() and ngram_file.exists() else 0)
     return int(vectors.shape[0]) * int(vectors.shape[1]) * 4
 
 

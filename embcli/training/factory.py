@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import embcli.config as cfg
+from embcli.artifacts import check_allocation
 from embcli.corpus.token_corpus import load_token_corpus
 from embcli.errors import ConfigError
 from embcli.progress import SILENT, Progress
@@ -31,6 +32,7 @@ TRAINERS: dict[str, tuple[str, str]] = {
 ENGINE_TRAINERS: dict[tuple[str, str], str] = {
     ("skipgram", "embcli"): "embcli.training.word2vec_embcli:train_word2vec_embcli",
     ("cbow", "embcli"): "embcli.training.word2vec_embcli:train_word2vec_embcli",
+    ("fasttext", "embcli"): "embcli.training.fasttext_embcli:train_fasttext_embcli",
     ("skipgram", "spark-mllib"): "embcli.spark.word2vec_mllib:train_mllib_word2vec",
     ("cbow", "spark-mllib"): "embcli.spark.word2vec_mllib:train_mllib_word2vec",  # refuses: MLlib has no CBOW
 }
@@ -58,4 +60,14 @@ def train_model(corpus_dir: Path, output: Path, config: Any, *, force: bool = Fa
     module_name, function_name = target.split(":")
     trainer = getattr(importlib.import_module(module_name), function_name)
     corpus = load_token_corpus(corpus_dir)
+    check_model_size(len(corpus.vocab), config)
     return trainer(corpus, Path(output), config, force=force, progress=progress)
+
+
+def check_model_size(vocab_size: int, config: Any) -> None:
+    """Refuse, before allocating, a model whose matrices cannot fit in memory (`--dim 1000000000`).
+
+    Input and output rows for every word (and fastText's n-gram buckets), float32.
+    """
+    rows = vocab_size + (getattr(config, "buckets", 0) if getattr(config, "uses_subwords", False) else 0)
+    check_allocation((rows, config.dim), 4, f"--dim {config.dim} for {vocab_size:,} words", copies=2)

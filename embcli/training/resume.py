@@ -142,6 +142,20 @@ def resumed_frequencies(grown: Vocabulary, corpus: TokenCorpus) -> dict[str, int
     return {token: int(count) for token, count in zip(grown.tokens, resumed_counts(grown, corpus).tolist()) if count > 0}
 
 
+def training_ids(corpus: TokenCorpus, parent: ParentModel | None) -> tuple[TokenCorpus, np.ndarray, np.ndarray]:
+    """(the corpus the artifact describes, the ids to train on, each word's count) for embcli's trainers.
+
+    Without a parent: the corpus itself, its ids and their counts. Resuming: the parent's words keep
+    their rows and the new corpus's words it lacks are appended (`grown_vocabulary`), the ids are mapped
+    into that vocabulary and the counts are parent + new text.
+    """
+    if parent is None:
+        ids = np.asarray(corpus.ids)
+        return corpus, ids, np.bincount(ids, minlength=len(corpus.vocab)).astype(np.int64)
+    grown = dataclasses.replace(corpus, vocab=grown_vocabulary(parent.vocab, corpus.vocab))
+    return grown, ids_in_grown_vocabulary(corpus, grown.vocab), resumed_counts(grown.vocab, corpus)
+
+
 def ids_in_grown_vocabulary(corpus: TokenCorpus, grown: Vocabulary) -> np.ndarray:
     """The corpus's token ids (which index `corpus.vocab`) as indices of the grown vocabulary (uint32, a copy)."""
     index = grown.index()

@@ -24,9 +24,9 @@ parent's rows are the starting point, and counts are parent + new text.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +39,9 @@ from embcli.progress import SILENT, Progress
 from embcli.training.common import finish_vectors_artifact, require_trainable, staged_vectors_directory
 from embcli.training.resume import (
     OUTPUT_VECTORS_NPY,
-    grown_vocabulary,
-    ids_in_grown_vocabulary,
     load_parent,
     resume_sections,
-    resumed_counts,
+    training_ids,
 )
 from embcli.training.word2vec_gensim import subsampling_keep_probability
 
@@ -93,6 +91,7 @@ def train_word2vec_embcli(corpus: TokenCorpus, output: Path, config: Word2VecCon
     Returns the manifest (its `epochs` list holds each epoch's mean loss).
     """
     from embcli.kernels import word2vec_kernels
+    from embcli.kernels.huffman import huffman_tree
 
     started = time.perf_counter()
     config = config.resolved()
@@ -100,18 +99,12 @@ def train_word2vec_embcli(corpus: TokenCorpus, output: Path, config: Word2VecCon
     require_trainable(corpus)
     announce_compilation(progress, (word2vec_kernels.train_chunk,), "word2vec")
     parent = load_parent(config, corpus) if config.resume else None
-    if parent is None:
-        artifact_corpus, ids = corpus, np.asarray(corpus.ids)
-        counts = word2vec_kernels.count_ids(ids, len(corpus.vocab))
-    else:  # the parent's words keep their rows; the new corpus's words it lacks are appended
-        artifact_corpus = dataclasses.replace(corpus, vocab=grown_vocabulary(parent.vocab, corpus.vocab))
-        ids = ids_in_grown_vocabulary(corpus, artifact_corpus.vocab)
-        counts = resumed_counts(artifact_corpus.vocab, corpus)
+    artifact_corpus, ids, counts = training_ids(corpus, parent)
     offsets = np.ascontiguousarray(corpus.offsets, dtype=np.int64)
     keep_prob = subsampling_keep_probability(counts, config.sample).astype(np.float32)
     alias_probability, alias_word = negative_sampling_table(counts)
     # hierarchical softmax: word2vec's Huffman paths (codes, points, lengths), or None without --hs
-    hs_codes, hs_points, hs_lengths = word2vec_kernels.huffman_tree(counts) if config.hs else (None, None, None)
+    hs_codes, hs_points, hs_lengths = huffman_tree(counts) if config.hs else (None, None, None)
     sigmoid_table, log_sigmoid_table = word2vec_kernels.sigmoid_tables()
     syn0, syn1neg = initial_vectors(len(artifact_corpus.vocab), config.dim, config.seed)
     syn1 = np.zeros_like(syn0) if config.hs else None  # the hierarchical-softmax layer
@@ -121,69 +114,17 @@ def train_word2vec_embcli(corpus: TokenCorpus, output: Path, config: Word2VecCon
     workers = 1 if config.deterministic else config.workers
     setup_seconds = time.perf_counter() - started
 
-    n_sentences = corpus.n_sentences
-    thread_bounds = split_sentences(offsets, 0, n_sentences, workers)
-    rng_states = [np.array([seed], dtype=np.uint64)
-                  for seed in np.random.default_rng(config.seed).integers(1, 2**62, size=workers)]
     total_words = corpus.n_tokens * config.epochs
-    words_done = [0] * workers
-    epochs: list[dict[str, Any]] = []
+
+    def chunk(first: int, end: int, progress_start: float, per_word: float, rng_state: np.ndarray):
+        return word2vec_kernels.train_chunk(
+            syn0, syn1neg, syn1, ids, offsets, first, end, keep_prob, alias_probability, alias_word, hs_codes,
+            hs_points, hs_lengths, sigmoid_table, log_sigmoid_table, config.window, config.negative, config.alpha,
+            config.min_alpha, progress_start, per_word, rng_state, config.trains_cbow)
+
     train_started = time.perf_counter()
     with staged_vectors_directory(output, corpus, force=force, inputs=(config.resume or "-",)) as staging:
-        bar = progress.bar(total=total_words, desc=f"{config.model} (embcli)", unit="word")
-        with bar:
-            for epoch in range(config.epochs):
-                epoch_started = time.perf_counter()
-                losses = np.zeros(workers, dtype=np.float64)
-                examples = np.zeros(workers, dtype=np.int64)
-                errors: list[BaseException] = []
-
-                def work(t: int) -> None:
-                    try:
-                        first, end = int(thread_bounds[t]), int(thread_bounds[t + 1])
-                        slice_words = max(1, int(offsets[end] - offsets[first]))
-                        chunks = split_sentences(offsets, first, end, max(1, slice_words // WORDS_PER_CALL))
-                        per_word = 1.0 / (slice_words * config.epochs)
-                        done = 0
-                        for a, b in zip(chunks[:-1], chunks[1:]):
-                            loss, n, words = word2vec_kernels.train_chunk(
-                                syn0, syn1neg, syn1, ids, offsets, int(a), int(b), keep_prob, alias_probability,
-                                alias_word, hs_codes, hs_points, hs_lengths, sigmoid_table, log_sigmoid_table,
-                                config.window, config.negative, config.alpha, config.min_alpha,
-                                (epoch + done / slice_words) / config.epochs, per_word, rng_states[t], config.trains_cbow)
-                            losses[t] += loss
-                            examples[t] += n
-                            done += words
-                            words_done[t] += words
-                    except BaseException as exc:  # re-raised in the main thread
-                        errors.append(exc)
-
-                threads = [threading.Thread(target=work, args=(t,), daemon=True) for t in range(workers)]
-                for thread in threads:
-                    thread.start()
-                shown = bar.n
-                for thread in threads:
-                    while thread.is_alive():
-                        thread.join(timeout=0.25)
-                        bar.update(sum(words_done) - shown)
-                        shown = sum(words_done)
-                if errors:
-                    raise errors[0]
-                seconds = time.perf_counter() - epoch_started
-                epoch_words = int(offsets[-1])
-                record = {
-                    "epoch": epoch + 1,
-                    "loss": float(losses.sum() / max(1, examples.sum())),
-                    "loss_sum": float(losses.sum()),
-                    "examples": int(examples.sum()),
-                    "words": epoch_words,
-                    "seconds": round(seconds, 3),
-                    "words_per_second": round(epoch_words / max(seconds, 1e-9)),
-                }
-                epochs.append(record)
-                bar.set_postfix_str(f"epoch {epoch + 1} loss {record['loss']:.4f}")
-                progress.note(f"epoch {epoch + 1}/{config.epochs}: loss {record['loss']:.4f} "
-                              f"({record['examples']:,} examples), {record['words_per_second']:,} words/s")
+        epochs = train_epochs(chunk, offsets, config, workers, progress, desc=f"{config.model} (embcli)")
         train_seconds = time.perf_counter() - train_started
         files = {}
         if config.negative > 0:  # the output layer `--resume` continues from
@@ -201,3 +142,75 @@ def train_word2vec_embcli(corpus: TokenCorpus, output: Path, config: Word2VecCon
                     "hierarchical_softmax": "word2vec's Huffman tree of the counts" if config.hs else None,
                     "loss": "mean loss per training example (negative-sampling and hierarchical-softmax terms)"},
         )
+
+
+def train_epochs(chunk: Callable[[int, int, float, float, np.ndarray], tuple[float, int, int]], offsets: np.ndarray,
+                 config: Any, workers: int, progress: Progress, *, desc: str) -> list[dict[str, Any]]:
+    """Run `config.epochs` Hogwild epochs of `chunk` over the sentences on `workers` threads; each epoch's record.
+
+    Each thread trains its own contiguous slice of sentences, calling
+    `chunk(first, end, progress_start, progress_per_word, rng_state)` (a nogil
+    kernel returning (loss sum, examples, words)) on runs of about
+    WORDS_PER_CALL words; `progress_start + progress_per_word * words` is the
+    fraction of all training done, as the thread counts it. Progress bar and
+    per-epoch loss notes on `progress`.
+    """
+    n_sentences = len(offsets) - 1
+    thread_bounds = split_sentences(offsets, 0, n_sentences, workers)
+    rng_states = [np.array([seed], dtype=np.uint64)
+                  for seed in np.random.default_rng(config.seed).integers(1, 2**62, size=workers)]
+    words_done = [0] * workers
+    epochs: list[dict[str, Any]] = []
+    bar = progress.bar(total=int(offsets[-1]) * config.epochs, desc=desc, unit="word")
+    with bar:
+        for epoch in range(config.epochs):
+            epoch_started = time.perf_counter()
+            losses = np.zeros(workers, dtype=np.float64)
+            examples = np.zeros(workers, dtype=np.int64)
+            errors: list[BaseException] = []
+
+            def work(t: int) -> None:
+                try:
+                    first, end = int(thread_bounds[t]), int(thread_bounds[t + 1])
+                    slice_words = max(1, int(offsets[end] - offsets[first]))
+                    chunks = split_sentences(offsets, first, end, max(1, slice_words // WORDS_PER_CALL))
+                    per_word = 1.0 / (slice_words * config.epochs)
+                    done = 0
+                    for a, b in zip(chunks[:-1], chunks[1:]):
+                        loss, n, words = chunk(int(a), int(b), (epoch + done / slice_words) / config.epochs,
+                                               per_word, rng_states[t])
+                        losses[t] += loss
+                        examples[t] += n
+                        done += words
+                        words_done[t] += words
+                except BaseException as exc:  # re-raised in the main thread
+                    errors.append(exc)
+
+            threads = [threading.Thread(target=work, args=(t,), daemon=True) for t in range(workers)]
+            for thread in threads:
+                thread.start()
+            shown = bar.n
+            for thread in threads:
+                while thread.is_alive():
+                    thread.join(timeout=0.25)
+                    bar.update(sum(words_done) - shown)
+                    shown = sum(words_done)
+            if errors:
+                raise errors[0]
+            seconds = time.perf_counter() - epoch_started
+            epoch_words = int(offsets[-1])
+            record = {
+                "epoch": epoch + 1,
+                "loss": float(losses.sum() / max(1, examples.sum())),
+                "loss_sum": float(losses.sum()),
+                "examples": int(examples.sum()),
+                "words": epoch_words,
+                "seconds": round(seconds, 3),
+                "words_per_second": round(epoch_words / max(seconds, 1e-9)),
+            }
+            epochs.append(record)
+            bar.set_postfix_str(f"epoch {epoch + 1} loss {record['loss']:.4f}")
+            progress.note(f"epoch {epoch + 1}/{config.epochs}: loss {record['loss']:.4f} "
+                          f"({record['examples']:,} examples), {record['words_per_second']:,} words/s")
+    return epochs
+
