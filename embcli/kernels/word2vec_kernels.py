@@ -398,6 +398,4 @@ def _cbow_update(syn0, syn_out, context, k_count, outputs, labels, m_count, lr, 
 
 
 # public names of the pieces other kernel families (doc2vec) build on
-(next_random, sigmoid_and_log, subsample_sentence, draw_outputs, longest_sentence, reduced_window, alpha_at,
- skipgram_update, cbow_update) = (_next_random, _sigmoid_and_log, _subsample_sentence, _draw_outputs,
-                                  _longest_sentence, _reduced_window, _alpha_at, _skipgram_update, _cbow_update)
+next_random, skipgram_update, cbow_update = _next_random, _skipgram_update, _cbow_update
