@@ -33,7 +33,8 @@ from embcli.corpus.encoding import EncodedChunk, LineEncoder
 from embcli.corpus.hashing import hash_vocabulary
 from embcli.corpus.stopword_file import store_stopwords
 from embcli.corpus.readers import LINE_PIECE_BYTES, InputFile, LineSource, expand_inputs, iter_line_chunks
-from embcli.corpus.token_corpus import CORPUS_KIND, IDS_NAME, MAX_SENTENCE_TOKENS, OFFSETS_NAME, TEXT_NAME, VOCAB_NAME
+from embcli.corpus.token_corpus import CORPUS_KIND, IDS_NAME, LINES_NAME, MAX_SENTENCE_TOKENS, OFFSETS_NAME, TEXT_NAME, \
+    VOCAB_NAME
 from embcli.corpus.tokenize import TokenizerSpec, load_stopwords, make_tokenizer
 from embcli.corpus.vocabulary import UNK_INDEX, Vocabulary, build_vocabulary, write_vocabulary
 from embcli.errors import InputError
@@ -128,7 +129,7 @@ def preprocess_corpus(inputs: list[str], output: Path, config: PreprocessConfig,
             config=as_dict(config),
             inputs=[stdin_record if item.is_stdin else describe_file(Path(item.path)) for item in items],
             counts=counts,
-            files={"ids": IDS_NAME, "offsets": OFFSETS_NAME, "text": TEXT_NAME, "vocab": VOCAB_NAME,
+            files={"ids": IDS_NAME, "offsets": OFFSETS_NAME, "lines": LINES_NAME, "text": TEXT_NAME, "vocab": VOCAB_NAME,
                    **store_stopwords(staging, stopwords)},
             timings={"tokenize_seconds": round(tokenized - started, 3),
                      "index_write_seconds": round(finished - tokenized, 3),
@@ -150,11 +151,14 @@ class FirstPass:
     sentences: int
     bad_bytes: int
     stopwords_removed: int
+    line_numbers_path: Path | None = None  # raw int64 input line (0-based, over all inputs) of each sentence
 
 
 def _first_pass(items: list[InputFile], spec: TokenizerSpec, workers: int, staging: Path, on_bytes: Any,
                 stdin_record: dict[str, Any]) -> FirstPass:
     ids_path, lengths_path = staging / "ids.provisional", staging / "lengths.provisional"
+    line_numbers_path = staging / "lines.provisional"
+    input_lines = 0  # lines completed so far (a last line without a newline joins the next input's first)
     token_ids: dict[str, int] = {}
     tokens: list[str] = []
     counts = np.zeros(1024, dtype=np.int64)
@@ -165,7 +169,8 @@ def _first_pass(items: list[InputFile], spec: TokenizerSpec, workers: int, stagi
             stdin_record.update(path="-", size=source.stdin_reader.size, sha256=source.stdin_reader.sha256.hexdigest())
 
     chunks = iter_line_chunks(items, on_close=record_stdin)
-    with open(ids_path, "wb") as ids_file, open(lengths_path, "wb") as lengths_file:
+    with open(ids_path, "wb") as ids_file, open(lengths_path, "wb") as lengths_file, \
+            open(line_numbers_path, "wb") as line_numbers_file:
         for chunk in _encoded_chunks(chunks, spec, workers, on_bytes):
             lookup = np.empty(len(chunk.tokens), dtype=np.uint32)
             for local_id, token in enumerate(chunk.tokens):
@@ -180,11 +185,14 @@ def _first_pass(items: list[InputFile], spec: TokenizerSpec, workers: int, stagi
             counts[: len(tokens)] += np.bincount(global_ids, minlength=len(tokens))
             global_ids.tofile(ids_file)
             chunk.lengths.tofile(lengths_file)
+            (chunk.line_numbers + input_lines).tofile(line_numbers_file)
+            input_lines += chunk.line_ends
             lines += chunk.lines
             sentences += len(chunk.lengths)
             bad_bytes += chunk.bad_bytes
             removed += chunk.stopwords_removed
-    return FirstPass(tokens, counts[: len(tokens)], ids_path, lengths_path, lines, sentences, bad_bytes, removed)
+    return FirstPass(tokens, counts[: len(tokens)], ids_path, lengths_path, lines, sentences, bad_bytes, removed,
+                     line_numbers_path)
 
 
 def _vocabulary_from(first: FirstPass, config: PreprocessConfig) -> Vocabulary:
@@ -239,21 +247,27 @@ def write_corpus_files(staging: Path, first: FirstPass, vocab: Vocabulary, confi
     words = np.array(vocab.tokens, dtype=object)
     written = sentences = 0
     bar = progress.bar(first.sentences, "writing corpus", unit="sent")
+    line_source = open(first.line_numbers_path, "rb") if first.line_numbers_path else None
     with open(first.ids_path, "rb") as provisional, open(first.lengths_path, "rb") as lengths_file, \
             closing(NpyStreamWriter(staging / IDS_NAME, np.uint32)) as ids_out, \
             closing(NpyStreamWriter(staging / OFFSETS_NAME, np.int64)) as offsets_out, \
+            closing(NpyStreamWriter(staging / LINES_NAME, np.int64)) as lines_out, \
             open(staging / TEXT_NAME, "w", encoding="utf-8", newline="\n") as text:
         preallocate(ids_out.handle, NpyStreamWriter.HEADER_BYTES + 4 * kept_tokens, staging / IDS_NAME)
         offsets_out.write(np.zeros(1, dtype=np.int64))
         for chunk_lengths in _sentence_chunks(lengths_file):
             bar.update(len(chunk_lengths))
             chunk = remap[np.fromfile(provisional, dtype=np.uint32, count=int(chunk_lengths.sum()))]
+            chunk_lines = np.fromfile(line_source, dtype=np.int64, count=len(chunk_lengths)) if line_source else None
             if drop:
                 keep = chunk != UNK_INDEX
                 sentence_of_token = np.repeat(np.arange(len(chunk_lengths)), chunk_lengths)
                 chunk_lengths = np.bincount(sentence_of_token[keep], minlength=len(chunk_lengths))
                 chunk = chunk[keep]
+                chunk_lines = chunk_lines[chunk_lengths > 0] if chunk_lines is not None else None
                 chunk_lengths = chunk_lengths[chunk_lengths > 0]
+            if chunk_lines is not None:
+                lines_out.write(chunk_lines)
             ids_out.write(chunk)
             ends = np.cumsum(chunk_lengths)
             offsets_out.write(ends + written)
@@ -263,6 +277,11 @@ def write_corpus_files(staging: Path, first: FirstPass, vocab: Vocabulary, confi
             written += len(chunk)
             sentences += len(chunk_lengths)
     bar.close()
+    if line_source is not None:
+        line_source.close()
+        first.line_numbers_path.unlink()
+    else:  # the Spark engine records no input lines
+        (staging / LINES_NAME).unlink()
     first.ids_path.unlink()
     first.lengths_path.unlink()
     return {

@@ -46,9 +46,11 @@ from embcli.config import EmbedConfig, PreprocessConfig, as_dict
 from embcli.corpus.readers import InputFile, LineSource
 from embcli.corpus.tokenize import Tokenizer
 from embcli.corpus.vocabulary import UNK
+from embcli.doc2vec_inference import infer_token_lists, load_doc2vec
 from embcli.embeddings import Embeddings, load_embeddings
 from embcli.embeddings.tokenizer_settings import TOKENIZER_SECTION
 from embcli.errors import ConfigError, FormatError, InputError
+from embcli.phrases import apply_phrases, corpus_phrase_passes
 from embcli.progress import SILENT, Progress
 
 SIDECAR_SUFFIX = ".json"
@@ -92,8 +94,11 @@ def tokenizer_for(embeddings: Embeddings, progress: Progress = SILENT) -> tuple[
                       f"not removed (they are out of vocabulary anyway)")
     described = {key: section.get(key) for key in _DESCRIBED}
     described["stopwords"] = section.get("stopwords_source", section.get("stopwords"))
-    return embeddings.tokenizer(), {"from": "vectors manifest" if embeddings.knows_tokenizer else "defaults",
-                                    **described}
+    tokenize, passes = embeddings.tokenizer(), corpus_phrase_passes(embeddings.manifest)
+    if passes:  # a corpus made by `embcli phrases`: new text's phrases are joined as the corpus's were
+        described["phrases"] = sum(map(len, passes))
+        return (lambda text: apply_phrases(tokenize(text), passes)), {"from": "vectors manifest", **described}
+    return tokenize, {"from": "vectors manifest" if embeddings.knows_tokenizer else "defaults", **described}
 
 
 _DESCRIBED = ("tokenizer", "token_pattern", "lowercase", "nfkc", "stopwords")
@@ -210,6 +215,7 @@ def embed_file(
     if input_path != "-" and not Path(input_path).is_file():
         raise InputError(f"input {input_path} does not exist or is not a file")
     embeddings = load_embeddings(vectors, vocab_path=vocab_path)
+    doc2vec = load_doc2vec(embeddings) if config.pool == "infer" else None
     weights = token_weights(embeddings, config)
     unk_row = _unk_row(embeddings) if config.oov == "unk" else None
     tokenize, tokenizer_settings = tokenizer_for(embeddings, progress)
@@ -226,7 +232,9 @@ def embed_file(
                 threadpool_limits(limits=1, user_api="blas"):
             for batch in _line_batches(input_path, config.batch_lines):
                 token_lists = [tokenize(line) for line in batch]
-                pooled = pool_lines(token_lists, embeddings, config.pool, weights=weights, unk_row=unk_row)
+                pooled = PooledBatch(*infer_token_lists(doc2vec, token_lists, seed=config.seed, epochs=config.infer_epochs),
+                                     0) if doc2vec else pool_lines(token_lists, embeddings, config.pool, weights=weights,
+                                                                   unk_row=unk_row)
                 raw.write(np.ascontiguousarray(pooled.rows, dtype="<f4").tobytes())
                 if gram is not None:
                     gram += pooled.rows.T.astype(np.float64) @ pooled.rows.astype(np.float64)
@@ -253,6 +261,16 @@ def embed_file(
     finally:
         raw_path.unlink(missing_ok=True)
     return result
+
+
+def infer_texts(vectors: Path | str, texts: list[str], *, seed: int = 1, epochs: int | None = None) -> np.ndarray:
+    """Doc2vec vectors (float32, one row per text) inferred for new texts, tokenized as the model's corpus was.
+
+    Deterministic: the same text, model and seed give the same row on every call.
+    """
+    embeddings = load_embeddings(vectors)
+    tokenize, _ = tokenizer_for(embeddings)
+    return infer_token_lists(load_doc2vec(embeddings), [tokenize(text) for text in texts], seed=seed, epochs=epochs)[0]
 
 
 def sidecar_path(output: Path) -> Path:

@@ -117,7 +117,7 @@ def test_options_a_model_does_not_have(tmp_path, topic_corpus_dir):
         train(topic_corpus_dir, tmp_path / "out", minn=2)
     with pytest.raises(ConfigError, match=r"^unknown keyword argument 'size'"):
         train(topic_corpus_dir, tmp_path / "out", size=100)
-    with pytest.raises(ConfigError, match=r"^model='bert': must be one of skipgram, cbow, glove, fasttext$"):
+    with pytest.raises(ConfigError, match=r"^model='bert': must be one of skipgram, cbow, glove, fasttext, doc2vec$"):
         train(topic_corpus_dir, tmp_path / "out", model="bert")
     assert not (tmp_path / "out").exists()
 

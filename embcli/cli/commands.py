@@ -5,6 +5,7 @@ import embcli.cli.embed  # noqa: F401
 import embcli.cli.evaluate  # noqa: F401
 import embcli.cli.export  # noqa: F401
 import embcli.cli.index  # noqa: F401
+import embcli.cli.phrases  # noqa: F401
 import embcli.cli.plot  # noqa: F401
 import embcli.cli.preprocess  # noqa: F401
 import embcli.cli.quantize  # noqa: F401

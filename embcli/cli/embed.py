@@ -18,8 +18,12 @@ from embcli.cli.evaluate import vectors_argument, vocab_option
 @click.argument("input_path", metavar="INPUT")
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), required=True,
               help="Output .npy (float32, one row per input line); settings go to OUTPUT.json beside it.")
-@option("--pool", type=click.Choice(["mean", "sum", "sif"]), default=None, show_default="mean",
-        help="mean, sum, or sif: frequency-weighted mean minus the first principal component.")
+@option("--pool", type=click.Choice(["mean", "sum", "sif", "infer"]), default=None, show_default="mean",
+        help="mean, sum, sif: frequency-weighted mean minus the first principal component, or infer: a doc2vec "
+             "model's inferred document vector.")
+@option("--infer-epochs", type=int, default=None, show_default="the model's infer_epochs", help="infer: epochs per text.")
+@option("--seed", type=int, default=None, show_default="1",
+        help="infer: seed of each text's fresh row; same text + seed, same vector.")
 @option("--oov", type=click.Choice(["skip", "unk"]), default=None, show_default="skip",
         help="Unknown tokens are skipped or take the <unk> row.")
 @option("--sif-a", type=float, default=None, show_default="1e-3", help="SIF weight parameter a in a / (a + p(w)).")

@@ -29,6 +29,13 @@ vocab_option = option("--vocab", "vocab_path", type=click.Path(path_type=Path), 
         help="Analogy: only the N most frequent words are asked and answered.")
 @option("--method", type=click.Choice(["3cosadd", "3cosmul", "both"]), default=None, show_default="both",
         help="Analogy objective.")
+@click.option("--classify", "classify_paths", type=click.Path(path_type=Path), multiple=True,
+              help="Classification file (label<TAB>text): stratified 10-fold CV of logistic regression; repeatable.")
+@click.option("--classify-train", type=click.Path(path_type=Path), default=None,
+              help="Classification training file, scored on --classify-test instead of by cross-validation.")
+@click.option("--classify-test", type=click.Path(path_type=Path), default=None, help="Classification test file.")
+@click.option("--pool", type=click.Choice(["mean", "sif", "infer"]), default="mean", show_default=True,
+              help="Classification: how texts become vectors (infer: doc2vec models).")
 @json_option
 @click.option("--output", type=click.Path(path_type=Path), default=None, help="Also write the JSON report to FILE.")
 @click.option("--details", is_flag=True,
@@ -39,8 +46,9 @@ vocab_option = option("--vocab", "vocab_path", type=click.Path(path_type=Path), 
 @quiet_option
 @handle_errors
 def eval_command(vectors: Path, similarity_paths: tuple[Path, ...], analogy_paths: tuple[Path, ...],
-                 suite: str | None, as_json: bool, output: Path | None, force: bool, vocab_path: Path | None,
-                 quiet: bool, details: bool, **options: Any) -> None:
+                 suite: str | None, classify_paths: tuple[Path, ...], classify_train: Path | None,
+                 classify_test: Path | None, pool: str, as_json: bool, output: Path | None, force: bool,
+                 vocab_path: Path | None, quiet: bool, details: bool, **options: Any) -> None:
     """Score VECTORS on word-similarity and word-analogy sets.
 
     Similarity: Spearman and Pearson correlation of cosines with human scores.
@@ -62,6 +70,8 @@ def eval_command(vectors: Path, similarity_paths: tuple[Path, ...], analogy_path
     if details and not (as_json or output):
         raise ConfigError("--details adds to the JSON report: use it with --json or --output FILE")
     report = evaluate_vectors(vectors, similarity=similarity_paths, analogy=analogy_paths, suite=suite, output=output,
+                              classify=classify_paths, classify_train=classify_train, classify_test=classify_test,
+                              pool=pool,
                               force=force, vocab_path=vocab_path, progress=progress_from(quiet),
                               spelling=COMMAND_LINE, details=details, **options)
     payload = report.as_dict()

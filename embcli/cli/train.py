@@ -12,9 +12,10 @@ from embcli.cli.common import force_option, handle_errors, json_option, output_o
 from embcli.cli.options import option, report
 from embcli.cli.spark_options import SPARK_SECTION, spark_options
 
-MODEL_CHOICES = ["skipgram", "cbow", "glove", "fasttext"]
+MODEL_CHOICES = ["skipgram", "cbow", "glove", "fasttext", "doc2vec"]
 COMMON, WORD2VEC, FASTTEXT, GLOVE = "Common options", "word2vec options (skipgram, cbow; also fasttext)", \
     "fastText options (--model fasttext)", "GloVe options (--model glove)"
+DOC2VEC = "doc2vec options (--model doc2vec; --negative, --sample, --min-alpha apply too)"
 
 
 @main.command("train", default_section=COMMON)
@@ -69,6 +70,14 @@ COMMON, WORD2VEC, FASTTEXT, GLOVE = "Common options", "word2vec options (skipgra
         help="Save parameters + AdaGrad state every K epochs.")
 @option("--checkpoint-dir", type=str, default=None, show_default="OUTPUT.checkpoint", section=GLOVE,
         help="Where checkpoints go.")
+@option("--dm", type=int, default=None, show_default="0", section=DOC2VEC,
+        help="0: PV-DBOW (the document predicts its words); 1: PV-DM (averaged context).")
+@option("--dbow-words/--no-dbow-words", default=None, show_default="off", section=DOC2VEC,
+        help="--dm 0: also train skip-gram word vectors, interleaved.")
+@option("--tags", type=str, default=None, show_default="the document number", section=DOC2VEC,
+        help="File of one tag per input line.")
+@option("--infer-epochs", type=int, default=None, show_default="the training epochs", section=DOC2VEC,
+        help="Epochs of inference on new text (embed --pool infer).")
 @option("--mllib-partitions", type=int, default=None, show_default="1", section=SPARK_SECTION,
         help="--engine spark-mllib: MLlib numPartitions; faster, but accuracy falls as it grows.")
 @spark_options

@@ -26,6 +26,8 @@ class EncodedChunk:
     lines: int
     bad_bytes: int  # undecodable bytes replaced by U+FFFD
     stopwords_removed: int
+    line_numbers: np.ndarray | None = None  # int64 chunk-local input line (0-based) of each sentence
+    line_ends: int = 0  # pieces ending with a newline: the input lines this chunk completes
 
 
 def decode_line(raw: bytes) -> tuple[str, int]:
@@ -57,7 +59,8 @@ class LineEncoder:
     def __call__(self, lines: list[bytes]) -> EncodedChunk:
         flat: list[str] = []
         lengths: list[int] = []
-        bad_bytes = removed = 0
+        line_numbers: list[int] = []
+        line = bad_bytes = removed = 0
         for raw in lines:
             text, bad = decode_line(raw)
             bad_bytes += bad
@@ -70,6 +73,9 @@ class LineEncoder:
                 flat.extend(tokens)
                 full, rest = divmod(len(tokens), MAX_SENTENCE_TOKENS)
                 lengths.extend([MAX_SENTENCE_TOKENS] * full + ([rest] if rest else []))
+                line_numbers.extend([line] * (full + (1 if rest else 0)))
+            line += raw.endswith(b"\n")  # the pieces of a long line (see readers) share its number
         local = {token: i for i, token in enumerate(dict.fromkeys(flat))}
         ids = np.fromiter(map(local.__getitem__, flat), dtype=np.uint32, count=len(flat))
-        return EncodedChunk(list(local), ids, np.array(lengths, dtype=np.int64), len(lines), bad_bytes, removed)
+        return EncodedChunk(list(local), ids, np.array(lengths, dtype=np.int64), len(lines), bad_bytes, removed,
+                            np.array(line_numbers, dtype=np.int64), line)

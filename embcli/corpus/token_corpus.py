@@ -6,6 +6,8 @@ Layout inside a corpus directory:
   or, for very large corpora, numbered shards `ids-00000.npy`, `ids-00001.npy`, ...
   whose concatenation is that array (offsets index the concatenation);
 - `offsets.npy`: int64, `len = sentences + 1`; sentence i is `ids[offsets[i]:offsets[i+1]]`;
+- `lines.npy`: int64, `len = sentences`; the input line (0-based, counted over all inputs in order)
+  each sentence came from (absent in corpora written before it was recorded);
 - `vocab.tsv`: the vocabulary the ids index;
 - `corpus.txt`: the same sentences as space-separated tokens, one per line;
 - `manifest.json`: kind `corpus`.
@@ -36,6 +38,7 @@ MAX_SENTENCE_TOKENS = 10_000
 IDS_NAME = "ids.npy"
 IDS_SHARD_PATTERN = "ids-{:05d}.npy"
 OFFSETS_NAME = "offsets.npy"
+LINES_NAME = "lines.npy"
 TEXT_NAME = "corpus.txt"
 VOCAB_NAME = "vocab.tsv"
 REMEDY = "re-run embcli preprocess"  # what fixes a damaged corpus directory
@@ -91,6 +94,17 @@ def load_token_corpus(directory: Path, *, check_ids: bool = False) -> TokenCorpu
     if check_ids:
         corpus.check_ids()
     return corpus
+
+
+def sentence_line_numbers(corpus: TokenCorpus) -> np.ndarray | None:
+    """The input line (0-based) of each sentence, from `lines.npy`; None for a corpus without that record."""
+    path = corpus.directory / LINES_NAME
+    if not path.exists():
+        return None
+    lines = load_npy(path, mmap=False, remedy=REMEDY)
+    if lines.ndim != 1 or len(lines) != corpus.n_sentences or (len(lines) > 1 and np.any(np.diff(lines) < 0)):
+        raise FormatError(f"{path}: expected {corpus.n_sentences} non-decreasing line numbers; {REMEDY}")
+    return lines.astype(np.int64, copy=False)
 
 
 def shard_paths(directory: Path) -> list[Path]:

@@ -19,6 +19,7 @@ from embcli.artifacts import library_versions
 from embcli.config import EvalConfig, as_dict
 from embcli.display import display_width, pad
 from embcli.embeddings import Embeddings
+from embcli.evaluation.classification import ClassificationResult, render_classification
 from embcli.evaluation.analogy import METHOD_LABELS, SUMMARY_GROUPS, AnalogyResult, evaluate_analogies
 from embcli.evaluation.datasets import (
     ANALOGY,
@@ -42,6 +43,7 @@ class EvalReport:
     similarity: list[SimilarityResult] = field(default_factory=list)
     analogy: list[AnalogyResult] = field(default_factory=list)
     seconds: float = 0.0
+    classification: list[ClassificationResult] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +52,7 @@ class EvalReport:
             "config": as_dict(self.config),
             "similarity": [result.as_dict() for result in self.similarity],
             "analogy": [result.as_dict() for result in self.analogy],
+            **({"classification": [result.as_dict() for result in self.classification]} if self.classification else {}),
             "seconds": self.seconds,
             "libraries": library_versions(),
         }
@@ -161,7 +164,7 @@ def render_table(report: EvalReport) -> str:
             lines.append(_analogy_row(group.upper(), width, first["answered"], first["questions"],
                                       [_percent(result.summary(m, group)["accuracy"]) for m in result.methods]))
         lines += _malformed_notes([result])
-    return "\n".join(lines)
+    return "\n".join(lines + render_classification(report.classification))
 
 
 def _analogy_row(name: str, width: int, answered: int, questions: int, accuracies: list[str]) -> str:

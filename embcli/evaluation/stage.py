@@ -17,6 +17,7 @@ from embcli.artifacts import check_output, staged_file
 from embcli.config import PYTHON, EvalConfig, Spelling, build_config
 from embcli.embeddings import Embeddings, load_embeddings
 from embcli.errors import ConfigError, InputError
+from embcli.evaluation.classification import classify_tasks, read_classification_tasks
 from embcli.evaluation.report import EvalReport, evaluate_embeddings, load_datasets
 from embcli.progress import SILENT, Progress
 
@@ -26,8 +27,11 @@ SUITES = ("standard",)
 def evaluate_vectors(vectors: str | Path | Embeddings, *, similarity: Sequence[str | Path] = (),
                      analogy: Sequence[str | Path] = (), suite: str | None = None, output: str | Path | None = None,
                      force: bool = False, vocab_path: str | Path | None = None, progress: Progress = SILENT,
-                     spelling: Spelling = PYTHON, details: bool = False, **options: Any) -> EvalReport:
-    """Score vectors (a path `load_embeddings` reads, or loaded `Embeddings`) on similarity and analogy sets.
+                     spelling: Spelling = PYTHON, details: bool = False, classify: Sequence[str | Path] = (),
+                     classify_train: str | Path | None = None, classify_test: str | Path | None = None,
+                     pool: str = "mean", **options: Any) -> EvalReport:
+    """Score vectors (a path `load_embeddings` reads, or loaded `Embeddings`) on similarity, analogy and
+    classification sets (`embcli.evaluation.classification`).
 
     A set none of whose words the vocabulary has (an English set on a Chinese model) gets a warning line;
     when no set could be scored at all, nothing is written and InputError says so.
@@ -35,9 +39,10 @@ def evaluate_vectors(vectors: str | Path | Embeddings, *, similarity: Sequence[s
     config = build_config(EvalConfig, overrides=options, spelling=spelling)
     if suite is not None and suite not in SUITES:
         raise ConfigError(f"unknown suite '{suite}' (choose {', '.join(SUITES)})")
-    if not similarity and not analogy:
+    tasks = read_classification_tasks(classify, classify_train, classify_test)  # checked before any vectors are read
+    if not similarity and not analogy and not tasks.requested:
         suite = suite or "standard"
-    sources = tuple(Path(p) for p in (*similarity, *analogy, vocab_path) if p is not None)
+    sources = tuple(Path(p) for p in (*similarity, *analogy, *tasks.paths, vocab_path) if p is not None)
     if not isinstance(vectors, Embeddings):
         sources += (Path(vectors),)
     if output is not None:
@@ -47,6 +52,7 @@ def evaluate_vectors(vectors: str | Path | Embeddings, *, similarity: Sequence[s
         vectors, vocab_path=None if vocab_path is None else Path(vocab_path))
     report = evaluate_embeddings(embeddings, similarity_sets, analogy_sets, config, progress=progress, details=details)
     check_coverage(report, progress)
+    report.classification = classify_tasks(embeddings, tasks, pool)
     if output is not None:
         with staged_file(Path(output), force=force, kind="json", inputs=sources) as staging:
             staging.write_text(json.dumps(report.as_dict(), indent=2) + "\n", encoding="utf-8")

@@ -395,3 +395,7 @@ def _cbow_update(syn0, syn_out, context, k_count, outputs, labels, m_count, lr, 
         for d in range(dim):
             syn0[row, d] += hidden_error[d]
     return loss
+
+
+# public names of the pieces other kernel families (doc2vec) build on
+next_random, skipgram_update, cbow_update = _next_random, _skipgram_update, _cbow_update

@@ -24,6 +24,7 @@ TRAINERS: dict[str, tuple[str, str]] = {
     "cbow": ("Word2VecConfig", "embcli.training.word2vec_gensim:train_word2vec"),
     "glove": ("GloVeConfig", "embcli.training.glove:train_glove"),
     "fasttext": ("FastTextConfig", "embcli.training.fasttext_gensim:train_fasttext"),
+    "doc2vec": ("Doc2VecConfig", "embcli.training.doc2vec:train_doc2vec"),
 }
 
 

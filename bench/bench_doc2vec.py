@@ -1,0 +1,185 @@
+"""Benchmark of `train --model doc2vec` against gensim's Doc2Vec with `corpus_file` (issue: 3x its words/s,
+and document vectors that classify at least as well).
+
+Speed: the shared corpus (lowercased [a-z0-9']+ tokens, min-count 5, one document per line), dim 100,
+window 5, negative 5, sample 1e-3, 5 epochs, 2 workers; whole processes, embcli and gensim interleaved,
+median of --repeats runs; words/s = corpus tokens x epochs / training seconds (each tool's own timer
+around its training loop; wall time of the whole process is reported beside it).
+
+Accuracy: both tools train on the texts of MR, SUBJ and TREC (26,614 lines, same tokens, min-count 2,
+20 epochs, otherwise the speed settings), and each tool's trained document vectors of those lines are
+scored by embcli's classifier (logistic regression, C by inner CV; stratified 10-fold CV on MR and SUBJ,
+the train/test split on TREC).
+
+Usage: python bench/bench_doc2vec.py [--repeats 3] [--work DIR] [--modes dbow dbow-words dm] [--skip-accuracy]
+       [--corpus ../shared/data/corpus/en-mixed-5m.txt.gz]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+import time
+from pathlib import Path
+
+from harness import EMBCLI, PYTHON, REFERENCE_PREPROCESS, REPO, SHARED_CORPUS, machine, median, timed, write_section
+
+SPEED = {"dim": 100, "window": 5, "negative": 5, "sample": 1e-3, "epochs": 5, "workers": 2}
+MODES = {"dbow": ["--dm", "0"], "dbow-words": ["--dm", "0", "--dbow-words"], "dm": ["--dm", "1"]}
+GENSIM_MODES = {"dbow": {"dm": 0}, "dbow-words": {"dm": 0, "dbow_words": 1}, "dm": {"dm": 1, "dm_mean": 1}}
+CLASSIFY = REPO / "data" / "classify"
+CLASSIFY_FILES = ("mr.tsv", "subj.tsv", "trec-train.tsv", "trec-test.tsv")
+
+
+def options(settings: dict) -> list[str]:
+    return [item for key, value in settings.items() for item in (f"--{key}", str(value))]
+
+
+def embcli_train(corpus: Path, out: Path, mode: str, settings: dict) -> list[str]:
+    return EMBCLI + ["train", str(corpus), "--model", "doc2vec", "-o", str(out), "--force", "-q", *MODES[mode],
+                     *options(settings)]
+
+
+def gensim_train(corpus: Path, out: Path, mode: str, settings: dict) -> list[str]:
+    return [PYTHON, __file__, "--gensim-run", str(corpus / "corpus.txt"), str(out), mode, json.dumps(settings)]
+
+
+def gensim_run(corpus_txt: str, out: str, mode: str, settings_json: str) -> None:
+    """Train gensim Doc2Vec on a corpus file (tags = line numbers); save docvecs.npy; print timings as JSON."""
+    import numpy as np
+    from gensim.models.doc2vec import Doc2Vec
+
+    settings = json.loads(settings_json)
+    started = time.perf_counter()
+    model = Doc2Vec(vector_size=settings["dim"], window=settings["window"], negative=settings["negative"], hs=0,
+                    sample=settings["sample"], min_count=1, workers=settings["workers"], alpha=0.025,
+                    min_alpha=0.0001, seed=1, epochs=settings["epochs"], **GENSIM_MODES[mode])
+    model.build_vocab(corpus_file=corpus_txt)
+    train_started = time.perf_counter()
+    model.train(corpus_file=corpus_txt, total_examples=model.corpus_count, total_words=model.corpus_total_words,
+                epochs=model.epochs)
+    train_seconds = time.perf_counter() - train_started
+    Path(out).mkdir(parents=True, exist_ok=True)
+    np.save(Path(out) / "docvecs.npy", model.dv.vectors[: model.corpus_count].astype(np.float32))
+    print(json.dumps({"train_seconds": train_seconds, "setup_seconds": train_started - started,
+                      "documents": model.corpus_count}))
+
+
+def file_lines(name: str) -> list[str]:
+    """The lines of a classification file (split on newlines only: some texts hold other Unicode separators)."""
+    return (CLASSIFY / name).read_text(encoding="utf-8").rstrip("\n").split("\n")
+
+
+def prepare(work: Path, shared_corpus: Path) -> tuple[Path, Path, int]:
+    """The shared corpus and the classification texts as corpus directories, and a warmed kernel cache."""
+    corpus, texts, tiny = work / "corpus", work / "texts", work / "tiny"
+    if not (corpus / "manifest.json").exists():
+        timed(EMBCLI + ["preprocess", str(shared_corpus), "-o", str(corpus), "--force", "-q", *REFERENCE_PREPROCESS])
+    if not (texts / "manifest.json").exists():
+        lines = [line.split("\t", 1)[1] for name in CLASSIFY_FILES for line in file_lines(name)]
+        (work / "texts.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        at = REFERENCE_PREPROCESS.index("--min-count") + 1  # min-count 2 on this small text
+        reference = [*REFERENCE_PREPROCESS[:at], "2", *REFERENCE_PREPROCESS[at + 1:]]
+        timed(EMBCLI + ["preprocess", str(work / "texts.txt"), "-o", str(texts), "--force", "-q", *reference])
+    if not (tiny / "manifest.json").exists():
+        with gzip.open(shared_corpus, "rt", encoding="utf-8") as source:
+            (work / "tiny.txt").write_text("".join(next(source) for _ in range(2000)), encoding="utf-8")
+        timed(EMBCLI + ["preprocess", str(work / "tiny.txt"), "-o", str(tiny), "--force", "-q", *REFERENCE_PREPROCESS])
+    for mode in MODES:  # compile (or load) the cached kernels outside the timed runs
+        timed(embcli_train(tiny, work / "warm", mode, {**SPEED, "epochs": 1}))
+    return corpus, texts, json.loads((corpus / "manifest.json").read_text())["counts"]["tokens_written"]
+
+
+def speed(corpus: Path, tokens: int, work: Path, mode: str, repeats: int) -> dict:
+    runs: dict[str, list[dict]] = {"embcli": [], "gensim": []}
+    for _ in range(repeats):  # interleaved, so both tools see the same machine load
+        run = timed(embcli_train(corpus, work / "d2v-embcli", mode, SPEED))
+        manifest = json.loads((work / "d2v-embcli" / "manifest.json").read_text())
+        runs["embcli"].append({"wall": run.seconds, "train": manifest["timings"]["train_seconds"], "rss": run.peak_rss_mb})
+        run = timed(gensim_train(corpus, work / "d2v-gensim", mode, SPEED))
+        runs["gensim"].append({"wall": run.seconds, "train": run.json()["train_seconds"], "rss": run.peak_rss_mb})
+    words = tokens * SPEED["epochs"]
+    summary = {tool: {"words_per_second": median([words / r["train"] for r in rs]),
+                      "range": [round(min(words / r["train"] for r in rs)), round(max(words / r["train"] for r in rs))],
+                      "wall": median([r["wall"] for r in rs]), "rss": median([r["rss"] for r in rs])}
+               for tool, rs in runs.items()}
+    ratios = [(words / e["train"]) / (words / g["train"]) for e, g in zip(runs["embcli"], runs["gensim"])]
+    summary["ratio"], summary["ratio_range"] = median(ratios), [min(ratios), max(ratios)]
+    return summary
+
+
+def document_accuracy(texts: Path, work: Path) -> dict[str, dict[str, float]]:
+    """MR and SUBJ (10-fold CV) and TREC (train/test) accuracy of each tool's trained document vectors."""
+    import numpy as np
+
+    sys.path.insert(0, str(REPO))
+    from embcli.evaluation.classification import cross_validated_accuracies, make_classifier, quiet_single_threaded_fits
+
+    settings = {**SPEED, "epochs": 20}
+    timed(embcli_train(texts, work / "texts-embcli", "dbow", settings))
+    timed(gensim_train(texts, work / "texts-gensim", "dbow", settings))
+    line_of_doc = np.load(texts / "lines.npy")  # one sentence per line here: document k is input line line_of_doc[k]
+    sizes = [len(file_lines(name)) for name in CLASSIFY_FILES]
+    starts = np.cumsum([0] + sizes)
+    labels = [[line.split("\t", 1)[0] for line in file_lines(name)] for name in CLASSIFY_FILES]
+    scores: dict[str, dict[str, float]] = {}
+    for tool in ("embcli", "gensim"):
+        docvecs = np.load(work / f"texts-{tool}" / "docvecs.npy")
+        rows = np.zeros((starts[-1], docvecs.shape[1]), dtype=np.float32)
+        rows[line_of_doc] = docvecs  # a line with no token left keeps a zero row, for both tools
+        part = [rows[starts[i]:starts[i + 1]] for i in range(len(CLASSIFY_FILES))]
+        scores[tool] = {"mr": float(np.mean(cross_validated_accuracies(part[0], labels[0]))),
+                        "subj": float(np.mean(cross_validated_accuracies(part[1], labels[1])))}
+        with quiet_single_threaded_fits():
+            model = make_classifier().fit(part[2], np.asarray(labels[2]))
+            scores[tool]["trec"] = float(np.mean(model.predict(part[3]) == np.asarray(labels[3])))
+    return scores
+
+
+def report(speeds: dict[str, dict], accuracy: dict | None, repeats: int, started_machine: str) -> str:
+    lines = ["## Doc2Vec: embcli's kernels vs gensim Doc2Vec corpus_file", "",
+             f"Machine: {started_machine}. Command: `python bench/bench_doc2vec.py --repeats {repeats}`.",
+             "Shared corpus as documents (one per line, 4.69M tokens), dim 100, window 5, negative 5, sample 1e-3, "
+             "5 epochs, 2 workers; words/s over each tool's training loop, median of interleaved runs (range).", "",
+             "| mode | embcli words/s | gensim words/s | ratio (range) | wall s embcli / gensim | peak RSS MB |",
+             "|---|---|---|---|---|---|"]
+    for mode, s in speeds.items():
+        e, g = s["embcli"], s["gensim"]
+        lines.append(f"| {mode} | {e['words_per_second']:,.0f} ({e['range'][0]:,}-{e['range'][1]:,}) | "
+                     f"{g['words_per_second']:,.0f} ({g['range'][0]:,}-{g['range'][1]:,}) | "
+                     f"{s['ratio']:.2f}x ({s['ratio_range'][0]:.2f}-{s['ratio_range'][1]:.2f}) | "
+                     f"{e['wall']:.1f} / {g['wall']:.1f} | {e['rss']:.0f} / {g['rss']:.0f} |")
+    if accuracy:
+        lines += ["", "Document vectors trained on the MR+SUBJ+TREC texts (PV-DBOW, 20 epochs), same classifier "
+                      "(logistic regression, C by inner CV; 10-fold CV on MR/SUBJ, train/test on TREC):", "",
+                  "| tool | MR | SUBJ | TREC |", "|---|---|---|---|"]
+        for tool, s in accuracy.items():
+            lines.append(f"| {tool} | {s['mr']:.1%} | {s['subj']:.1%} | {s['trec']:.1%} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--gensim-run":
+        gensim_run(*sys.argv[2:6])
+        return
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/embcli-bench-doc2vec"))
+    parser.add_argument("--modes", nargs="*", default=["dbow"], choices=list(MODES))
+    parser.add_argument("--skip-accuracy", action="store_true")
+    parser.add_argument("--corpus", type=Path, default=SHARED_CORPUS, help="the shared corpus (.txt.gz)")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    started_machine = machine()
+    corpus, texts, tokens = prepare(args.work, args.corpus)
+    speeds = {mode: speed(corpus, tokens, args.work, mode, args.repeats) for mode in args.modes}
+    accuracy = None if args.skip_accuracy else document_accuracy(texts, args.work)
+    markdown = report(speeds, accuracy, args.repeats, started_machine)
+    print(markdown)
+    write_section("doc2vec", markdown)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""Benchmark of `embcli phrases` against gensim `Phrases` + `FrozenPhrases` (issue: learn + apply >= 10x faster,
+and the same phrases found).
+
+Shared corpus (lowercased [a-z0-9']+ tokens, min-count 5), word2phrase scoring with N = corpus tokens
+(gensim gets a custom scorer computing the same formula: its default scorer uses the vocabulary size),
+min-count 5, threshold 100, no connector words, one pass. Whole processes, interleaved, median of
+--repeats runs. embcli: `embcli phrases` (read the corpus directory, count, score, join, write the new
+corpus directory). gensim: read `corpus.txt` (LineSentence), learn `Phrases`, freeze, join every sentence,
+write the joined text. Overlap: the two phrase sets compared.
+
+Usage: python bench/bench_phrases.py [--repeats 3] [--work DIR] [--corpus ../shared/data/corpus/en-mixed-5m.txt.gz]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from harness import EMBCLI, PYTHON, REFERENCE_PREPROCESS, SHARED_CORPUS, machine, median, timed, write_section
+
+MIN_COUNT, THRESHOLD = 5, 100.0
+
+
+def word2phrase_scorer(worda_count: float, wordb_count: float, bigram_count: float, len_vocab: float,
+                       min_count: float, corpus_word_count: float) -> float:
+    """word2phrase's score, for gensim: N is the corpus's token count, not the vocabulary size."""
+    return (bigram_count - min_count) / worda_count / wordb_count * corpus_word_count
+
+
+def gensim_run(corpus_txt: str, out: str) -> None:
+    from gensim.models.phrases import FrozenPhrases, Phrases
+    from gensim.models.word2vec import LineSentence
+
+    started = time.perf_counter()
+    phrases = Phrases(LineSentence(corpus_txt), min_count=MIN_COUNT, threshold=THRESHOLD,
+                      scoring=word2phrase_scorer, connector_words=frozenset())
+    frozen = FrozenPhrases(phrases)
+    learned = time.perf_counter()
+    with open(Path(out) / "joined.txt", "w", encoding="utf-8") as handle:
+        for sentence in LineSentence(corpus_txt):
+            handle.write(" ".join(frozen[sentence]) + "\n")
+    (Path(out) / "phrases.json").write_text(json.dumps(sorted(frozen.phrasegrams)), encoding="utf-8")
+    print(json.dumps({"learn_seconds": learned - started, "apply_seconds": time.perf_counter() - learned}))
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--gensim-run":
+        gensim_run(sys.argv[2], sys.argv[3])
+        return
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/embcli-bench-phrases"))
+    parser.add_argument("--corpus", type=Path, default=SHARED_CORPUS)
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    started_machine = machine()
+    corpus = args.work / "corpus"
+    if not (corpus / "manifest.json").exists():
+        timed(EMBCLI + ["preprocess", str(args.corpus), "-o", str(corpus), "--force", "-q", *REFERENCE_PREPROCESS])
+    embcli_out, gensim_out = args.work / "embcli-phrases", args.work / "gensim-phrases"
+    gensim_out.mkdir(exist_ok=True)
+    command = EMBCLI + ["phrases", str(corpus), "-o", str(embcli_out), "--force", "-q", "--min-count", str(MIN_COUNT),
+                        "--threshold", str(THRESHOLD)]
+    timed(command)  # compile (or load) the cached kernels outside the timed runs
+    runs: dict[str, list[float]] = {"embcli": [], "gensim": []}
+    rss: dict[str, list[float]] = {"embcli": [], "gensim": []}
+    for _ in range(args.repeats):
+        run = timed(command)
+        runs["embcli"].append(run.seconds)
+        rss["embcli"].append(run.peak_rss_mb)
+        run = timed([PYTHON, __file__, "--gensim-run", str(corpus / "corpus.txt"), str(gensim_out)])
+        runs["gensim"].append(run.seconds)
+        rss["gensim"].append(run.peak_rss_mb)
+    ours = {line.split("\t")[0] for line in (embcli_out / "phrases.tsv").read_text(encoding="utf-8").splitlines()[1:]}
+    theirs = set(json.loads((gensim_out / "phrases.json").read_text(encoding="utf-8")))
+    ratios = [g / e for e, g in zip(runs["embcli"], runs["gensim"])]
+    markdown = "\n".join([
+        "## Phrases: embcli phrases vs gensim Phrases + FrozenPhrases", "",
+        f"Machine: {started_machine}. Command: `python bench/bench_phrases.py --repeats {args.repeats}`.",
+        "Shared corpus, word2phrase scoring with N = corpus tokens (a custom gensim scorer), min-count 5, "
+        "threshold 100, no connectors, one pass; learn + apply + write, whole processes, interleaved.", "",
+        "| tool | wall s (median) | all runs | peak RSS MB |", "|---|---|---|---|",
+        f"| embcli | {median(runs['embcli']):.1f} | {', '.join(f'{s:.1f}' for s in runs['embcli'])} | "
+        f"{median(rss['embcli']):.0f} |",
+        f"| gensim | {median(runs['gensim']):.1f} | {', '.join(f'{s:.1f}' for s in runs['gensim'])} | "
+        f"{median(rss['gensim']):.0f} |", "",
+        f"Speed-up: {median(ratios):.1f}x (range {min(ratios):.1f}-{max(ratios):.1f}). Phrases: embcli {len(ours):,}, "
+        f"gensim {len(theirs):,}, both {len(ours & theirs):,} (Jaccard {len(ours & theirs) / max(1, len(ours | theirs)):.3f})."])
+    print(markdown)
+    write_section("phrases", markdown)
+
+
+if __name__ == "__main__":
+    main()
