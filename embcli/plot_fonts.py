@@ -45,6 +45,12 @@ def covering_family(characters: set[str], fonts: Any = None) -> str | None:
             continue
         if _covers(entry.fname, characters, ft2font):
             return str(entry.name)
+    if fonts is None:  # matplotlib's font list is cached: a font installed since is only on disk
+        known = {entry.fname for entry in entries}
+        for path in sorted(set(font_manager.findSystemFonts()) - known):
+            if _covers(path, characters, ft2font):
+                font_manager.fontManager.addfont(path)
+                return str(font_manager.FontProperties(fname=path).get_name())
     return None
 
 

@@ -22,6 +22,8 @@ from embcli.errors import ConfigError, EmbcliError, InputError
 from embcli.embeddings import Embeddings
 from embcli.evaluation.lookup import CaseInsensitiveVocab
 from embcli.evaluation.neighbors import resolve_rows
+from embcli.plot_fonts import font_families_for
+from embcli.progress import SILENT, Progress
 
 IMAGE_FORMATS = {".png": "png", ".svg": "svg"}
 METHOD_NAMES = {"pca": "PCA", "tsne": "t-SNE"}
@@ -70,8 +72,13 @@ def project_2d(points: np.ndarray, method: str, *, perplexity: float = 30.0, see
 
 def plot_words(
     embeddings: Embeddings, output: Path, config: PlotConfig, words: Sequence[str] = (), *, force: bool = False,
+    progress: Progress = SILENT,
 ) -> dict[str, Any]:
-    """Draw the chosen words' 2-D map into `output` (.png or .svg); returns what was plotted."""
+    """Draw the chosen words' 2-D map into `output` (.png or .svg); returns what was plotted.
+
+    Labels in scripts the default font lacks (Chinese, ...) are drawn with an installed font that has
+    them; without one, `progress` hears once which font to install.
+    """
     output = Path(output)
     image_format = IMAGE_FORMATS.get(output.suffix.lower())
     if image_format is None:
@@ -84,9 +91,11 @@ def plot_words(
         raise InputError(f"a {METHOD_NAMES[config.method]} map needs at least {minimum} distinct words, got {len(labels)}")
     require_usable_matrix(vectors, embeddings.source, "plot")
     points = project_2d(vectors, config.method, perplexity=config.perplexity, seed=config.seed)
-    figure = _draw(figure_class, points, labels, title=f"{Path(embeddings.source).name}: {METHOD_NAMES[config.method]}")
+    families = font_families_for(labels, progress.note)
+    figure = _draw(figure_class, points, labels, title=f"{Path(embeddings.source).name}: {METHOD_NAMES[config.method]}",
+                   families=families)
     with staged_file(output, force=force, kind=file_kind_for(output), inputs=(embeddings.source,)) as staging:
-        figure.savefig(staging, format=image_format, dpi=150, bbox_inches="tight")
+        save_figure(figure, staging, image_format)
     return {"output": str(output), "method": config.method, "words": labels,
             "coordinates": points.round(6).tolist()}
 
@@ -117,14 +126,25 @@ def _figure_class() -> Any:
     return Figure
 
 
-def _draw(figure_class: Any, points: np.ndarray, labels: list[str], *, title: str) -> Any:
+def _draw(figure_class: Any, points: np.ndarray, labels: list[str], *, title: str,
+          families: list[str] | None = None) -> Any:
     side = float(np.clip(4 + 0.12 * len(labels), 6, 16))
     figure = figure_class(figsize=(side, side * 0.75))
     axes = figure.add_subplot()
     axes.scatter(points[:, 0], points[:, 1], s=14, color="#3465a4", alpha=0.8)
+    font = {"family": families} if families else {}
     for (x, y), label, step in zip(points, labels, label_steps(points)):
-        axes.annotate(label, (x, y), xytext=(3, 3 - 9 * step), textcoords="offset points", fontsize=8)
+        axes.annotate(label, (x, y), xytext=(3, 3 - 9 * step), textcoords="offset points", fontsize=8, **font)
     axes.set_title(title)
     axes.set_xticks([])
     axes.set_yticks([])
     return figure
+
+
+def save_figure(figure: Any, target: Path, image_format: str) -> None:
+    """Write the figure; missing glyphs were reported once already (see `font_families_for`)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")
+        figure.savefig(target, format=image_format, dpi=150, bbox_inches="tight")

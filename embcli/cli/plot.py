@@ -9,7 +9,7 @@ import click
 
 from embcli.cli.group import main
 from embcli.cli.options import option
-from embcli.cli.common import echo_json, force_option, handle_errors, json_option, quiet_option
+from embcli.cli.common import echo_json, force_option, handle_errors, json_option, progress_from, quiet_option
 from embcli.cli.evaluate import vectors_argument, vocab_option
 
 
@@ -41,7 +41,8 @@ def plot_command(vectors: Path, words: tuple[str, ...], output: Path, vocab_path
     from embcli.embeddings import load_embeddings
 
     config = build_config(PlotConfig, overrides=options)
-    plotted = plot_words(load_embeddings(vectors, vocab_path=vocab_path), output, config, words, force=force)
+    plotted = plot_words(load_embeddings(vectors, vocab_path=vocab_path), output, config, words, force=force,
+                         progress=progress_from(quiet))
     if as_json:
         echo_json(plotted)
     elif not quiet:
