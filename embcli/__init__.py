@@ -6,7 +6,8 @@ The Python API is the command line's, as functions (docs/python.md):
 - `train(corpus_dir, output, model=None, **options)` -> the vectors manifest;
 - `load(path)` -> `Embeddings`, with gensim's `KeyedVectors` queries;
 - `evaluate(vectors, ...)` -> the evaluation report (dict);
-- `embed(vectors, input, output, **options)` -> what was embedded (dict).
+- `embed(vectors, input, output, **options)` -> what was embedded (dict);
+- `export(vectors, output, format, **options)` -> what was written (dict).
 
 Each takes the options of its command as keywords, with the same defaults,
 presets (`config_file=`), checks and `--resume` inheritance, raises embcli's
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ConfigError", "EmbcliError", "Embeddings", "FormatError", "InputError", "UnknownWordError", "__version__",
-    "embed", "evaluate", "load", "preprocess", "train",
+    "embed", "evaluate", "export", "load", "preprocess", "train",
 ]
 
 def load(path: str | Path, *, vocab: str | Path | None = None, mmap: bool = True) -> Embeddings:
@@ -103,6 +104,16 @@ def embed(vectors: str | Path, input: str | Path, output: str | Path, *, force: 
     return {"output": str(output), "sidecar": str(sidecar_path(Path(output))), "rows": result.lines,
             "empty_rows": result.empty_rows, "tokens": result.tokens, "oov_tokens": result.oov_tokens,
             "resolved_tokens": result.resolved_tokens, "tokenizer": result.tokenizer, "seconds": result.seconds}
+
+
+def export(vectors: str | Path | Embeddings, output: str | Path, format: str = "npy", *, force: bool = False,
+           progress: Progress | Callable[[str], Any] | bool | None = None, **options: Any) -> dict[str, Any]:
+    """`embcli export`: `vectors` as `format` (npy, safetensors, word2vec, word2vec-binary, glove, projector,
+    fasttext-bin) at `output`; options `padding`, `top`, `normalize`, `dtype`. Returns what was written."""
+    from embcli.exporting import export_embeddings
+
+    return export_embeddings(vectors, Path(output), format, force=force, progress=_progress(progress),  # type: ignore[arg-type]
+                             **options).as_dict()
 
 
 def __getattr__(name: str) -> Any:

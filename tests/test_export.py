@@ -11,7 +11,7 @@ import pytest
 from conftest import run
 from embcli.artifacts import read_manifest
 from embcli.corpus.vocabulary import read_vocabulary
-from embcli.export import export_embeddings
+from embcli.exporting import export_embeddings
 from embcli.embeddings import load_embeddings
 
 

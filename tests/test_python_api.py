@@ -52,8 +52,12 @@ def test_every_function_works_twice_in_one_process(in_tmp: Path) -> None:
         Path(f"{run}.txt").write_text("dog eats\ncar\n", encoding="utf-8")
         summary = embcli.embed(f"{run}/sg", f"{run}.txt", f"{run}.npy")
         assert summary["rows"] == 2 and np.load(f"{run}.npy").shape == (2, 8)
+        written = embcli.export(f"{run}/sg", f"{run}-export", "npy", padding=True)
+        importlib.import_module("embcli.exporting")
+        assert written["format"] == "npy" and np.load(f"{run}-export/vectors.npy").shape[0] == len(vectors) + 1
     assert notes, "the progress callback received the status lines"
     assert callable(embcli.train) and callable(embcli.preprocess) and callable(embcli.evaluate)
+    assert callable(embcli.export)
 
 
 def test_resume_inherits_the_parent_options(in_tmp: Path) -> None:

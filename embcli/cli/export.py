@@ -10,7 +10,7 @@ from embcli.cli.group import main
 from embcli.cli.options import option
 from embcli.cli.common import echo_json, force_option, handle_errors, json_option, output_option, progress_from, quiet_option
 from embcli.cli.evaluate import vectors_argument
-from embcli.export import EXPORT_FORMATS, PROJECTOR_DEFAULT_TOP
+from embcli.exporting import EXPORT_FORMATS, PROJECTOR_DEFAULT_TOP
 
 
 @main.command("export")
@@ -41,7 +41,7 @@ def export_command(vectors: Path, output: Path, export_format: str, padding: boo
       embcli export work/ft -o work/ft.bin --format fasttext-bin
       embcli export cc.en.300.bin -o cc.en.vec --format word2vec --top 200000
     """
-    from embcli.export import export_embeddings
+    from embcli.exporting import export_embeddings
 
     result = export_embeddings(vectors, output, export_format, padding=padding, top=top, normalize=normalize,
                                dtype=dtype, force=force, progress=progress_from(quiet))  # type: ignore[arg-type]
