@@ -31,6 +31,7 @@ from embcli.artifacts import staged_directory
 from embcli.config import Doc2VecConfig
 from embcli.corpus.token_corpus import TokenCorpus, sentence_line_numbers
 from embcli.errors import DivergenceError, InputError
+from embcli.kernels.compile_notice import announce_compilation
 from embcli.progress import SILENT, Progress
 from embcli.training.common import finish_vectors_artifact, require_trainable
 from embcli.training.resume import OUTPUT_VECTORS_NPY
@@ -80,6 +81,7 @@ def train_doc2vec(corpus: TokenCorpus, output: Path, config: Doc2VecConfig, *, f
     config = config.resolved()  # its checks ran when it was built (embcli.config.doc2vec)
     corpus.check_ids()
     require_trainable(corpus)
+    announce_compilation(progress, (doc2vec_kernels.train_documents,), "Doc2Vec")
     doc_offsets, doc_lines = documents_of(corpus)
     tags = read_tags(config.tags, corpus, doc_lines) if config.tags else None
     ids = np.asarray(corpus.ids)

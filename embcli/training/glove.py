@@ -46,6 +46,7 @@ from embcli.cooccurrence import (COOCCURRENCE_KIND, cache_mismatch, cache_name, 
                                  ensure_cooccurrence, load_cooccurrence)
 from embcli.corpus.token_corpus import TokenCorpus
 from embcli.errors import ConfigError, DivergenceError, FormatError, InputError
+from embcli.kernels.compile_notice import announce_compilation
 from embcli.kernels.glove_kernels import gather, glove_epoch_segments, glove_weights, shuffle_in_place
 from embcli.npy_stream import release_pages
 from embcli.progress import SILENT, Progress
@@ -228,6 +229,7 @@ def train_glove(corpus: TokenCorpus, output: Path, config: GloVeConfig, *, force
     check_output(output, force=force, kind="vectors", inputs=(corpus.directory, config.resume or "-"))
     vocab_size = len(corpus.vocab)
     check_allocation((vocab_size, 2, config.dim), 4, f"GloVe parameters for --dim {config.dim}", copies=3)  # W, W~, output
+    announce_compilation(progress, (glove_epoch_segments,), "GloVe")
     resumed = load_checkpoint(Path(config.resume), config, vocab_size) if config.resume else None
     checkpoint_dir = Path(config.checkpoint_dir) if config.checkpoint_dir else default_checkpoint_dir(output)
     if config.checkpoint_every:  # fail now, not after the first K epochs
