@@ -29,15 +29,15 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import manifest_reference, read_manifest, staged_directory, write_manifest
+from embcli.artifacts import manifest_reference, staged_directory, write_manifest
 from embcli.config import PhrasesConfig, as_dict
 from embcli.corpus.token_corpus import CORPUS_KIND, IDS_NAME, LINES_NAME, OFFSETS_NAME, TEXT_NAME, VOCAB_NAME, \
     TokenCorpus, load_token_corpus, sentence_line_numbers
 from embcli.corpus.vocabulary import UNK, Vocabulary, build_vocabulary, write_vocabulary
-from embcli.errors import EmbcliError, InputError
+from embcli.errors import InputError
 from embcli.progress import SILENT, Progress
 
-PHRASES_TSV = "phrases.tsv"
+PHRASES_TSV = "phrases.tsv"  # also the name its vectors carry it by (embeddings.tokenizer_settings.PHRASES_NAME)
 PHRASES_HEADER = "phrase\tcount\tscore\tpass\tparts"
 JOINER = "_"
 TABLE_SLOT_BYTES = 16
@@ -241,23 +241,4 @@ def apply_phrases(tokens: list[str], passes: list[dict[tuple[str, ...], str]]) -
         tokens = joined
     return tokens
 
-
-def corpus_phrase_passes(manifest: dict[str, Any] | None, _depth: int = 0) -> list[dict[tuple[str, ...], str]] | None:
-    """The phrase table of the corpus an artifact was made from (following `inputs`), or None without phrases."""
-    if not manifest or _depth > 4:
-        return None
-    for reference in (manifest.get("inputs") or {}).values() if isinstance(manifest.get("inputs"), dict) else ():
-        if not (isinstance(reference, dict) and reference.get("kind") and reference.get("path")):
-            continue
-        try:
-            parent = read_manifest(Path(reference["path"]))
-        except EmbcliError:
-            continue
-        if parent.get("kind") == CORPUS_KIND:
-            table = parent.get("phrases", {}).get("table")
-            return read_phrase_table(Path(reference["path"]) / table) if table else None
-        found = corpus_phrase_passes(parent, _depth + 1)
-        if found is not None:
-            return found
-    return None
 

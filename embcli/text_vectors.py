@@ -48,9 +48,9 @@ from embcli.corpus.tokenize import Tokenizer
 from embcli.corpus.vocabulary import UNK
 from embcli.doc2vec_inference import infer_token_lists, load_doc2vec
 from embcli.embeddings import Embeddings, load_embeddings
-from embcli.embeddings.tokenizer_settings import TOKENIZER_SECTION
+from embcli.embeddings.tokenizer_settings import TOKENIZER_SECTION, phrase_table_path
 from embcli.errors import ConfigError, FormatError, InputError
-from embcli.phrases import apply_phrases, corpus_phrase_passes
+from embcli.phrases import apply_phrases, read_phrase_table
 from embcli.progress import SILENT, Progress
 
 SIDECAR_SUFFIX = ".json"
@@ -94,7 +94,8 @@ def tokenizer_for(embeddings: Embeddings, progress: Progress = SILENT) -> tuple[
                       f"not removed (they are out of vocabulary anyway)")
     described = {key: section.get(key) for key in _DESCRIBED}
     described["stopwords"] = section.get("stopwords_source", section.get("stopwords"))
-    tokenize, passes = embeddings.tokenizer(), corpus_phrase_passes(embeddings.manifest)
+    table = phrase_table_path(Path(embeddings.source), embeddings.manifest or {}) if embeddings.manifest else None
+    tokenize, passes = embeddings.tokenizer(), (read_phrase_table(table) if table else None)
     if passes:  # a corpus made by `embcli phrases`: new text's phrases are joined as the corpus's were
         described["phrases"] = sum(map(len, passes))
         return (lambda text: apply_phrases(tokenize(text), passes)), {"from": "vectors manifest", **described}

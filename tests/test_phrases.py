@@ -119,3 +119,26 @@ def test_bad_options_fail_cleanly(corpus: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "bad").exists()
     result = run("phrases", tmp_path / "missing", "-o", tmp_path / "bad2")
     assert result.exit_code != 0 and "Traceback" not in result.output and not (tmp_path / "bad2").exists()
+
+
+def test_vectors_carry_the_phrase_table_so_embed_needs_no_corpus(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    import numpy as np
+
+    rng = random.Random(2)
+    lines = [" ".join(rng.sample(FILLER, 6) + (["new", "york"] if i % 2 else [])) for i in range(1500)]
+    (tmp_path / "t.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run("preprocess", tmp_path / "t.txt", "-o", tmp_path / "c", "--min-count", "1", "-q").exit_code == 0
+    assert run("phrases", tmp_path / "c", "-o", tmp_path / "p", "--threshold", "5", "-q").exit_code == 0
+    assert run("train", tmp_path / "p", "-o", tmp_path / "v", "--dim", "8", "--epochs", "1", "-q").exit_code == 0
+    assert json.loads((tmp_path / "v" / "manifest.json").read_text())["tokenizer"]["phrases"] == "phrases.tsv"
+    shutil.rmtree(tmp_path / "p")
+    shutil.rmtree(tmp_path / "c")  # nothing outside the vectors directory is read
+    (tmp_path / "new.txt").write_text("new york\n", encoding="utf-8")
+    result = run("embed", tmp_path / "v", tmp_path / "new.txt", "-o", tmp_path / "new.npy", "--json", "-q")
+    assert result.exit_code == 0, result.output
+    vectors = np.load(tmp_path / "v" / "vectors.npy")
+    words = [line.split("\t")[1] for line in (tmp_path / "v" / "vocab.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+    np.testing.assert_allclose(np.load(tmp_path / "new.npy")[0], vectors[words.index("new_york")], rtol=1e-6)

@@ -22,6 +22,7 @@ from embcli.errors import FormatError
 
 TOKENIZER_SECTION = "tokenizer"
 TOKENIZER_KINDS = ("regex", "whitespace", "char", "jieba")
+PHRASES_NAME = "phrases.tsv"  # the phrase table of a corpus made by `embcli phrases`, as its vectors carry it
 SENTENCE_LIMIT_PREFIX = "max_sentence"  # a preprocess limit on sentence length, recorded when the corpus has one
 _DEFAULTS = PreprocessConfig()
 
@@ -47,27 +48,46 @@ def record_tokenizer(corpus_directory: Path, corpus_manifest: dict[str, Any], st
     """(the vectors manifest's `tokenizer` section, files written) for vectors trained on this corpus.
 
     The stop-word list is copied from the corpus directory (or, for a corpus made before
-    preprocess stored it, rebuilt when it was scikit-learn's `english` list).
+    preprocess stored it, rebuilt when it was scikit-learn's `english` list), and so is the phrase
+    table of a corpus made by `embcli phrases`: new text is then split as the corpus was without
+    reading anything outside the vectors directory.
     """
     section = corpus_tokenizer_section(corpus_manifest)
     if section is None:
         return None, {}
+    files = _record_stopwords(Path(corpus_directory), corpus_manifest, staging, section)
+    table = (corpus_manifest.get("phrases") or {}).get("table")
+    if table:
+        shutil.copyfile(artifact_member(Path(corpus_directory), table, "phrases.table"), staging / PHRASES_NAME)
+        section["phrases"] = files["phrases"] = PHRASES_NAME
+    return section, files
+
+
+def _record_stopwords(corpus_directory: Path, corpus_manifest: dict[str, Any], staging: Path,
+                      section: dict[str, Any]) -> dict[str, str]:
     source = section.get("stopwords_source")
     stored = (corpus_manifest.get("files") or {}).get("stopwords") or section.get("stopwords")
     section["stopwords"] = None
     if stored:
-        shutil.copyfile(artifact_member(Path(corpus_directory), stored, "files.stopwords"), staging / STOPWORDS_NAME)
+        shutil.copyfile(artifact_member(corpus_directory, stored, "files.stopwords"), staging / STOPWORDS_NAME)
     elif source == "english":
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
         write_stopword_file(staging / STOPWORDS_NAME, ENGLISH_STOP_WORDS)
     elif source not in (None, "none"):
         section["stopwords_missing"] = True  # an old corpus: its list was a file outside it
-        return section, {}
+        return {}
     else:
-        return section, {}
+        return {}
     section["stopwords"] = STOPWORDS_NAME
-    return section, {"stopwords": STOPWORDS_NAME}
+    return {"stopwords": STOPWORDS_NAME}
+
+
+def phrase_table_path(directory: Path, manifest: dict[str, Any]) -> Path | None:
+    """The phrase table a vectors artifact carries (inside its directory), or None."""
+    section = manifest.get(TOKENIZER_SECTION)
+    name = section.get("phrases") if isinstance(section, dict) else None
+    return artifact_member(Path(directory), name, "tokenizer.phrases") if name else None
 
 
 def read_tokenizer_spec(directory: Path, manifest: dict[str, Any]) -> TokenizerSpec | None:
@@ -90,12 +110,13 @@ def read_tokenizer_spec(directory: Path, manifest: dict[str, Any]) -> TokenizerS
 
 
 def copy_tokenizer(directory: Path, manifest: dict[str, Any], staging: Path) -> tuple[dict[str, Any], dict[str, str]]:
-    """Carry a vectors artifact's tokenizer section and stop-word file into a derived artifact (quantized)."""
+    """Carry a vectors artifact's tokenizer section, stop-word file and phrase table into a derived artifact."""
     section = manifest.get(TOKENIZER_SECTION)
     if not isinstance(section, dict):
         return {}, {}
-    if section.get("stopwords"):
-        name = section["stopwords"]
-        shutil.copyfile(artifact_member(Path(directory), name, "tokenizer.stopwords"), staging / STOPWORDS_NAME)
-        return {TOKENIZER_SECTION: {**section, "stopwords": STOPWORDS_NAME}}, {"stopwords": STOPWORDS_NAME}
-    return {TOKENIZER_SECTION: section}, {}
+    copied, files = dict(section), {}
+    for key, name in (("stopwords", STOPWORDS_NAME), ("phrases", PHRASES_NAME)):
+        if section.get(key):
+            shutil.copyfile(artifact_member(Path(directory), section[key], f"tokenizer.{key}"), staging / name)
+            copied[key] = files[key] = name
+    return {TOKENIZER_SECTION: copied}, files
