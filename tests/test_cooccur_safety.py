@@ -157,7 +157,7 @@ def test_memory_mb_must_be_a_finite_number(corpus_dir: Path, tmp_path: Path, val
 def test_an_impossible_dim_is_refused_before_allocating(corpus_dir: Path, tmp_path: Path) -> None:
     result = run("train", corpus_dir, "--model", "glove", "-o", tmp_path / "g", "--dim", "1000000000", "-q")
     assert result.exit_code == 1
-    assert "GloVe parameters for --dim 1000000000 would need" in one_error_line(result.stderr)
+    assert "--dim 1000000000 for 37 words would need 275.7 GiB" in one_error_line(result.stderr)
     assert not (corpus_dir / "cooccur-w10-sym").exists()  # refused before counting
 
 
