@@ -20,6 +20,7 @@ WORK       ?= work
 PREP_OPTS  ?=
 TRAIN_OPTS ?=
 DEMO_TRAIN_OPTS ?= --epochs 15
+DEMO_WORK  ?= work/demo
 EVAL_OPTS  ?= --suite standard
 
 .PHONY: install demo test bench vectors eval clean FORCE
@@ -42,10 +43,10 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 demo: $(BASE_STAMP)
-	@$(MAKE) --no-print-directory eval TRAIN_OPTS='$(DEMO_TRAIN_OPTS)'
-	$(BIN)/embcli neighbors $(WORK)/$(MODEL) monday january seven -k 5
-	$(BIN)/embcli analogy $(WORK)/$(MODEL) bad worse good -k 3
-	$(BIN)/embcli analogy $(WORK)/$(MODEL) brother sister father -k 3
+	@$(MAKE) --no-print-directory eval WORK=$(DEMO_WORK) TRAIN_OPTS='$(DEMO_TRAIN_OPTS)'
+	$(BIN)/embcli neighbors $(DEMO_WORK)/$(MODEL) monday january seven -k 5
+	$(BIN)/embcli analogy $(DEMO_WORK)/$(MODEL) bad worse good -k 3
+	$(BIN)/embcli analogy $(DEMO_WORK)/$(MODEL) brother sister father -k 3
 	@echo
 	@echo "What to expect: on 1.3M tokens skip-gram gets WS-353 ~0.4, SimLex ~0.2 and Google analogy ~5%"
 	@echo "(families and comparatives right, capitals mostly wrong); the weekdays, months and numbers above"
