@@ -15,14 +15,14 @@ from embcli.cli.common import echo_json, force_option, handle_errors, json_optio
 @click.argument("corpus", type=click.Path(path_type=Path))
 @output_option()
 @click.option("--scoring", type=click.Choice(["word2phrase", "npmi"]), default=None,
-              help="word2phrase: (c(ab) - min_count) / (c(a) c(b)) * N [default]; npmi: normalised PMI in [-1, 1].")
-@click.option("--threshold", type=float, default=None, help="Join when the score is above it [100; npmi 0.5].")
-@click.option("--min-count", type=click.IntRange(min=1), default=None, help="Ignore rarer candidates and words [5].")
+              help="word2phrase: (c(ab) - min_count) / (c(a) c(b)) * N; npmi: normalised PMI in [-1, 1]  [default: word2phrase]")
+@click.option("--threshold", type=float, default=None, help="Join when the score is above it  [default: 100; npmi 0.5]")
+@click.option("--min-count", type=click.IntRange(min=1), default=None, help="Ignore rarer candidates and words  [default: 5]")
 @click.option("--connector-words", type=str, default=None,
-              help="'english' (gensim's ENGLISH_CONNECTOR_WORDS) or a file of words allowed inside a phrase [none].")
-@click.option("--passes", type=click.IntRange(min=1), default=None, help="Passes; each can lengthen phrases [1].")
+              help="'english' (gensim's ENGLISH_CONNECTOR_WORDS) or a file of words allowed inside a phrase  [default: none]")
+@click.option("--passes", type=click.IntRange(min=1), default=None, help="Passes; each can lengthen phrases  [default: 1]")
 @click.option("--memory-mb", type=click.FloatRange(min=1), default=None,
-              help="Cap on the candidate table; rare candidates are pruned to stay inside it [256].")
+              help="Cap on the candidate table; rare candidates are pruned to stay inside it  [default: 256]")
 @force_option
 @quiet_option
 @json_option
@@ -32,7 +32,10 @@ def phrases_command(corpus: Path, output: Path, force: bool, quiet: bool, as_jso
     phrase is one token joined by '_' (new_york), plus phrases.tsv (phrase, count, score).
 
     \b
+    Examples:
+      embcli phrases work/corpus -o work/corpus-phrases
       embcli phrases work/corpus -o work/corpus-phrases --passes 2 --connector-words english
+      embcli phrases work/corpus -o work/corpus-npmi --scoring npmi --threshold 0.5
     """
     from embcli.artifacts import check_output
     from embcli.config import COMMAND_LINE, PhrasesConfig, build_config
