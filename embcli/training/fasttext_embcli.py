@@ -84,7 +84,7 @@ def train_fasttext_embcli(corpus: TokenCorpus, output: Path, config: FastTextCon
     corpus.check_ids()
     require_trainable(corpus)
     announce_compilation(progress, (fasttext_kernels.train_chunk,), "fastText")
-    parent = load_parent(config, corpus) if config.resume else None
+    parent = load_parent(config, corpus)
     artifact_corpus, ids, counts = training_ids(corpus, parent)
     vocab_size = len(artifact_corpus.vocab)
     offsets = np.ascontiguousarray(corpus.offsets, dtype=np.int64)

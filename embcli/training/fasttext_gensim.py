@@ -44,7 +44,7 @@ def train_fasttext(corpus: TokenCorpus, output: Path, config: FastTextConfig, *,
     """Train fastText with gensim (continuing `config.resume` if set) and write the vectors artifact."""
     config = config.resolved()
     require_trainable(corpus)
-    parent = load_parent(config, corpus) if config.resume else None
+    parent = load_parent(config, corpus)
     started = time.perf_counter()
     from gensim.models import FastText
 

@@ -65,8 +65,10 @@ def inherited_options(directory: Path) -> tuple[str | None, dict[str, Any]]:
     return manifest.get("model"), config
 
 
-def load_parent(config: Any, corpus: TokenCorpus) -> ParentModel:
-    """Read and check `config.resume` before any training starts."""
+def load_parent(config: Any, corpus: TokenCorpus) -> ParentModel | None:
+    """Read and check `config.resume` before any training starts; None when the config resumes nothing."""
+    if not config.resume:
+        return None
     directory = Path(config.resume)
     manifest = read_manifest(directory, VECTORS_KIND)
     model = manifest.get("model")

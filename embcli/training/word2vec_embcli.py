@@ -98,7 +98,7 @@ def train_word2vec_embcli(corpus: TokenCorpus, output: Path, config: Word2VecCon
     corpus.check_ids()
     require_trainable(corpus)
     announce_compilation(progress, (word2vec_kernels.train_chunk,), "word2vec")
-    parent = load_parent(config, corpus) if config.resume else None
+    parent = load_parent(config, corpus)
     artifact_corpus, ids, counts = training_ids(corpus, parent)
     offsets = np.ascontiguousarray(corpus.offsets, dtype=np.int64)
     keep_prob = subsampling_keep_probability(counts, config.sample).astype(np.float32)

@@ -39,7 +39,7 @@ def train_word2vec(corpus: TokenCorpus, output: Path, config: Word2VecConfig, *,
     if config.engine != "gensim":
         raise ConfigError(f"train_word2vec is the gensim engine; embcli.training.train_model dispatches --engine {config.engine}")
     require_trainable(corpus)
-    parent = load_parent(config, corpus) if config.resume else None
+    parent = load_parent(config, corpus)
     started = time.perf_counter()
     from gensim.models import Word2Vec
 
