@@ -53,6 +53,22 @@ def test_vectors_are_word_and_ngram_means(trained):
         np.testing.assert_allclose(vector, expected, rtol=1e-5, atol=1e-6)
 
 
+def test_only_the_buckets_in_use_are_trained_the_others_keep_their_start(trained):
+    """embcli trains the bucket rows its words use; every other row of ngrams.npy is its untouched initial row."""
+    from embcli.training.subword_table import BLOCK_ROWS, SubwordTable
+
+    embeddings = load_embeddings(trained)
+    used = np.unique(np.concatenate([ngram_buckets(word, 3, 5, 5000) for word in embeddings.words]))
+    ngrams = np.load(trained / "ngrams.npy")
+    start = SubwordTable(used, buckets=5000, dim=16, seed=json.loads((trained / "manifest.json").read_text())
+                         ["config"]["seed"]).initial_block(0)
+    assert BLOCK_ROWS >= 5000 and start.shape == (5000, 16) and np.all(np.abs(start) < 1 / 16)
+    unused = np.setdiff1d(np.arange(5000), used)
+    assert 0 < len(used) < 5000 and np.array_equal(ngrams[unused], start[unused])
+    moved = np.abs(ngrams[used] - start[used]).max(axis=1)
+    assert np.mean(moved > 1e-3) > 0.9  # trained rows moved away from their start
+
+
 def test_fasttext_composes_the_same_vectors_from_our_matrices(trained, topic_corpus_file, tmp_path):
     """Our rows put into a fastText model: fastText's own get_word_vector gives our vectors, seen words or unseen."""
     fasttext = pytest.importorskip("fasttext")

@@ -13,7 +13,8 @@ What it shares with fastText, so results are comparable:
 - learning rate 0.05 by default, decaying linearly to `min_alpha` as tokens are read;
 - negatives drawn from unigram counts ** 0.5 (fastText's exponent; word2vec uses 0.75),
   exactly, with an alias table;
-- input rows (words and buckets) uniform in (-1/dim, 1/dim), output rows zero;
+- input rows (words and buckets) uniform in (-1/dim, 1/dim), output rows zero; only the buckets some
+  word uses are held and trained (`embcli.training.subword_table`), the full table is written;
 - the input gradient is added in full to every row of the word (fastText does not
   divide it by the number of rows for unsupervised models);
 - subsampling keep-probability sqrt(t/f) + t/f (fastText's and word2vec's).
@@ -41,6 +42,7 @@ from embcli.training.resume import (
     resume_sections,
     training_ids,
 )
+from embcli.training.subword_table import SubwordTable
 from embcli.training.word2vec_embcli import train_epochs
 from embcli.training.word2vec_gensim import subsampling_keep_probability
 
@@ -50,24 +52,35 @@ NEGATIVE_POWER = 0.5  # fastText's exponent for the negative-sampling distributi
 SHARED_NEGATIVES = False
 
 
-def word_rows(tokens: list[str], config: FastTextConfig) -> tuple[np.ndarray, np.ndarray]:
-    """CSR rows of each word's input vector (offsets int64[V + 1], rows int32): the word, then its n-gram buckets."""
+def word_rows(tokens: list[str], config: FastTextConfig, parent: ParentModel | None
+              ) -> tuple[np.ndarray, np.ndarray, SubwordTable | None]:
+    """CSR rows of each word's input vector (offsets int64[V + 1], rows int32): the word, then its n-gram buckets.
+
+    Bucket rows are numbered V + their place among the buckets in use (see `SubwordTable`).
+    """
     from embcli.kernels.fasttext_kernels import subword_rows
 
-    buckets = ([ngram_buckets(token, config.minn, config.maxn, config.buckets) for token in tokens]
-               if config.uses_subwords else [np.zeros(0, dtype=np.int64)] * len(tokens))
+    if not config.uses_subwords:
+        return *subword_rows(np.zeros(0, dtype=np.int64), np.zeros(len(tokens) + 1, dtype=np.int64), len(tokens)), None
+    buckets = [ngram_buckets(token, config.minn, config.maxn, config.buckets) for token in tokens]
     lengths = np.fromiter((len(b) for b in buckets), dtype=np.int64, count=len(tokens))
     word_offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     flat = np.concatenate(buckets).astype(np.int64) if len(tokens) else np.zeros(0, dtype=np.int64)
-    return subword_rows(flat, word_offsets, len(tokens))
+    table = SubwordTable(flat, buckets=config.buckets, dim=config.dim, seed=config.seed,
+                         parent_rows=None if parent is None else parent.ngrams)
+    return *subword_rows(table.compact(flat), word_offsets, len(tokens)), table
 
 
-def initial_rows(n_rows: int, vocab_size: int, dim: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(input rows uniform in (-1/dim, 1/dim), output rows zero), as fastText starts; built in place, no second copy."""
+def initial_rows(vocab_size: int, table: SubwordTable | None, dim: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(input rows: words, then the buckets in use, uniform in (-1/dim, 1/dim); output rows zero), as fastText starts."""
     rng = np.random.default_rng(seed)
-    input_rows = rng.random((n_rows, dim), dtype=np.float32)
-    input_rows -= np.float32(0.5)
-    input_rows *= np.float32(2.0 / dim)
+    n_used = 0 if table is None else len(table.used)
+    input_rows = np.empty((vocab_size + n_used, dim), dtype=np.float32)
+    rng.random((vocab_size, dim), dtype=np.float32, out=input_rows[:vocab_size])
+    input_rows[:vocab_size] -= np.float32(0.5)
+    input_rows[:vocab_size] *= np.float32(2.0 / dim)
+    if table is not None:
+        table.fill_initial(input_rows[vocab_size:])
     return input_rows, np.zeros((vocab_size, dim), dtype=np.float32)
 
 
@@ -91,9 +104,8 @@ def train_fasttext_embcli(corpus: TokenCorpus, output: Path, config: FastTextCon
     keep_prob = subsampling_keep_probability(counts, config.sample).astype(np.float32)
     alias_probability, alias_word = word2vec_kernels.alias_table(np.asarray(counts, dtype=np.float64) ** NEGATIVE_POWER)
     sigmoid_table, log_sigmoid_table = word2vec_kernels.sigmoid_tables()
-    row_offsets, row_index = word_rows(list(artifact_corpus.vocab.tokens), config)
-    n_buckets = config.buckets if config.uses_subwords else 0
-    input_rows, output_rows = initial_rows(vocab_size + n_buckets, vocab_size, config.dim, config.seed)
+    row_offsets, row_index, table = word_rows(list(artifact_corpus.vocab.tokens), config, parent)
+    input_rows, output_rows = initial_rows(vocab_size, table, config.dim, config.seed)
     if parent is not None:
         _seed_from_parent(input_rows, output_rows, parent)
     workers = 1 if config.deterministic else config.workers
@@ -115,8 +127,8 @@ def train_fasttext_embcli(corpus: TokenCorpus, output: Path, config: FastTextCon
         np.save(staging / INPUT_WORD_VECTORS_NPY, input_rows[:vocab_size], allow_pickle=False)
         np.save(staging / OUTPUT_VECTORS_NPY, output_rows, allow_pickle=False)
         subwords = None
-        if n_buckets:  # a contiguous view of the rows trained: written without a copy
-            np.save(staging / NGRAMS_NPY, input_rows[vocab_size:], allow_pickle=False)
+        if table is not None:
+            table.write_full(staging / NGRAMS_NPY, input_rows[vocab_size:])
             files["ngrams"] = NGRAMS_NPY
             subwords = subwords_section(config.minn, config.maxn, config.buckets)
         total_words = corpus.n_tokens * config.epochs
@@ -138,10 +150,9 @@ def train_fasttext_embcli(corpus: TokenCorpus, output: Path, config: FastTextCon
 
 
 def _seed_from_parent(input_rows: np.ndarray, output_rows: np.ndarray, parent: ParentModel) -> None:
-    """The parent's word rows, output rows and n-gram rows (the grown vocabulary starts with the parent's words)."""
+    """The parent's word rows and output rows (the grown vocabulary starts with the parent's words; its n-gram rows
+    come through the `SubwordTable`)."""
     n = len(parent.vocab)
     input_rows[:n] = parent.input_vectors
     output_rows[:n] = parent.output_vectors
-    if parent.ngrams is not None:
-        input_rows[len(output_rows):] = parent.ngrams
 

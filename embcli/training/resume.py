@@ -96,14 +96,14 @@ def load_parent(config: Any, corpus: TokenCorpus) -> ParentModel | None:
         raise ConfigError(f"--resume {directory}: the model has {input_vectors.shape[1]}-dimensional vectors, "
                           f"but --dim {config.dim} was given; drop --dim or use the same value")
     has_ngrams = is_fasttext and config.buckets > 0 and config.maxn >= config.minn
-    ngrams = _load_rows(directory / NGRAMS_NPY, config.buckets) if has_ngrams else None
+    ngrams = _load_rows(directory / NGRAMS_NPY, config.buckets, mmap=True) if has_ngrams else None  # read in blocks
     return ParentModel(directory, manifest, vocab, input_vectors, output_vectors, ngrams)
 
 
-def _load_rows(path: Path, rows: int) -> np.ndarray:
+def _load_rows(path: Path, rows: int, *, mmap: bool = False) -> np.ndarray:
     if not path.exists():
         raise InputError(f"--resume {path.parent}: {path.name} is missing; the directory is incomplete")
-    matrix = np.load(path, allow_pickle=False)
+    matrix = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
     if matrix.ndim != 2 or matrix.shape[0] != rows or matrix.dtype != np.float32:
         raise FormatError(f"{path}: expected float32 ({rows}, dim), found {matrix.dtype} {matrix.shape}")
     return matrix
