@@ -4,8 +4,9 @@ The n-gram rows are written as they are, so unseen words get embcli's vectors;
 the word rows are solved for so that fastText's composition gives embcli's word
 vectors (see `embcli.embeddings.fasttext_bin`). The hyperparameters fastText
 records (window, epochs, ...) come from the model's manifest where it has them.
-The output matrix is written as zeros: fastText needs one to load, and queries
-never read it.
+The output matrix is the model's trained output rows where the artifact has
+them (embcli's fastText engine writes `output_vectors.npy`), else zeros:
+fastText needs one to load, and word and unseen-word queries never read it.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from embcli.artifacts.arrays import load_npy
+from embcli.artifacts.manifests import artifact_member
 from embcli.embeddings import Embeddings, SubwordResolver
 from embcli.embeddings.fasttext_bin import FastTextArgs, write_fasttext_bin
-from embcli.errors import InputError
+from embcli.errors import FormatError, InputError
 
 
 def subword_rows(embeddings: Embeddings) -> tuple[np.ndarray, int, int] | None:
@@ -26,6 +29,19 @@ def subword_rows(embeddings: Embeddings) -> tuple[np.ndarray, int, int] | None:
     if not isinstance(resolver, SubwordResolver):
         return None
     return resolver.ngrams, resolver.minn, resolver.maxn
+
+
+def trained_output_rows(embeddings: Embeddings) -> np.ndarray | None:
+    """The model's output rows (fastText's output matrix, one per word), memory-mapped, if its artifact has them."""
+    name = ((embeddings.manifest or {}).get("files") or {}).get("output_vectors")
+    if name is None or not embeddings.source or not Path(embeddings.source).is_dir():
+        return None
+    path = artifact_member(Path(embeddings.source), name, "output_vectors")
+    rows = load_npy(path, mmap=True, remedy="re-train the model, or remove output_vectors from its manifest")
+    if rows.dtype != np.float32 or rows.shape != (len(embeddings), embeddings.dim):
+        raise FormatError(f"{path}: expected float32 ({len(embeddings)}, {embeddings.dim}) output rows, found "
+                          f"{rows.dtype} {rows.shape}")
+    return rows
 
 
 def fasttext_args(manifest: dict[str, Any] | None, dim: int, buckets: int, minn: int, maxn: int) -> FastTextArgs:
@@ -50,5 +66,7 @@ def write_fasttext_export(path: Path, embeddings: Embeddings, *, top: int | None
     size = len(embeddings) if top is None else min(top, len(embeddings))
     counts = np.ones(size, np.int64) if embeddings.counts is None else np.asarray(embeddings.counts[:size])
     args = fasttext_args(embeddings.manifest, embeddings.dim, int(ngrams.shape[0]), minn, maxn)
-    write_fasttext_bin(path, list(embeddings.words[:size]), counts, np.asarray(embeddings.vectors[:size]), ngrams, args)
+    output = trained_output_rows(embeddings)
+    write_fasttext_bin(path, list(embeddings.words[:size]), counts, np.asarray(embeddings.vectors[:size]), ngrams, args,
+                       None if output is None else output[:size])
     return size

@@ -106,6 +106,8 @@ def test_export_fasttext_bin_loads_in_fasttext_with_embcli_vectors(trained_fastt
     np.testing.assert_allclose(expected, embeddings.vectors, atol=1e-5, rtol=0)
     for word in UNSEEN:
         np.testing.assert_allclose(loaded.get_word_vector(word), embeddings.lookup(word)[0], atol=1e-5, rtol=0)
+    # the trained output rows travel too
+    np.testing.assert_array_equal(loaded.get_output_matrix(), np.load(trained_fasttext / "output_vectors.npy"))
     again = load_embeddings(out)  # and embcli reads its own export back
     np.testing.assert_allclose(again.vectors, embeddings.vectors, atol=1e-5, rtol=0)
 
