@@ -17,6 +17,7 @@ from typing import Any
 from embcli.artifacts import artifact_member
 from embcli.config import PreprocessConfig
 from embcli.corpus.stopword_file import STOPWORDS_NAME, read_stopword_file, write_stopword_file
+from embcli.corpus.token_pattern import compile_token_pattern
 from embcli.corpus.tokenize import TokenizerSpec
 from embcli.errors import FormatError
 
@@ -102,6 +103,8 @@ def read_tokenizer_spec(directory: Path, manifest: dict[str, Any]) -> TokenizerS
     if kind not in TOKENIZER_KINDS or not (pattern is None or isinstance(pattern, str)):
         raise FormatError(f"{where}: unknown tokenizer {kind!r} or pattern {pattern!r}; upgrade embcli or "
                           f"re-create the vectors")
+    if pattern is not None:
+        compile_token_pattern(pattern, source=f"{where}: token_pattern")
     stopwords = frozenset()
     if section.get("stopwords"):
         stopwords = read_stopword_file(artifact_member(Path(directory), section["stopwords"], "tokenizer.stopwords"))
