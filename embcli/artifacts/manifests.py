@@ -130,7 +130,8 @@ def artifact_member(directory: Path, name: Any, what: str = "file") -> Path:
     """The path of a file a manifest names: only a plain file name inside `directory` is accepted.
 
     A manifest is user input (a downloaded model), so `../x`, absolute paths, subdirectories and
-    symlinks leading out of the directory are refused rather than followed.
+    symlinks leading out of the directory are refused rather than followed, and so is a member that
+    is not a regular file (a FIFO would make the reader wait forever).
 
     >>> artifact_member(Path("model"), "ngrams.npy").as_posix()
     'model/ngrams.npy'
@@ -142,6 +143,8 @@ def artifact_member(directory: Path, name: Any, what: str = "file") -> Path:
     if path is None or (path.is_symlink() and path.resolve().parent != directory.resolve()):
         raise FormatError(f"{directory / MANIFEST_NAME}: {what} {name!r} is not a plain file name inside "
                           f"{directory}; refusing to read outside the artifact (re-create it with embcli)")
+    if path.exists() and not path.is_file():  # a directory, a FIFO (reading it would wait forever), a device
+        raise FormatError(f"{path} is not a regular file; the artifact is damaged (re-create it with embcli)")
     return path
 
 

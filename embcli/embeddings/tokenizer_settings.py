@@ -19,7 +19,7 @@ from embcli.config import PreprocessConfig
 from embcli.corpus.stopword_file import STOPWORDS_NAME, read_stopword_file, write_stopword_file
 from embcli.corpus.token_pattern import compile_token_pattern
 from embcli.corpus.tokenize import TokenizerSpec
-from embcli.errors import FormatError
+from embcli.errors import ConfigError, FormatError
 
 TOKENIZER_SECTION = "tokenizer"
 TOKENIZER_KINDS = ("regex", "whitespace", "char", "jieba")
@@ -57,7 +57,8 @@ def record_tokenizer(corpus_directory: Path, corpus_manifest: dict[str, Any], st
     if section is None:
         return None, {}
     files = _record_stopwords(Path(corpus_directory), corpus_manifest, staging, section)
-    table = (corpus_manifest.get("phrases") or {}).get("table")
+    phrases = corpus_manifest.get("phrases")
+    table = phrases.get("table") if isinstance(phrases, dict) else None
     if table:
         shutil.copyfile(artifact_member(Path(corpus_directory), table, "phrases.table"), staging / PHRASES_NAME)
         section["phrases"] = files["phrases"] = PHRASES_NAME
@@ -67,7 +68,8 @@ def record_tokenizer(corpus_directory: Path, corpus_manifest: dict[str, Any], st
 def _record_stopwords(corpus_directory: Path, corpus_manifest: dict[str, Any], staging: Path,
                       section: dict[str, Any]) -> dict[str, str]:
     source = section.get("stopwords_source")
-    stored = (corpus_manifest.get("files") or {}).get("stopwords") or section.get("stopwords")
+    files = corpus_manifest.get("files")
+    stored = (files.get("stopwords") if isinstance(files, dict) else None) or section.get("stopwords")
     section["stopwords"] = None
     if stored:
         shutil.copyfile(artifact_member(corpus_directory, stored, "files.stopwords"), staging / STOPWORDS_NAME)
@@ -104,7 +106,10 @@ def read_tokenizer_spec(directory: Path, manifest: dict[str, Any]) -> TokenizerS
         raise FormatError(f"{where}: unknown tokenizer {kind!r} or pattern {pattern!r}; upgrade embcli or "
                           f"re-create the vectors")
     if pattern is not None:
-        compile_token_pattern(pattern, source=f"{where}: token_pattern")
+        try:
+            compile_token_pattern(pattern, source=f"{where}: token_pattern")
+        except ConfigError as exc:  # the model's fault, not an option's: exit 1 like any damaged artifact
+            raise FormatError(f"{exc}; re-create the vectors with a safe --token-pattern") from None
     stopwords = frozenset()
     if section.get("stopwords"):
         stopwords = read_stopword_file(artifact_member(Path(directory), section["stopwords"], "tokenizer.stopwords"))
