@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from embcli.artifacts.arrays import require_usable_matrix
 from embcli.artifacts import (
     artifact_member,
     check_output,
@@ -120,6 +121,7 @@ def build_index(vectors: Path | str | Embeddings, output: Path | str, config: In
     embeddings = vectors if isinstance(vectors, Embeddings) else load_embeddings(vectors)
     inputs = inputs or ((embeddings.source,) if embeddings.source else ())
     rows, dim = len(embeddings), embeddings.dim
+    require_usable_matrix(embeddings.vectors, embeddings.source or "the vectors", "index")
     config.validate(rows)
     lists = config.lists_for(rows)
     started = time.perf_counter()
@@ -224,7 +226,32 @@ def load_index(directory: Path | str, embeddings: Embeddings) -> ApproximateInde
         index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
     except RuntimeError as exc:
         raise FormatError(f"{path}: not a readable faiss index ({str(exc).splitlines()[0]}); rebuild it") from None
+    check_index_rows(path, index, embeddings)
     return ApproximateIndex(index, embeddings, manifest)
+
+
+def check_index_rows(path: Path, index: Any, embeddings: Embeddings) -> None:
+    """Refuse an index whose size, width or stored row ids do not fit the vectors (checked once, at load)."""
+    faiss = _faiss()
+    rows = len(embeddings)
+    problem = None
+    if index.d != embeddings.dim or index.ntotal != rows:
+        problem = f"{index.ntotal} rows of {index.d} dimensions"
+    else:
+        try:
+            lists = faiss.extract_index_ivf(index).invlists
+        except RuntimeError:
+            lists, problem = None, "not an IVF index"
+        for cell in range(lists.nlist if lists is not None else 0):
+            size = lists.list_size(cell)
+            if size:
+                ids = faiss.rev_swig_ptr(lists.get_ids(cell), size)
+                if int(ids.min()) < 0 or int(ids.max()) >= rows:
+                    problem = f"row id {int(ids.max()) if ids.max() >= rows else int(ids.min())} in cell {cell}"
+                    break
+    if problem:
+        raise FormatError(f"{path}: {problem} do not fit {rows} vectors of {embeddings.dim} dimensions; rebuild it "
+                          "with embcli index")
 
 
 def _same_rows(inputs: dict[str, Any], embeddings: Embeddings) -> bool:

@@ -106,8 +106,9 @@ def read_manifest(directory: Path, kind: str | tuple[str, ...] | None = None) ->
         )
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FormatError(f"{path}: unreadable manifest ({exc}); re-run the stage that makes it") from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: JSON, or a 5000-digit int
+        raise FormatError(f"{path}: unreadable manifest ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
+                          "re-run the stage that makes it") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("kind"), str):
         raise FormatError(f"{path}: not an embcli manifest")
     version = manifest.get("format_version")
