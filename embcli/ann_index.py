@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from embcli.artifacts.arrays import require_usable_matrix
+from embcli.artifacts.manifest_values import manifest_int, manifest_table
 from embcli.artifacts import (
     artifact_member,
     check_output,
@@ -164,7 +165,9 @@ class ApproximateIndex:
 
     def __init__(self, index: Any, embeddings: Embeddings, manifest: dict[str, Any]) -> None:
         self.index, self.embeddings, self.manifest = index, embeddings, manifest
-        self.index.nprobe = int(manifest["config"].get("probe", IndexConfig.probe))
+        self.index.nprobe = manifest_int(manifest_table(manifest, "config", "the index manifest"), "probe",
+                                         "the index manifest: config", at_least=1, at_most=1 << 31,
+                                         default=IndexConfig.probe)
 
     @property
     def probe(self) -> int:
@@ -214,14 +217,15 @@ def load_index(directory: Path | str, embeddings: Embeddings) -> ApproximateInde
     """Open the index in `directory` for `embeddings`; refused (FormatError) if it was built from other vectors."""
     directory = Path(directory)
     manifest = read_manifest(directory, INDEX_KIND)
-    inputs, counts = manifest.get("inputs") or {}, manifest.get("counts") or {}
+    where = directory / "manifest.json"
+    inputs, counts = manifest_table(manifest, "inputs", where), manifest_table(manifest, "counts", where)
     if counts.get("rows") != len(embeddings) or counts.get("dim") != embeddings.dim \
             or not _same_rows(inputs, embeddings):
         raise FormatError(f"{directory} was built from other vectors ({inputs.get('vectors')}, {counts.get('rows')} "
                           f"rows), not {embeddings.source or 'these vectors'}; rebuild it with: embcli index "
                           f"{embeddings.source or 'VECTORS'} -o {directory} --force")
     faiss = _faiss()
-    path = artifact_member(directory, (manifest.get("files") or {}).get("index", INDEX_FILE), "files.index")
+    path = artifact_member(directory, manifest_table(manifest, "files", where).get("index", INDEX_FILE), "files.index")
     try:
         index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
     except RuntimeError as exc:
