@@ -22,6 +22,10 @@ from embcli.errors import FormatError, InputError
 MANIFEST_NAME = "manifest.json"
 # Bump when an artifact's layout changes incompatibly; readers refuse newer versions.
 FORMAT_VERSION = 1
+# Sections every reader takes to be tables (JSON objects): checked once here, so no reader meets a list or a string.
+TABLE_SECTIONS = ("files", "counts", "config", "documents", "subwords", "hashing", "tokenizer", "phrases",
+                  "timings", "parameters")
+OPTIONAL_TABLE_SECTIONS = ("subwords", "hashing", "tokenizer", "phrases")  # null means "none"
 
 
 # ---------------------------------------------------------------------------
@@ -120,6 +124,11 @@ def read_manifest(directory: Path, kind: str | tuple[str, ...] | None = None) ->
         raise FormatError(
             f"{path}: format version {version} is newer than this embcli supports ({FORMAT_VERSION}); upgrade embcli"
         )
+    for section in TABLE_SECTIONS:
+        if section in manifest and not isinstance(manifest[section], dict) \
+                and not (manifest[section] is None and section in OPTIONAL_TABLE_SECTIONS):
+            raise FormatError(f"{path}: the {section} section is a {type(manifest[section]).__name__}, not a table; "
+                              "re-run the stage that makes it")
     kinds = (kind,) if isinstance(kind, str) else kind
     if kinds is not None and manifest["kind"] not in kinds:
         wanted = " or ".join(kinds)

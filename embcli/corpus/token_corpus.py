@@ -77,8 +77,9 @@ class TokenCorpus:
             return
         largest = int(self.ids.max()) if len(self.ids) else -1
         if largest >= len(self.vocab):
-            raise FormatError(f"{self.directory / IDS_NAME}: token id {largest} exceeds the vocabulary "
-                              f"({len(self.vocab)} entries); {REMEDY}")
+            position = int(np.argmax(np.asarray(self.ids) >= len(self.vocab)))
+            raise FormatError(f"{self.directory / IDS_NAME}: token id {int(self.ids[position])} at position {position} "
+                              f"is beyond the vocabulary ({len(self.vocab)} entries); {REMEDY}")
         self.ids_checked.append(True)
 
 

@@ -56,6 +56,12 @@ def record_tokenizer(corpus_directory: Path, corpus_manifest: dict[str, Any], st
     section = corpus_tokenizer_section(corpus_manifest)
     if section is None:
         return None, {}
+    pattern = section.get("token_pattern")
+    if pattern is not None:  # checked now, so the vectors artifact is one embcli accepts again
+        try:
+            compile_token_pattern(pattern, source=f"{Path(corpus_directory) / 'manifest.json'}: token_pattern")
+        except ConfigError as exc:
+            raise FormatError(f"{exc}; re-run embcli preprocess with a safe --token-pattern") from None
     files = _record_stopwords(Path(corpus_directory), corpus_manifest, staging, section)
     phrases = corpus_manifest.get("phrases")
     table = phrases.get("table") if isinstance(phrases, dict) else None
