@@ -120,6 +120,8 @@ def read_fasttext_bin(path: Path | str) -> FastTextBin:
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path} does not exist")
+    if not path.is_file() or path.stat().st_size < _MAGIC_VERSION.size + _ARGS.size:
+        raise FormatError(f"{path}: not a fastText model (not a regular file, or too short)")
     with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
         if len(data) < _MAGIC_VERSION.size + _ARGS.size:
             raise FormatError(f"{path}: truncated fastText model (only {len(data)} bytes)")
