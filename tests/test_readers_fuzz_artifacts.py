@@ -30,33 +30,7 @@ from embcli.evaluation.classification import read_labeled_texts
 from embcli.phrases import PHRASES_HEADER, read_phrase_table
 from embcli.quantization.codecs import quantize_int8
 
-FUZZ = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def with_prefix(valid: bytes) -> st.SearchStrategy[bytes]:
-    """Arbitrary bytes, a valid file's first part followed by arbitrary bytes, or the file with one byte changed."""
-    def flipped(data: tuple[int, int]) -> bytes:
-        position, value = data
-        mutable = bytearray(valid)
-        mutable[position % len(mutable)] = value
-        return bytes(mutable)
-
-    return st.one_of(
-        st.binary(max_size=300),
-        st.tuples(st.integers(0, len(valid)), st.binary(max_size=100)).map(lambda cut: valid[: cut[0]] + cut[1]),
-        st.tuples(st.integers(0, 10_000), st.integers(0, 255)).map(flipped),
-    )
-
-
-def read_bytes_with(reader, data: bytes, name: str) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(data)
-        try:
-            reader(path)
-        except EmbcliError:
-            pass
-
+from test_readers_fuzz import FUZZ, read_bytes_with, with_prefix
 
 def fasttext_model(words: tuple[bytes, ...] = (b"ab", b"cd"), dim: int = 2, bucket: int = 3) -> bytes:
     """A tiny version-12 fastText model, laid out as fastText writes it."""
