@@ -44,7 +44,6 @@ def _separator_in_tokens(compiled: re.Pattern[str]) -> str | None:
     return None
 
 
-@lru_cache(maxsize=64)
 def compile_token_pattern(pattern: str, *, source: str = "--token-pattern") -> re.Pattern[str]:
     """Compile `pattern` after the checks in the module docstring; `source` names where it came from.
 
@@ -56,6 +55,11 @@ def compile_token_pattern(pattern: str, *, source: str = "--token-pattern") -> r
     """
     if not isinstance(pattern, str) or not pattern:
         raise ConfigError(f"{source} must be a non-empty regular expression, not {pattern!r}")
+    return _checked_pattern(pattern, source)
+
+
+@lru_cache(maxsize=64)  # the check costs up to a second; tokenizers are built per worker and per call
+def _checked_pattern(pattern: str, source: str) -> re.Pattern[str]:
     if len(pattern) > MAX_PATTERN_CHARS:
         raise ConfigError(f"{source} is {len(pattern):,} characters long; a token pattern is at most "
                           f"{MAX_PATTERN_CHARS:,}")
@@ -68,6 +72,8 @@ def compile_token_pattern(pattern: str, *, source: str = "--token-pattern") -> r
         raise ConfigError(f"{source} {pattern!r} has capturing groups; use (?:...) instead")
     try:
         check_backtracking(parsed)
+    except RecursionError:
+        raise ConfigError(f"{source} nests groups too deeply to check; simplify it") from None
     except PatternRisk as risk:
         raise ConfigError(f"{source} {pattern!r} {risk}, so matching a line could take minutes; rewrite it so that "
                           "no two repeats can take the same characters, e.g. 'a+b' for '(?:a+)+b'") from None
