@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from embcli.artifacts.arrays import require_usable_matrix
+from embcli.artifacts.manifest_values import manifest_int, manifest_table
 from embcli.artifacts import (
     artifact_member,
     check_output,
@@ -120,6 +122,7 @@ def build_index(vectors: Path | str | Embeddings, output: Path | str, config: In
     embeddings = vectors if isinstance(vectors, Embeddings) else load_embeddings(vectors)
     inputs = inputs or ((embeddings.source,) if embeddings.source else ())
     rows, dim = len(embeddings), embeddings.dim
+    require_usable_matrix(embeddings.vectors, embeddings.source or "the vectors", "index")
     config.validate(rows)
     lists = config.lists_for(rows)
     started = time.perf_counter()
@@ -162,7 +165,9 @@ class ApproximateIndex:
 
     def __init__(self, index: Any, embeddings: Embeddings, manifest: dict[str, Any]) -> None:
         self.index, self.embeddings, self.manifest = index, embeddings, manifest
-        self.index.nprobe = int(manifest["config"].get("probe", IndexConfig.probe))
+        self.index.nprobe = manifest_int(manifest_table(manifest, "config", "the index manifest"), "probe",
+                                         "the index manifest: config", at_least=1, at_most=1 << 31,
+                                         default=IndexConfig.probe)
 
     @property
     def probe(self) -> int:
@@ -212,19 +217,45 @@ def load_index(directory: Path | str, embeddings: Embeddings) -> ApproximateInde
     """Open the index in `directory` for `embeddings`; refused (FormatError) if it was built from other vectors."""
     directory = Path(directory)
     manifest = read_manifest(directory, INDEX_KIND)
-    inputs, counts = manifest.get("inputs") or {}, manifest.get("counts") or {}
+    where = directory / "manifest.json"
+    inputs, counts = manifest_table(manifest, "inputs", where), manifest_table(manifest, "counts", where)
     if counts.get("rows") != len(embeddings) or counts.get("dim") != embeddings.dim \
             or not _same_rows(inputs, embeddings):
         raise FormatError(f"{directory} was built from other vectors ({inputs.get('vectors')}, {counts.get('rows')} "
                           f"rows), not {embeddings.source or 'these vectors'}; rebuild it with: embcli index "
                           f"{embeddings.source or 'VECTORS'} -o {directory} --force")
     faiss = _faiss()
-    path = artifact_member(directory, (manifest.get("files") or {}).get("index", INDEX_FILE), "files.index")
+    path = artifact_member(directory, manifest_table(manifest, "files", where).get("index", INDEX_FILE), "files.index")
     try:
         index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
     except RuntimeError as exc:
         raise FormatError(f"{path}: not a readable faiss index ({str(exc).splitlines()[0]}); rebuild it") from None
+    check_index_rows(path, index, embeddings)
     return ApproximateIndex(index, embeddings, manifest)
+
+
+def check_index_rows(path: Path, index: Any, embeddings: Embeddings) -> None:
+    """Refuse an index whose size, width or stored row ids do not fit the vectors (checked once, at load)."""
+    faiss = _faiss()
+    rows = len(embeddings)
+    problem = None
+    if index.d != embeddings.dim or index.ntotal != rows:
+        problem = f"{index.ntotal} rows of {index.d} dimensions"
+    else:
+        try:
+            lists = faiss.extract_index_ivf(index).invlists
+        except RuntimeError:
+            lists, problem = None, "not an IVF index"
+        for cell in range(lists.nlist if lists is not None else 0):
+            size = lists.list_size(cell)
+            if size:
+                ids = faiss.rev_swig_ptr(lists.get_ids(cell), size)
+                if int(ids.min()) < 0 or int(ids.max()) >= rows:
+                    problem = f"row id {int(ids.max()) if ids.max() >= rows else int(ids.min())} in cell {cell}"
+                    break
+    if problem:
+        raise FormatError(f"{path}: {problem} do not fit {rows} vectors of {embeddings.dim} dimensions; rebuild it "
+                          "with embcli index")
 
 
 def _same_rows(inputs: dict[str, Any], embeddings: Embeddings) -> bool:

@@ -18,7 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import load_npy
+from pathlib import Path
+
+from embcli.artifacts import artifact_member, load_npy
+from embcli.artifacts.manifest_values import manifest_float, manifest_int, manifest_table
 from embcli.config import default_workers
 from embcli.errors import ConfigError, InputError
 from embcli.training.doc2vec import OUTPUT_VECTORS_NPY
@@ -48,17 +51,40 @@ def load_doc2vec(embeddings: Embeddings) -> Doc2VecModel:
         found = manifest.get("model") or "a bare vectors file"
         raise ConfigError(f"--pool infer needs a model made by 'embcli train --model doc2vec'; {embeddings.source} is "
                           f"{found}: use --pool mean or sif")
-    config = dict(manifest.get("config") or {})
-    path = f"{embeddings.source}/{manifest.get('files', {}).get('output_vectors', OUTPUT_VECTORS_NPY)}"
+    where = f"{embeddings.source}/manifest.json"
+    config = checked_inference_config(manifest_table(manifest, "config", where), f"{where}: config")
+    name = manifest_table(manifest, "files", where).get("output_vectors", OUTPUT_VECTORS_NPY)
+    path = artifact_member(Path(embeddings.source), name, "files.output_vectors")
     output_vectors = np.asarray(load_npy(path, mmap=False, remedy="re-train the doc2vec model"), dtype=np.float32)
     if output_vectors.shape != (len(embeddings), embeddings.dim):
         raise InputError(f"{path}: {output_vectors.shape} output rows for {len(embeddings)} words x {embeddings.dim} dims")
     counts = np.asarray(embeddings.counts if embeddings.counts is not None else np.ones(len(embeddings)), np.int64).copy()
-    if not (manifest.get("documents") or {}).get("unk_in_text", True) and len(counts):
+    if not manifest_table(manifest, "documents", where).get("unk_in_text", True) and len(counts):
         counts[0] = 0  # <unk> was not a token of the training text (--oov drop)
     alias_probability, alias_word = negative_sampling_table(counts)
-    keep_prob = subsampling_keep_probability(counts, float(config.get("sample", 1e-3))).astype(np.float32)
+    keep_prob = subsampling_keep_probability(counts, config["sample"]).astype(np.float32)
     return Doc2VecModel(embeddings, output_vectors, keep_prob, alias_probability, alias_word, config)
+
+
+MAX_INFER_EPOCHS = 10_000  # a model's own inference settings are bounded: it may come from anyone
+MAX_WINDOW = 10_000
+MAX_NEGATIVE = 1_000
+
+
+def checked_inference_config(config: dict[str, Any], where: str) -> dict[str, Any]:
+    """The training settings inference uses, type- and range-checked (a manifest is user input)."""
+    checked = dict(config)
+    checked["window"] = manifest_int(config, "window", where, at_least=1, at_most=MAX_WINDOW, default=5)
+    checked["negative"] = manifest_int(config, "negative", where, at_least=1, at_most=MAX_NEGATIVE, default=5)
+    checked["dm"] = manifest_int(config, "dm", where, at_least=0, at_most=1, default=0)
+    checked["sample"] = manifest_float(config, "sample", where, at_least=0, default=1e-3)
+    checked["alpha"] = manifest_float(config, "alpha", where, at_least=0, at_most=10, default=0.025)
+    checked["min_alpha"] = manifest_float(config, "min_alpha", where, at_least=0, at_most=10, default=0.0001)
+    epochs = manifest_int(config, "epochs", where, at_least=1, at_most=MAX_INFER_EPOCHS, default=10)
+    if config.get("infer_epochs") is not None:
+        epochs = manifest_int(config, "infer_epochs", where, at_least=1, at_most=MAX_INFER_EPOCHS)
+    checked["infer_epochs"] = epochs
+    return checked
 
 
 def infer_token_lists(model: Doc2VecModel, token_lists: list[list[str]], *, seed: int = DEFAULT_INFER_SEED,
@@ -69,8 +95,8 @@ def infer_token_lists(model: Doc2VecModel, token_lists: list[list[str]], *, seed
     from embcli.kernels import doc2vec_kernels, word2vec_kernels
 
     epochs = int(epochs or model.config.get("infer_epochs") or model.config.get("epochs", 10))
-    if epochs < 1:
-        raise ConfigError(f"inference epochs must be at least 1, got {epochs}")
+    if not 1 <= epochs <= MAX_INFER_EPOCHS:
+        raise ConfigError(f"inference epochs must be between 1 and {MAX_INFER_EPOCHS:,}, got {epochs}")
     index = model.embeddings.index
     ids: list[int] = []
     offsets = [0]

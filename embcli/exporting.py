@@ -30,6 +30,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 
 from embcli.artifacts import check_output, describe_file, manifest_reference, staged_directory, staged_file, write_manifest
+from embcli.artifacts.arrays import require_usable_matrix
 from embcli.corpus.vocabulary import Vocabulary, write_vocabulary
 from embcli.errors import ConfigError, InputError
 from embcli.progress import SILENT, Progress
@@ -146,6 +147,7 @@ def export_embeddings(vectors: Path | str | Embeddings, output: Path | str, form
     kind = OUTPUT_KINDS.get(options.format, EXPORT_KIND)
     check_output(output, force=force, kind=kind, inputs=inputs)  # before reading a multi-GB model
     embeddings = vectors if isinstance(vectors, Embeddings) else load_embeddings(vectors)
+    require_usable_matrix(embeddings.vectors, embeddings.source or "the vectors", f"export --format {options.format}")
     if options.format == "fasttext-bin":
         from embcli.export_fasttext import write_fasttext_export
 

@@ -34,13 +34,16 @@ from embcli.config import PhrasesConfig, as_dict
 from embcli.corpus.token_corpus import CORPUS_KIND, IDS_NAME, LINES_NAME, OFFSETS_NAME, TEXT_NAME, VOCAB_NAME, \
     TokenCorpus, load_token_corpus, sentence_line_numbers
 from embcli.corpus.vocabulary import UNK, Vocabulary, build_vocabulary, write_vocabulary
-from embcli.errors import InputError
+from embcli.artifacts.sizes import check_text_file_size
+from embcli.errors import FormatError, InputError
 from embcli.progress import SILENT, Progress
 
 PHRASES_TSV = "phrases.tsv"  # also the name its vectors carry it by (embeddings.tokenizer_settings.PHRASES_NAME)
 PHRASES_HEADER = "phrase\tcount\tscore\tpass\tparts"
 JOINER = "_"
 TABLE_SLOT_BYTES = 16
+MAX_PHRASE_TABLE_BYTES = 256 << 20  # a phrases.tsv read back (it may come with a downloaded model) is capped
+MAX_PHRASE_PASSES = 100
 # gensim's ENGLISH_CONNECTOR_WORDS: words that may sit inside a phrase but never start or end one
 ENGLISH_CONNECTOR_WORDS = frozenset("a an the for of with without at from to in on by and or".split())
 
@@ -206,16 +209,30 @@ def write_phrase_table(path: Path, found: list[dict[str, Any]]) -> None:
 
 
 def read_phrase_table(path: Path) -> list[dict[tuple[str, ...], str]]:
-    """Per pass, parts -> phrase token, from a `phrases.tsv`."""
+    """Per pass, parts -> phrase token, from a `phrases.tsv` (it may come with a model: checked and capped)."""
     passes: list[dict[tuple[str, ...], str]] = []
-    with open(path, encoding="utf-8") as handle:
-        if handle.readline().rstrip("\n") != PHRASES_HEADER:
-            raise InputError(f"{path}: not a phrase table of embcli phrases")
-        for line in handle:
-            phrase, _, _, number, parts = line.rstrip("\n").split("\t")
-            while len(passes) < int(number):
-                passes.append({})
-            passes[int(number) - 1][tuple(parts.split(" "))] = phrase
+    check_text_file_size(path, MAX_PHRASE_TABLE_BYTES, "phrase table")
+    try:
+        with open(path, encoding="utf-8-sig", newline="\n") as handle:
+            if handle.readline().rstrip("\n") != PHRASES_HEADER:
+                raise FormatError(f"{path}: not a phrase table of embcli phrases (its header is not "
+                                  f"{PHRASES_HEADER.replace(chr(9), '<TAB>')!r})")
+            for number, line in enumerate(handle, start=2):
+                fields = line.rstrip("\n").split("\t")
+                step = fields[3] if len(fields) == 5 else ""
+                parts = tuple(fields[4].split(" ")) if len(fields) == 5 else ()
+                if not (step.isascii() and step.isdigit() and 1 <= int(step) <= MAX_PHRASE_PASSES) \
+                        or len(parts) not in (2, 3) or not all(parts) or not fields[0]:
+                    raise FormatError(f"{path}:{number}: expected 'phrase<TAB>count<TAB>score<TAB>pass<TAB>parts' "
+                                      f"with a pass from 1 to {MAX_PHRASE_PASSES} and 2 or 3 parts; re-create it "
+                                      "with embcli phrases")
+                passes.extend({} for _ in range(int(step) - len(passes)))
+                passes[int(step) - 1][parts] = fields[0]
+    except UnicodeDecodeError as exc:
+        raise FormatError(f"{path}: not UTF-8 text (at byte {exc.start} of a block); re-create it with embcli "
+                          "phrases") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
     return passes
 
 

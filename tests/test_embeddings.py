@@ -133,7 +133,7 @@ def test_a_subwords_section_without_buckets_is_one_line(tmp_path: Path) -> None:
     model = write_vectors_dir(tmp_path / "model", WORDS, VECTORS, subwords={"hash": HASH_NAME, "hash_version": 1})
     result = run("vectors", model, "a")
     assert result.exit_code == 1 and result.output.count("\n") == 1
-    assert "subwords section needs integer buckets, minn and maxn" in result.output
+    assert "subwords.buckets is missing" in result.output
 
 
 def test_resolver_tables_that_do_not_fit_the_vectors_are_refused(tmp_path: Path) -> None:

@@ -241,8 +241,8 @@ def test_ids_beyond_the_vocabulary_are_a_format_error(tmp_path, topic_corpus_dir
     ids = np.load(broken / "ids.npy")
     ids[3] = len(load_token_corpus(broken).vocab) + 5
     np.save(broken / "ids.npy", ids)
-    with pytest.raises(FormatError, match="exceeds the vocabulary"):
+    with pytest.raises(FormatError, match="is beyond the vocabulary"):
         train_word2vec_embcli(load_token_corpus(broken), tmp_path / "out", Word2VecConfig(engine="embcli", dim=8))
     result = run("train", broken, "-o", tmp_path / "out", "--engine", "embcli", "-q")
-    assert result.exit_code == 1 and "exceeds the vocabulary" in result.output
+    assert result.exit_code == 1 and "is beyond the vocabulary" in result.output
     assert not (tmp_path / "out").exists()

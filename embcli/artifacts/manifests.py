@@ -22,6 +22,10 @@ from embcli.errors import FormatError, InputError
 MANIFEST_NAME = "manifest.json"
 # Bump when an artifact's layout changes incompatibly; readers refuse newer versions.
 FORMAT_VERSION = 1
+# Sections every reader takes to be tables (JSON objects): checked once here, so no reader meets a list or a string.
+TABLE_SECTIONS = ("files", "counts", "config", "documents", "subwords", "hashing", "tokenizer", "phrases",
+                  "timings", "parameters")
+OPTIONAL_TABLE_SECTIONS = ("subwords", "hashing", "tokenizer", "phrases")  # null means "none"
 
 
 # ---------------------------------------------------------------------------
@@ -106,8 +110,9 @@ def read_manifest(directory: Path, kind: str | tuple[str, ...] | None = None) ->
         )
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FormatError(f"{path}: unreadable manifest ({exc}); re-run the stage that makes it") from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:  # ValueError: JSON, or a 5000-digit int
+        raise FormatError(f"{path}: unreadable manifest ({type(exc).__name__}: {' '.join(str(exc).split())[:200]}); "
+                          "re-run the stage that makes it") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("kind"), str):
         raise FormatError(f"{path}: not an embcli manifest")
     version = manifest.get("format_version")
@@ -119,6 +124,11 @@ def read_manifest(directory: Path, kind: str | tuple[str, ...] | None = None) ->
         raise FormatError(
             f"{path}: format version {version} is newer than this embcli supports ({FORMAT_VERSION}); upgrade embcli"
         )
+    for section in TABLE_SECTIONS:
+        if section in manifest and not isinstance(manifest[section], dict) \
+                and not (manifest[section] is None and section in OPTIONAL_TABLE_SECTIONS):
+            raise FormatError(f"{path}: the {section} section is a {type(manifest[section]).__name__}, not a table; "
+                              "re-run the stage that makes it")
     kinds = (kind,) if isinstance(kind, str) else kind
     if kinds is not None and manifest["kind"] not in kinds:
         wanted = " or ".join(kinds)
@@ -130,7 +140,8 @@ def artifact_member(directory: Path, name: Any, what: str = "file") -> Path:
     """The path of a file a manifest names: only a plain file name inside `directory` is accepted.
 
     A manifest is user input (a downloaded model), so `../x`, absolute paths, subdirectories and
-    symlinks leading out of the directory are refused rather than followed.
+    symlinks leading out of the directory are refused rather than followed, and so is a member that
+    is not a regular file (a FIFO would make the reader wait forever).
 
     >>> artifact_member(Path("model"), "ngrams.npy").as_posix()
     'model/ngrams.npy'
@@ -142,6 +153,8 @@ def artifact_member(directory: Path, name: Any, what: str = "file") -> Path:
     if path is None or (path.is_symlink() and path.resolve().parent != directory.resolve()):
         raise FormatError(f"{directory / MANIFEST_NAME}: {what} {name!r} is not a plain file name inside "
                           f"{directory}; refusing to read outside the artifact (re-create it with embcli)")
+    if path.exists() and not path.is_file():  # a directory, a FIFO (reading it would wait forever), a device
+        raise FormatError(f"{path} is not a regular file; the artifact is damaged (re-create it with embcli)")
     return path
 
 

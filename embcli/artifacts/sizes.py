@@ -84,6 +84,20 @@ def ensure_free_space(path: Path, nbytes: int, what: str = "the output") -> None
                             f"{format_bytes(free)} free; free space or choose another output path")
 
 
+def check_text_file_size(path: Path, limit: int, what: str) -> None:
+    """Refuse a text file an artifact carries (stop words, phrases) that is larger than `limit` bytes.
+
+    >>> check_text_file_size(Path("/dev/null"), 10, "stop-word list")
+    """
+    try:
+        size = Path(path).stat().st_size
+    except OSError:
+        return  # the reader says it is missing or unreadable
+    if size > limit:
+        raise FormatError(f"{path}: the {what} is {format_bytes(size)}; embcli reads at most {format_bytes(limit)} of "
+                          "it (is it the right file? re-create the artifact with embcli)")
+
+
 def check_header_size(path: Path, rows: int, dim: int, *, claimed_bytes: int, file_bytes: int) -> None:
     """Refuse a vectors header whose `rows x dim` needs more bytes than the file holds (or than memory has).
 

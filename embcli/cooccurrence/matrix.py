@@ -73,7 +73,8 @@ def load_cooccurrence(directory: Path, *, mmap: bool = False) -> Cooccurrence:
         if array.dtype != dtype or array.ndim != 1:
             raise FormatError(f"{path}: expected a 1-D {np.dtype(dtype)} array, found {array.ndim}-D {array.dtype}; {REMEDY}")
         arrays.append(array)
-    if not (len(arrays[0]) == len(arrays[1]) == len(arrays[2]) == manifest.get("counts", {}).get("nnz")):
+    counts = manifest.get("counts") if isinstance(manifest.get("counts"), dict) else {}
+    if not (len(arrays[0]) == len(arrays[1]) == len(arrays[2]) == counts.get("nnz")):
         raise FormatError(f"{directory}: rows, cols and values disagree with the manifest's nnz; {REMEDY}")
     matrix = Cooccurrence(directory, manifest, vocab, *arrays)
     check_entries(matrix)

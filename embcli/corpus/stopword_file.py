@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from embcli.artifacts.sizes import check_text_file_size
 from embcli.errors import FormatError
 
 STOPWORDS_NAME = "stopwords.txt"
+MAX_STOPWORD_LIST_BYTES = 64 << 20  # as for a --stopwords file (embcli.corpus.tokenize.MAX_STOPWORD_FILE_BYTES)
 
 
 def write_stopword_file(path: Path, words: Iterable[str]) -> None:
@@ -26,8 +28,10 @@ def write_stopword_file(path: Path, words: Iterable[str]) -> None:
 
 
 def read_stopword_file(path: Path) -> frozenset[str]:
+    """The list in an artifact, at most `MAX_STOPWORD_LIST_BYTES` (it may come with a downloaded model)."""
+    check_text_file_size(path, MAX_STOPWORD_LIST_BYTES, "stop-word list")
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise FormatError(f"{path} is missing; the artifact is incomplete, re-create it with embcli") from None
     except (OSError, UnicodeDecodeError) as exc:

@@ -23,7 +23,7 @@ sentence. Both limits are recorded in the manifest (`sentences`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,7 @@ class TokenCorpus:
     vocab: Vocabulary
     ids: np.ndarray  # uint32, memory-mapped
     offsets: np.ndarray  # int64
+    ids_checked: list[bool] = field(default_factory=list, compare=False, repr=False)  # non-empty once scanned
 
     @property
     def text_path(self) -> Path:
@@ -68,11 +69,18 @@ class TokenCorpus:
         return self.ids[self.offsets[i] : self.offsets[i + 1]]
 
     def check_ids(self) -> None:
-        """Scan every id against the vocabulary size (one pass over the corpus): kernels index rows by id."""
+        """Scan every id against the vocabulary size (one pass over the corpus): kernels index rows by id.
+
+        The scan is done once per loaded corpus, whichever stage asks first (the trainer factory does, for
+        every engine)."""
+        if self.ids_checked:
+            return
         largest = int(self.ids.max()) if len(self.ids) else -1
         if largest >= len(self.vocab):
-            raise FormatError(f"{self.directory / IDS_NAME}: token id {largest} exceeds the vocabulary "
-                              f"({len(self.vocab)} entries); {REMEDY}")
+            position = int(np.argmax(np.asarray(self.ids) >= len(self.vocab)))
+            raise FormatError(f"{self.directory / IDS_NAME}: token id {int(self.ids[position])} at position {position} "
+                              f"is beyond the vocabulary ({len(self.vocab)} entries); {REMEDY}")
+        self.ids_checked.append(True)
 
 
 def load_token_corpus(directory: Path, *, check_ids: bool = False) -> TokenCorpus:

@@ -9,75 +9,32 @@ expression with it. Before any text is tokenized, a pattern must:
 - never match whitespace that splits a line or a field: a token holding a
   TAB, a newline or a space would make `vocab.tsv`, `corpus.txt` and
   `vectors.vec` unreadable;
-- have no nested unbounded quantifier whose inner repeat can start where the
-  outer one does (`(?:a+)+b`, `(\\w+\\s?)*`): Python's `re` backtracks
-  exponentially on those (40 `a`s take minutes) and cannot be interrupted.
+- never make Python's backtracking `re` do more than linear work per start
+  position: nested or overlapping repeats (`(?:a+)+b`, `(?:a|aa)+b`,
+  `(?:.*a){20}`, `\\w*\\w*\\w*!`) take minutes on one line of 40 `a`s and
+  cannot be interrupted. `embcli.corpus.pattern_ambiguity` decides this on the
+  parsed pattern, conservatively.
 
 The work is bounded by refusing such patterns before they run, rather than by
 a timer: `re` holds the GIL and ignores signals while it matches, so only a
 separate process could time it out, at a cost on every line. Patterns such as
-the default `[^\\W_]+(?:['’][^\\W_]+)*`, whose inner repeat follows a literal,
-stay allowed. (Alternations of overlapping branches under a repeat,
-`(a|a)+`, are not detected.)
+the default `[^\\W_]+(?:['’][^\\W_]+)*`, whose repeats cannot take the same
+characters, stay allowed. The same check applies to `--token-pattern`, so an
+artifact embcli writes is one it accepts again.
 """
 
 from __future__ import annotations
 
 import re
-from re import _constants as sre_constants  # type: ignore[attr-defined]
+from functools import lru_cache
 from re import _parser as sre_parser  # type: ignore[attr-defined]
-from typing import Any
 
+from embcli.corpus.pattern_ambiguity import PatternRisk, check_backtracking
 from embcli.errors import ConfigError
 
 # Characters a token must never contain: field and line separators of embcli's text files.
+MAX_PATTERN_CHARS = 2000  # a token pattern longer than this is refused unparsed (it came from a file, surely)
 SEPARATORS = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-_REPEATS = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT}
-_POSSESSIVE = getattr(sre_constants, "POSSESSIVE_REPEAT", None)
-
-
-def _is_unbounded_repeat(op: Any, av: Any) -> bool:
-    return op in _REPEATS and av[1] > 1
-
-
-def _starts_with_repeat(items: Any) -> bool:
-    """Whether the sequence `items` can begin with a repeat of more than one item."""
-    for op, av in items:
-        if _is_unbounded_repeat(op, av):
-            return True
-        if op is sre_constants.SUBPATTERN:
-            return _starts_with_repeat(av[3])
-        if op is sre_constants.BRANCH:
-            return any(_starts_with_repeat(branch) for branch in av[1])
-        if op in _REPEATS and av[0] == 0:  # an optional item: what follows can start the match too
-            if _starts_with_repeat(av[2]):
-                return True
-            continue
-        return False
-    return False
-
-
-def has_nested_quantifier(items: Any) -> bool:
-    """Whether a parsed pattern holds a repeat whose body starts with another repeat (exponential backtracking)."""
-    for op, av in items:
-        if _is_unbounded_repeat(op, av):
-            if _starts_with_repeat(av[2]) or has_nested_quantifier(av[2]):
-                return True
-        elif op in _REPEATS or op is _POSSESSIVE:
-            if has_nested_quantifier(av[2]):
-                return True
-        elif op is sre_constants.SUBPATTERN:
-            if has_nested_quantifier(av[3]):
-                return True
-        elif op is sre_constants.BRANCH:
-            if any(has_nested_quantifier(branch) for branch in av[1]):
-                return True
-        elif op in (sre_constants.ASSERT, sre_constants.ASSERT_NOT):
-            if has_nested_quantifier(av[1]):
-                return True
-    return False
-
-
 def _separator_in_tokens(compiled: re.Pattern[str]) -> str | None:
     """A separator character some token of a probe text would contain (None if none does)."""
     for separator in SEPARATORS:
@@ -94,10 +51,18 @@ def compile_token_pattern(pattern: str, *, source: str = "--token-pattern") -> r
     ['ab', 'cd']
     >>> compile_token_pattern("(?:a+)+b")
     Traceback (most recent call last):
-    embcli.errors.ConfigError: --token-pattern '(?:a+)+b' nests a repeat inside a repeat (backtracking on it can take minutes); rewrite it without the nesting, e.g. 'a+b' for '(?:a+)+b'
+    embcli.errors.ConfigError: --token-pattern '(?:a+)+b' can match the same text in exponentially many ways (a repeat whose parts overlap, as in (?:a|aa)+ or (?:\\w|\\d)+), so matching a line could take minutes; rewrite it so that no two repeats can take the same characters, e.g. 'a+b' for '(?:a+)+b'
     """
     if not isinstance(pattern, str) or not pattern:
         raise ConfigError(f"{source} must be a non-empty regular expression, not {pattern!r}")
+    return _checked_pattern(pattern, source)
+
+
+@lru_cache(maxsize=64)  # the check costs up to a second; tokenizers are built per worker and per call
+def _checked_pattern(pattern: str, source: str) -> re.Pattern[str]:
+    if len(pattern) > MAX_PATTERN_CHARS:
+        raise ConfigError(f"{source} is {len(pattern):,} characters long; a token pattern is at most "
+                          f"{MAX_PATTERN_CHARS:,}")
     try:
         compiled = re.compile(pattern)
         parsed = sre_parser.parse(pattern)
@@ -105,9 +70,13 @@ def compile_token_pattern(pattern: str, *, source: str = "--token-pattern") -> r
         raise ConfigError(f"{source} {pattern!r} is not a valid regular expression ({exc})") from None
     if compiled.groups:
         raise ConfigError(f"{source} {pattern!r} has capturing groups; use (?:...) instead")
-    if has_nested_quantifier(parsed):
-        raise ConfigError(f"{source} {pattern!r} nests a repeat inside a repeat (backtracking on it can take "
-                          "minutes); rewrite it without the nesting, e.g. 'a+b' for '(?:a+)+b'")
+    try:
+        check_backtracking(parsed)
+    except RecursionError:
+        raise ConfigError(f"{source} nests groups too deeply to check; simplify it") from None
+    except PatternRisk as risk:
+        raise ConfigError(f"{source} {pattern!r} {risk}, so matching a line could take minutes; rewrite it so that "
+                          "no two repeats can take the same characters, e.g. 'a+b' for '(?:a+)+b'") from None
     if compiled.fullmatch("") is not None:
         raise ConfigError(f"{source} {pattern!r} matches the empty string, which would make empty tokens; "
                           "use + instead of * for the token's characters")

@@ -118,7 +118,7 @@ def load_stopwords(spec: str | None, *, lowercase: bool = True, nfkc: bool = Tru
                          f"{MAX_STOPWORD_FILE_BYTES:,} bytes (is it the right file?)")
     normalize = _normalizer(TokenizerSpec(lowercase=lowercase, nfkc=nfkc))
     words = set()
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    for line in path.read_text(encoding="utf-8-sig", errors="replace").splitlines():
         word = line.split("#", 1)[0].strip()
         if word:
             words.add(normalize(word))

@@ -120,6 +120,8 @@ def read_fasttext_bin(path: Path | str) -> FastTextBin:
     path = Path(path)
     if not path.exists():
         raise InputError(f"{path} does not exist")
+    if not path.is_file() or path.stat().st_size < _MAGIC_VERSION.size + _ARGS.size:
+        raise FormatError(f"{path}: not a fastText model (not a regular file, or too short)")
     with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
         if len(data) < _MAGIC_VERSION.size + _ARGS.size:
             raise FormatError(f"{path}: truncated fastText model (only {len(data)} bytes)")
@@ -130,6 +132,7 @@ def read_fasttext_bin(path: Path | str) -> FastTextBin:
             raise FormatError(f"{path}: fastText file version {version}; embcli reads versions "
                               f"{' and '.join(map(str, READABLE_VERSIONS))} (re-save it with a current fastText)")
         args = FastTextArgs(*_ARGS.unpack_from(data, _MAGIC_VERSION.size))
+        check_args(path, args)
         if args.model == 3:
             raise FormatError(f"{path}: a supervised (classifier) fastText model; embcli reads word vectors of "
                               f"unsupervised models (fasttext skipgram or cbow)")
@@ -141,7 +144,7 @@ def read_fasttext_bin(path: Path | str) -> FastTextBin:
                               f"models, use the full .bin model")
         rows, dim = _read_matrix_header(path, data, position + 1)
         offset = position + 1 + _MATRIX_HEADER.size
-    if dim != args.dim or rows != len(word_bytes) + args.bucket:
+    if dim != args.dim or rows != len(word_bytes) + args.bucket or rows < 0:
         raise FormatError(f"{path}: input matrix is {rows} x {dim}, expected {len(word_bytes) + args.bucket} x "
                           f"{args.dim} (words + buckets); the file is damaged")
     if offset + rows * dim * 4 > path.stat().st_size:
@@ -149,6 +152,19 @@ def read_fasttext_bin(path: Path | str) -> FastTextBin:
     matrix = np.memmap(path, dtype="<f4", mode="r", offset=offset, shape=(rows, dim))
     words = [word.decode("utf-8", errors="replace") for word in word_bytes]
     return FastTextBin(args, version, words, word_bytes, counts, matrix)
+
+
+MAX_DIM = 1 << 20  # no fastText model is wider; a larger header field is damage
+MAX_NGRAM_CHARS = 1000
+
+
+def check_args(path: Path, args: FastTextArgs) -> None:
+    """Refuse header fields that no fastText writes (negative sizes, absurd n-gram lengths) before they are used."""
+    for name, value, low, high in (("dim", args.dim, 1, MAX_DIM), ("bucket", args.bucket, 0, 1 << 31),
+                                   ("minn", args.minn, 0, MAX_NGRAM_CHARS), ("maxn", args.maxn, 0, MAX_NGRAM_CHARS)):
+        if not low <= value <= high:
+            raise FormatError(f"{path}: the fastText header's {name} is {value:,} (expected {low:,} to {high:,}); "
+                              "the file is damaged or not a fastText model")
 
 
 def _read_dictionary(path: Path, data: mmap.mmap, position: int) -> tuple[list[bytes], np.ndarray, int]:
@@ -163,6 +179,9 @@ def _read_dictionary(path: Path, data: mmap.mmap, position: int) -> tuple[list[b
     if not 0 <= nwords == size:
         raise FormatError(f"{path}: damaged dictionary ({size} entries, {nwords} words)")
     position += _DICT_HEADER.size
+    if size * (1 + _ENTRY_TAIL.size) > len(data) - position:  # each entry is at least a NUL, a count and a type
+        raise FormatError(f"{path}: the dictionary claims {size:,} words, more than the file's {len(data):,} bytes "
+                          "can hold; the file is truncated or damaged")
     words: list[bytes] = []
     counts = np.empty(size, dtype=np.int64)
     for i in range(size):

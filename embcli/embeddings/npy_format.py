@@ -27,6 +27,8 @@ def load_matrix(path: Path, *, mmap: bool) -> np.ndarray:
     matrix = load_npy(path, mmap=mmap)
     if matrix.ndim != 2 or matrix.dtype.kind != "f":
         raise FormatError(f"{path}: expected a 2-D float matrix, found {matrix.ndim}-D {matrix.dtype}")
+    if matrix.shape[1] == 0:
+        raise FormatError(f"{path}: the vectors have shape {matrix.shape}; embcli needs at least one dimension")
     return matrix if matrix.dtype == np.float32 else matrix.astype(np.float32)
 
 

@@ -18,10 +18,15 @@ from typing import Any, ClassVar
 import numpy as np
 
 from embcli.artifacts import artifact_member
+from embcli.artifacts.manifest_values import manifest_int
 from embcli.corpus import hashing, subword_ngrams
 from embcli.embeddings.core import UnseenWordResolver
 from embcli.embeddings.npy_format import load_matrix
 from embcli.errors import FormatError
+
+
+MAX_BUCKETS = 1 << 31  # fastText's bucket count is an int32
+MAX_NGRAM_CHARS = 1000  # minn/maxn beyond this are no n-gram length anyone trains with
 
 
 class SubwordResolver(UnseenWordResolver):
@@ -68,16 +73,13 @@ class HashBucketResolver(UnseenWordResolver):
         if section.get("hash") != hashing.HASH_NAME or _version(section) > hashing.HASH_VERSION:
             raise FormatError(f"unknown token hash {section.get('hash')!r} (version {section.get('hash_version')}); "
                               f"upgrade embcli")
-        try:
-            self.buckets = int(section["buckets"])
-        except (KeyError, TypeError, ValueError):
-            raise FormatError("the manifest's hashing section has no valid 'buckets'; re-create the vectors") from None
+        self.buckets = manifest_int(section, "buckets", "the manifest's hashing", at_least=0)
         if self.buckets != len(words) - 1:  # the vocabulary is <unk> and one row per bucket
             raise FormatError(f"the manifest's hashing section says {self.buckets} buckets for a vocabulary of "
                               f"{len(words)} rows (<unk> + one per bucket); re-create the vectors")
         self.words = words
         self.section = section
-        normalize = section.get("normalize") or {}
+        normalize = section.get("normalize") if isinstance(section.get("normalize"), dict) else {}
         self.nfkc, self.lowercase = bool(normalize.get("nfkc")), bool(normalize.get("lowercase"))
 
     @cached_property
@@ -110,16 +112,19 @@ def subword_resolver(directory: Path, manifest: dict[str, Any], *, mmap: bool = 
         raise FormatError(f"{directory}: unknown subword hash {found!r} "
                           f"(version {section.get('hash_version') if isinstance(section, dict) else None}); "
                           f"upgrade embcli")
-    try:
-        buckets, minn, maxn = int(section["buckets"]), int(section["minn"]), int(section["maxn"])
-    except (KeyError, TypeError, ValueError):
-        raise FormatError(f"{directory}: the manifest's subwords section needs integer buckets, minn and maxn; "
-                          f"re-create the model with embcli train --model fasttext") from None
+    buckets, minn, maxn = subword_layout(section, f"{directory / 'manifest.json'}: subwords")
     path = artifact_member(directory, section.get("file", subword_ngrams.NGRAMS_NPY), "subwords.file")
     ngrams = load_matrix(path, mmap=mmap)
     if ngrams.shape[0] != buckets:
         raise FormatError(f"{path}: expected {buckets} rows (the manifest's buckets), found {ngrams.shape[0]}")
     return SubwordResolver(ngrams, minn, maxn)
+
+
+def subword_layout(section: dict[str, Any], where: str) -> tuple[int, int, int]:
+    """(buckets, minn, maxn) of a manifest's subwords section, checked (n-gram lengths up to MAX_NGRAM_CHARS)."""
+    return (manifest_int(section, "buckets", where, at_least=0, at_most=MAX_BUCKETS),
+            manifest_int(section, "minn", where, at_least=0, at_most=MAX_NGRAM_CHARS),
+            manifest_int(section, "maxn", where, at_least=0, at_most=MAX_NGRAM_CHARS))
 
 
 def hash_bucket_resolver(words: Sequence[str], manifest: dict[str, Any]) -> HashBucketResolver | None:

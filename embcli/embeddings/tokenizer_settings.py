@@ -17,8 +17,9 @@ from typing import Any
 from embcli.artifacts import artifact_member
 from embcli.config import PreprocessConfig
 from embcli.corpus.stopword_file import STOPWORDS_NAME, read_stopword_file, write_stopword_file
+from embcli.corpus.token_pattern import compile_token_pattern
 from embcli.corpus.tokenize import TokenizerSpec
-from embcli.errors import FormatError
+from embcli.errors import ConfigError, FormatError
 
 TOKENIZER_SECTION = "tokenizer"
 TOKENIZER_KINDS = ("regex", "whitespace", "char", "jieba")
@@ -55,8 +56,15 @@ def record_tokenizer(corpus_directory: Path, corpus_manifest: dict[str, Any], st
     section = corpus_tokenizer_section(corpus_manifest)
     if section is None:
         return None, {}
+    pattern = section.get("token_pattern")
+    if pattern is not None:  # checked now, so the vectors artifact is one embcli accepts again
+        try:
+            compile_token_pattern(pattern, source=f"{Path(corpus_directory) / 'manifest.json'}: token_pattern")
+        except ConfigError as exc:
+            raise FormatError(f"{exc}; re-run embcli preprocess with a safe --token-pattern") from None
     files = _record_stopwords(Path(corpus_directory), corpus_manifest, staging, section)
-    table = (corpus_manifest.get("phrases") or {}).get("table")
+    phrases = corpus_manifest.get("phrases")
+    table = phrases.get("table") if isinstance(phrases, dict) else None
     if table:
         shutil.copyfile(artifact_member(Path(corpus_directory), table, "phrases.table"), staging / PHRASES_NAME)
         section["phrases"] = files["phrases"] = PHRASES_NAME
@@ -66,7 +74,8 @@ def record_tokenizer(corpus_directory: Path, corpus_manifest: dict[str, Any], st
 def _record_stopwords(corpus_directory: Path, corpus_manifest: dict[str, Any], staging: Path,
                       section: dict[str, Any]) -> dict[str, str]:
     source = section.get("stopwords_source")
-    stored = (corpus_manifest.get("files") or {}).get("stopwords") or section.get("stopwords")
+    files = corpus_manifest.get("files")
+    stored = (files.get("stopwords") if isinstance(files, dict) else None) or section.get("stopwords")
     section["stopwords"] = None
     if stored:
         shutil.copyfile(artifact_member(corpus_directory, stored, "files.stopwords"), staging / STOPWORDS_NAME)
@@ -102,6 +111,11 @@ def read_tokenizer_spec(directory: Path, manifest: dict[str, Any]) -> TokenizerS
     if kind not in TOKENIZER_KINDS or not (pattern is None or isinstance(pattern, str)):
         raise FormatError(f"{where}: unknown tokenizer {kind!r} or pattern {pattern!r}; upgrade embcli or "
                           f"re-create the vectors")
+    if pattern is not None:
+        try:
+            compile_token_pattern(pattern, source=f"{where}: token_pattern")
+        except ConfigError as exc:  # the model's fault, not an option's: exit 1 like any damaged artifact
+            raise FormatError(f"{exc}; re-create the vectors with a safe --token-pattern") from None
     stopwords = frozenset()
     if section.get("stopwords"):
         stopwords = read_stopword_file(artifact_member(Path(directory), section["stopwords"], "tokenizer.stopwords"))

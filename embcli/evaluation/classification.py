@@ -86,7 +86,7 @@ def read_labeled_texts(path: Path | str, *, name: str | None = None, min_classes
     path = Path(path)
     dataset = LabeledTexts(name or path.stem, str(path), [], [])
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:  # -sig: a BOM is no part of a label
             for number, line in enumerate(handle, start=1):
                 line = line.rstrip("\r\n")
                 if not line.strip():

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from embcli.artifacts import check_output, staged_file
+from embcli.artifacts.arrays import require_usable_matrix
 from embcli.config import PYTHON, EvalConfig, Spelling, build_config
 from embcli.embeddings import Embeddings, load_embeddings
 from embcli.errors import ConfigError, InputError
@@ -50,6 +51,7 @@ def evaluate_vectors(vectors: str | Path | Embeddings, *, similarity: Sequence[s
     similarity_sets, analogy_sets = load_datasets([Path(p) for p in similarity], [Path(p) for p in analogy], suite)
     embeddings = vectors if isinstance(vectors, Embeddings) else load_embeddings(
         vectors, vocab_path=None if vocab_path is None else Path(vocab_path))
+    require_usable_matrix(embeddings.vectors, embeddings.source or "the vectors", "eval")
     report = evaluate_embeddings(embeddings, similarity_sets, analogy_sets, config, progress=progress, details=details)
     check_coverage(report, progress)
     report.classification = classify_tasks(embeddings, tasks, pool)

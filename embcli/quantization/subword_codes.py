@@ -48,8 +48,9 @@ class EncodedRows:
         self.method = method
         self.codes = arrays[NGRAM_CODES]
         self.side = arrays[NGRAM_FILES[method][1]]  # int8 scales, or PQ codebooks
-        width = self.codes.shape[1] if method == "int8" else self.side.shape[0] * self.side.shape[2]
-        self.shape = (int(self.codes.shape[0]), int(width))
+        fits = self.codes.ndim == 2 and (method == "int8" or self.side.ndim == 3)
+        width = (self.codes.shape[1] if method == "int8" else self.side.shape[0] * self.side.shape[2]) if fits else 0
+        self.shape = (int(self.codes.shape[0]) if self.codes.ndim else 0, int(width))
         self.row_scaled = method == "int8" and self.side.shape == (self.codes.shape[0],)
 
     def __len__(self) -> int:
@@ -71,9 +72,11 @@ class EncodedRows:
         if self.codes.ndim != 2:
             return f"codes of shape {self.codes.shape}"
         if self.method == "int8":
-            if self.codes.dtype != np.int8 or self.side.shape not in ((self.codes.shape[0],), (self.codes.shape[1],)):
+            if self.codes.dtype != np.int8 or self.side.dtype.kind != "f" \
+                    or self.side.shape not in ((self.codes.shape[0],), (self.codes.shape[1],)):
                 return f"int8 codes {self.codes.shape} {self.codes.dtype} and scales {self.side.shape}"
-        elif (self.codes.dtype != np.uint8 or self.side.ndim != 3 or self.side.shape[0] != self.codes.shape[1]
+        elif (self.codes.dtype != np.uint8 or self.side.ndim != 3 or self.side.dtype.kind != "f"
+              or self.side.shape[0] != self.codes.shape[1]
               or (self.codes.size and int(self.codes.max()) >= self.side.shape[1])):
             return f"PQ codes {self.codes.shape} {self.codes.dtype} and codebooks {self.side.shape}"
         return None

@@ -59,7 +59,7 @@ def read_tags(path: str, corpus: TokenCorpus, doc_lines: np.ndarray | None) -> l
         raise InputError(f"{corpus.directory}: --tags needs the input line of each sentence (lines.npy), which this "
                          f"corpus predates; re-run embcli preprocess")
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8-sig") as handle:
             tags = [line.rstrip("\r\n") for line in handle]
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"--tags {path}: cannot read it ({exc})") from None

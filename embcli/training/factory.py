@@ -59,7 +59,7 @@ def train_model(corpus_dir: Path, output: Path, config: Any, *, force: bool = Fa
     target = ENGINE_TRAINERS.get((config.model, getattr(config, "engine", "")), TRAINERS[config.model][1])
     module_name, function_name = target.split(":")
     trainer = getattr(importlib.import_module(module_name), function_name)
-    corpus = load_token_corpus(corpus_dir)
+    corpus = load_token_corpus(corpus_dir, check_ids=True)  # every engine: kernels and gensim index rows by id
     check_model_size(len(corpus.vocab), config)
     return trainer(corpus, Path(output), config, force=force, progress=progress)
 

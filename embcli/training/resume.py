@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import manifest_reference, read_manifest
+from embcli.artifacts import load_npy, manifest_reference, read_manifest
+from embcli.artifacts.manifest_values import manifest_table
 from embcli.corpus.token_corpus import TokenCorpus
 from embcli.corpus.vocabulary import UNK_INDEX, Vocabulary, read_vocabulary
 from embcli.errors import ConfigError, FormatError, InputError
@@ -61,8 +62,11 @@ def inherited_options(directory: Path) -> tuple[str | None, dict[str, Any]]:
         manifest = read_manifest(Path(directory), VECTORS_KIND)
     except (InputError, FormatError):
         return None, {}
-    config = {key: value for key, value in manifest.get("config", {}).items() if key not in NOT_INHERITED}
-    return manifest.get("model"), config
+    where = Path(directory) / "manifest.json"
+    config = {key: value for key, value in manifest_table(manifest, "config", where).items()
+              if key not in NOT_INHERITED}
+    model = manifest.get("model")
+    return (model if isinstance(model, str) else None), config
 
 
 def load_parent(config: Any, corpus: TokenCorpus) -> ParentModel | None:
@@ -72,16 +76,18 @@ def load_parent(config: Any, corpus: TokenCorpus) -> ParentModel | None:
     directory = Path(config.resume)
     manifest = read_manifest(directory, VECTORS_KIND)
     model = manifest.get("model")
-    if model not in RESUMABLE_MODELS:
+    if not isinstance(model, str) or model not in RESUMABLE_MODELS:
         raise ConfigError(f"--resume {directory}: a '{model}' model cannot be continued (only {', '.join(RESUMABLE_MODELS)})")
     if model != config.model:
         raise ConfigError(f"--resume {directory}: it is a {model} model, not {config.model}; drop --model or use --model {model}")
-    parent_config = manifest.get("config", {})
+    where = directory / "manifest.json"
+    parent_config = manifest_table(manifest, "config", where)
     for key in ("dim", "minn", "maxn", "buckets"):
         if key in parent_config and getattr(config, key, None) not in (None, parent_config[key]):
             raise ConfigError(f"--resume {directory}: the model has --{key} {parent_config[key]}, "
                               f"but --{key} {getattr(config, key)} was given; drop --{key} or use the same value")
-    if manifest.get("hashing", {}).get("buckets") != corpus.manifest.get("hashing", {}).get("buckets"):
+    if manifest_table(manifest, "hashing", where).get("buckets") != \
+            manifest_table(corpus.manifest, "hashing", corpus.directory / "manifest.json").get("buckets"):
         raise InputError(f"--resume {directory}: the model and {corpus.directory} do not use the same --hash-buckets; "
                          f"preprocess the new text as the old one was")
     output_path = directory / OUTPUT_VECTORS_NPY
@@ -103,7 +109,7 @@ def load_parent(config: Any, corpus: TokenCorpus) -> ParentModel | None:
 def _load_rows(path: Path, rows: int, *, mmap: bool = False) -> np.ndarray:
     if not path.exists():
         raise InputError(f"--resume {path.parent}: {path.name} is missing; the directory is incomplete")
-    matrix = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    matrix = load_npy(path, mmap=mmap, remedy="the model to resume is damaged")
     if matrix.ndim != 2 or matrix.shape[0] != rows or matrix.dtype != np.float32:
         raise FormatError(f"{path}: expected float32 ({rows}, dim), found {matrix.dtype} {matrix.shape}")
     return matrix
