@@ -13,8 +13,11 @@ tools), with seeds 1..--seeds; each tool's trained document vectors of those lin
 classifier (logistic regression, C by inner CV; stratified 10-fold CV on MR and SUBJ, the train/test split
 on TREC); the median over seeds is reported with the range.
 
+The accuracy runs are saved to WORK/accuracy.json; `--accuracy-only` runs just them (they time nothing,
+so they need not hold the benchmark lock) and `--reuse-accuracy` reports the saved ones beside new speed runs.
+
 Usage: python bench/bench_doc2vec.py [--repeats 3] [--seeds 3] [--work DIR] [--modes dbow dbow-words dm]
-       [--skip-accuracy] [--corpus ../shared/data/corpus/en-mixed-5m.txt.gz]
+       [--skip-accuracy | --accuracy-only | --reuse-accuracy] [--corpus ../shared/data/corpus/en-mixed-5m.txt.gz]
 """
 
 from __future__ import annotations
@@ -185,13 +188,25 @@ def main() -> None:
     parser.add_argument("--modes", nargs="*", default=["dbow"], choices=list(MODES))
     parser.add_argument("--seeds", type=int, default=3, help="training seeds of the accuracy comparison")
     parser.add_argument("--skip-accuracy", action="store_true")
+    parser.add_argument("--accuracy-only", action="store_true", help="run the accuracy comparison only (no timing)")
+    parser.add_argument("--reuse-accuracy", action="store_true", help="report WORK/accuracy.json, do not re-run it")
     parser.add_argument("--corpus", type=Path, default=SHARED_CORPUS, help="the shared corpus (.txt.gz)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     started_machine = machine()
     corpus, texts, tokens = prepare(args.work, args.corpus)
+    saved = args.work / "accuracy.json"
+    if args.accuracy_only:
+        saved.write_text(json.dumps(document_accuracy(texts, args.work, args.seeds)))
+        print(saved.read_text())
+        return
     speeds = {mode: speed(corpus, tokens, args.work, mode, args.repeats) for mode in args.modes}
-    accuracy = None if args.skip_accuracy else document_accuracy(texts, args.work, args.seeds)
+    if args.reuse_accuracy:
+        accuracy = json.loads(saved.read_text()) if saved.exists() else None
+    else:
+        accuracy = None if args.skip_accuracy else document_accuracy(texts, args.work, args.seeds)
+        if accuracy:
+            saved.write_text(json.dumps(accuracy))
     markdown = report(speeds, accuracy, args.repeats, started_machine)
     print(markdown)
     write_section("doc2vec", markdown)
