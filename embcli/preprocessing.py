@@ -280,7 +280,7 @@ def write_corpus_files(staging: Path, first: FirstPass, vocab: Vocabulary, confi
     if line_source is not None:
         line_source.close()
         first.line_numbers_path.unlink()
-    else:  # the Spark engine records no input lines
+    else:  # a caller that recorded no input lines
         (staging / LINES_NAME).unlink()
     first.ids_path.unlink()
     first.lengths_path.unlink()

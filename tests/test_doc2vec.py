@@ -154,3 +154,13 @@ def test_a_line_split_into_sentences_is_one_document(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert [line for _, _, line in read_doctags(model)] == ["1", "3", "4"]
     assert np.load(model / "docvecs.npy").shape == (3, 8)
+
+
+def test_document_rows_start_at_gensims_scale(documents):
+    """Untrained (alpha ~0) document rows are uniform in (-1, 1) / dim as gensim's; half that scale cost SUBJ accuracy."""
+    directory, _ = documents
+    model = train(directory, "start", "--epochs", "1", "--alpha", "1e-9", "--min-alpha", "0")
+    docvecs = np.load(model / "docvecs.npy")
+    bound = 1.0 / docvecs.shape[1]
+    assert np.abs(docvecs).max() <= bound and np.abs(docvecs).max() > 0.95 * bound
+    assert abs(float(np.abs(docvecs).mean()) - bound / 2) < 0.05 * bound

@@ -81,7 +81,7 @@ def corpora(spark, inputs, tmp_path_factory) -> tuple[Path, Path]:
 @needs_spark
 def test_spark_preprocess_is_identical_to_local(corpora):
     local, spark = corpora
-    for name in ("vocab.tsv", "corpus.txt", "offsets.npy"):
+    for name in ("vocab.tsv", "corpus.txt", "offsets.npy", "lines.npy"):
         assert (spark / name).read_bytes() == (local / name).read_bytes(), name
     assert not (spark / "ids.npy").exists()
     local_corpus, spark_corpus = load_token_corpus(local, check_ids=True), load_token_corpus(spark, check_ids=True)
@@ -92,6 +92,7 @@ def test_spark_preprocess_is_identical_to_local(corpora):
     assert spark_manifest["config"] == local_manifest["config"]
     assert spark_manifest["inputs"] == local_manifest["inputs"]
     assert spark_manifest["counts"]["undecodable_bytes"] == 1
+    assert spark_manifest["files"]["lines"] == "lines.npy"  # doc2vec's doctags.tsv needs each input line
     shards = -(-len(local_corpus.ids) // 100_000)
     assert shards >= 2 and spark_manifest["files"]["ids"] == [f"ids-{i:05d}.npy" for i in range(shards)]
 

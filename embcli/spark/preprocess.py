@@ -14,7 +14,12 @@ What runs where, and why the artifacts are byte-identical to the local engine's:
    are sorted by (input position, file, split offset, chunk number) — input
    order, whatever order Spark packed files into partitions — and streamed to
    the driver, which writes `ids.npy`, `offsets.npy` and `corpus.txt` with the
-   local engine's own writer (`embcli.preprocessing.write_corpus_files`).
+   local engine's own writer (`embcli.preprocessing.write_corpus_files`),
+   with `lines.npy` (each sentence's input line, which doc2vec's `doctags.tsv`
+   needs) numbered as the local engine numbers them: the last line of a plain
+   local file without a final newline shares its number with the next input's
+   first line (Spark cannot tell this for compressed or remote inputs, whose
+   last line always counts as a line of its own).
 
 Which inputs Spark reads, and the order key of each chunk: `embcli.spark.inputs`.
 """
@@ -22,6 +27,7 @@ Which inputs Spark reads, and the order key of each chunk: `embcli.spark.inputs`
 from __future__ import annotations
 
 import operator
+import os
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -35,7 +41,8 @@ from embcli.artifacts import staged_directory, write_manifest
 from embcli.config import PreprocessConfig, as_dict
 from embcli.corpus.encoding import LineEncoder
 from embcli.corpus.stopword_file import store_stopwords
-from embcli.corpus.token_corpus import CORPUS_KIND, OFFSETS_NAME, TEXT_NAME, VOCAB_NAME, IDS_NAME, split_ids_into_shards
+from embcli.corpus.token_corpus import CORPUS_KIND, IDS_NAME, LINES_NAME, OFFSETS_NAME, TEXT_NAME, VOCAB_NAME, \
+    split_ids_into_shards
 from embcli.corpus.tokenize import TokenizerSpec, load_stopwords, make_tokenizer
 from embcli.corpus.vocabulary import UNK, Vocabulary, build_vocabulary, write_vocabulary
 from embcli.errors import ConfigError, InputError
@@ -106,12 +113,15 @@ def summarise_counts(pairs: Iterable[tuple[str, int]], min_count: int) -> Iterat
     yield types, trimmed, kept
 
 
-def encode_chunk(item: tuple[tuple, Any], index: Any) -> tuple[tuple, tuple[np.ndarray, np.ndarray]]:
-    """(key, EncodedChunk) -> (key, (final uint32 ids, sentence lengths)); tokens out of vocabulary -> 0."""
+def encode_chunk(item: tuple[tuple, Any], index: Any) -> tuple[tuple, tuple[np.ndarray, np.ndarray, np.ndarray, int]]:
+    """(key, EncodedChunk) -> (key, (final uint32 ids, sentence lengths, chunk-local line numbers, lines)).
+
+    Tokens out of vocabulary -> 0.
+    """
     key, chunk = item
     final = index.value
     lookup = np.fromiter((final.get(token, 0) for token in chunk.tokens), dtype=np.uint32, count=len(chunk.tokens))
-    return key, (lookup[chunk.ids], chunk.lengths)
+    return key, (lookup[chunk.ids], chunk.lengths, chunk.line_numbers, chunk.line_ends)
 
 
 # ---------------------------------------------------------------------------
@@ -160,11 +170,12 @@ def preprocess_on_spark(inputs: list[str], output: Path, config: PreprocessConfi
             tokenized = time.perf_counter()
             progress.note(f"spark: {counted.tokens:,} tokens, {counted.types_seen:,} types, vocabulary "
                           f"{len(counted.vocab):,} in {tokenized - started:.1f}s")
-            collect_ids(spark, chunks, counted, staging, progress)
+            collect_ids(spark, chunks, counted, staging, progress, unterminated_files(groups))
         finally:
             chunks.unpersist()
         counts = write_collected_corpus(staging, counted, config, progress)
-        files: dict[str, Any] = {"ids": IDS_NAME, "offsets": OFFSETS_NAME, "text": TEXT_NAME, "vocab": VOCAB_NAME,
+        files: dict[str, Any] = {"ids": IDS_NAME, "offsets": OFFSETS_NAME, "lines": LINES_NAME, "text": TEXT_NAME,
+                                 "vocab": VOCAB_NAME,
                                  **store_stopwords(staging, stopwords)}
         limit = shard_tokens if shard_tokens is not None else SHARD_TOKENS
         if counts["tokens_written"] > limit or shard_tokens is not None:
@@ -205,16 +216,42 @@ def count_vocabulary(chunks: Any, config: PreprocessConfig) -> SparkVocabulary:
     return SparkVocabulary(vocab, types_seen, lines, sentences, tokens, bad_bytes, removed)
 
 
-def collect_ids(spark: Any, chunks: Any, counted: SparkVocabulary, staging: Path, progress: Progress) -> None:
-    """Encode chunks on executors, sort them into input order, stream them into the driver's temp files."""
+def unterminated_files(groups: list[InputGroup]) -> set[tuple]:
+    """File keys (`chunk_order_key(...)[:3]`) of plain local inputs whose last line has no final newline."""
+    keys = set()
+    for number, group in enumerate(groups):
+        for path, rank in ([] if group.remote else group.ranks.items()):
+            if path.endswith((".gz", ".bz2")) or not os.path.getsize(path):
+                continue
+            with open(path, "rb") as handle:
+                handle.seek(-1, os.SEEK_END)
+                if handle.read(1) != b"\n":
+                    keys.add((number, rank, ""))
+    return keys
+
+
+def collect_ids(spark: Any, chunks: Any, counted: SparkVocabulary, staging: Path, progress: Progress,
+                unterminated: set[tuple]) -> None:
+    """Encode chunks on executors, sort them into input order, stream them into the driver's temp files.
+
+    Line numbers count over all inputs in order; a file in `unterminated` gives
+    its last line's number to the next input's first line, as the local engine does.
+    """
     index = spark.sparkContext.broadcast(counted.vocab.index())
     try:
         ordered = chunks.map(partial(encode_chunk, index=index)).sortByKey(numPartitions=chunks.getNumPartitions())
         bar = progress.bar(counted.tokens, "collecting ids", unit="tok")
-        with open(staging / "ids.provisional", "wb") as ids_file, open(staging / "lengths.provisional", "wb") as lengths_file:
-            for _, (ids, lengths) in ordered.toLocalIterator():
+        input_lines, current_file = 0, None
+        with open(staging / "ids.provisional", "wb") as ids_file, open(staging / "lengths.provisional", "wb") as lengths_file, \
+                open(staging / "lines.provisional", "wb") as lines_file:
+            for key, (ids, lengths, line_numbers, line_ends) in ordered.toLocalIterator():
+                if key[:3] != current_file:
+                    input_lines -= current_file in unterminated
+                    current_file = key[:3]
                 ids.tofile(ids_file)
                 lengths.tofile(lengths_file)
+                (line_numbers + input_lines).astype(np.int64).tofile(lines_file)
+                input_lines += line_ends
                 bar.update(len(ids))
         bar.close()
     finally:
@@ -232,6 +269,7 @@ def write_collected_corpus(staging: Path, counted: SparkVocabulary, config: Prep
 
     first = FirstPass(tokens=counted.vocab.tokens, counts=counted.vocab.counts, ids_path=staging / "ids.provisional",
                       lengths_path=staging / "lengths.provisional", lines=counted.lines,
+                      line_numbers_path=staging / "lines.provisional",
                       sentences=counted.sentences, bad_bytes=counted.bad_bytes,
                       stopwords_removed=counted.stopwords_removed)
     counts = write_corpus_files(staging, first, counted.vocab, config, progress)
