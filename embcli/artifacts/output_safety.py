@@ -25,38 +25,62 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from embcli.artifacts.manifests import MANIFEST_NAME
 from embcli.errors import InputError
 
+FASTTEXT_MAGIC = (793712314).to_bytes(4, "little")
+
 FORCE_HINT = "pass --force to replace it or choose another output path"
 
 
-def _starts_with(prefix: bytes) -> Callable[[Path], bool]:
+def _head(path: Path, size: int = 1 << 16) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(size)
+
+
+def _starts_with(*prefixes: bytes) -> Callable[[Path], bool]:
     def check(path: Path) -> bool:
-        with open(path, "rb") as handle:
-            return handle.read(len(prefix)) == prefix
+        return _head(path).startswith(prefixes)
     return check
 
 
-def _is_json(path: Path) -> bool:
+def _is_embcli_json(path: Path) -> bool:
+    """A JSON object with a `kind`, as every JSON file embcli writes (reports, sidecars) is."""
     try:
-        json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(document, dict) and isinstance(document.get("kind"), str)
+
+
+def _is_svg(path: Path) -> bool:
+    head = _head(path)
+    return b"\0" not in head and b"<svg" in head
+
+
+def _is_float(text: bytes) -> bool:
+    try:
+        float(text)
+    except ValueError:
         return False
     return True
 
 
-def _is_text(path: Path) -> bool:
-    with open(path, "rb") as handle:
-        block = handle.read(1 << 16)
-    return b"\0" not in block
+def _is_vector_text(path: Path) -> bool:
+    """word2vec text (a `rows dim` header) or GloVe text: the first rows are a token and as many numbers."""
+    lines = _head(path).split(b"\n")[:4]
+    if len(lines) > 1 and b"\0" not in lines[0] and re.fullmatch(rb"\s*\d+\s+\d+\s*", lines[0]):
+        lines = lines[1:]
+    rows = [line.split() for line in lines[:-1] if line.strip()] or [lines[0].split()]
+    return all(len(row) == len(rows[0]) >= 2 and all(_is_float(value) for value in row[1:]) for row in rows)
 
 
-def _any_file(path: Path) -> bool:
-    return True
+def _nothing(path: Path) -> bool:
+    return False  # an unknown kind: only an empty file may be replaced
 
 
 # File kinds embcli writes, and how to recognise a file of that kind that is safe to replace.
@@ -64,10 +88,12 @@ FILE_KINDS: dict[str, Callable[[Path], bool]] = {
     "npy": _starts_with(b"\x93NUMPY"),
     "png": _starts_with(b"\x89PNG\r\n\x1a\n"),
     "pdf": _starts_with(b"%PDF"),
-    "svg": _is_text,
-    "json": _is_json,
-    "text": _is_text,
-    "file": _any_file,  # a binary format without a magic number: any regular file
+    "svg": _is_svg,
+    "json": _is_embcli_json,
+    "vector-text": _is_vector_text,
+    # word2vec's binary header (`rows dim` + newline) or fastText's .bin magic number
+    "vector-binary": lambda path: bool(re.match(rb"\d+ \d+\n", _head(path, 64))) or _starts_with(FASTTEXT_MAGIC)(path),
+    "file": _nothing,
 }
 IMAGE_SUFFIXES = {".png": "png", ".pdf": "pdf", ".svg": "svg"}
 
@@ -76,10 +102,10 @@ def file_kind_for(path: Path, default: str = "file") -> str:
     """The file kind of an output named `path`, from its suffix.
 
     >>> file_kind_for(Path("plot.png")), file_kind_for(Path("report.json")), file_kind_for(Path("x.vec"))
-    ('png', 'json', 'text')
+    ('png', 'json', 'vector-text')
     """
     suffix = Path(path).suffix.lower()
-    by_suffix = {".npy": "npy", ".json": "json", ".vec": "text", ".txt": "text", ".tsv": "text", **IMAGE_SUFFIXES}
+    by_suffix = {".npy": "npy", ".json": "json", ".vec": "vector-text", **IMAGE_SUFFIXES}
     return by_suffix.get(suffix, default)
 
 

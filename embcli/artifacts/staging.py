@@ -100,18 +100,42 @@ def _remove(path: Path) -> None:
 
 
 def _swap_into_place(staged: Path, target: Path) -> None:
-    """Rename `staged` to `target`; a previous `target` is removed only once the new one is there."""
-    if not os.path.lexists(target):
-        os.replace(staged, target)
-        return
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
-    os.replace(target, old)
+    """Rename `staged` to `target`; a previous `target` is removed only once the new one is there.
+
+    A rename that fails (another filesystem, a read-only directory) puts the
+    previous `target` back and becomes a one-line ResourceError.
+    """
+    old = target.with_name(f".{target.name}.old-{os.getpid()}") if os.path.lexists(target) else None
     try:
-        os.replace(staged, target)
-    except BaseException:
-        os.replace(old, target)
-        raise
-    _remove(old)
+        if old is not None:
+            os.replace(target, old)
+        try:
+            os.replace(staged, target)
+        except BaseException:
+            if old is not None:
+                os.replace(old, target)
+            raise
+    except OSError as exc:
+        if is_disk_full(exc, target.parent):
+            raise
+        kept = f"{target} is unchanged" if old is not None else "nothing was written"
+        raise ResourceError(f"cannot move the finished output into place as {target}: {exc.strerror or exc}; "
+                            f"{kept}") from None
+    if old is not None:
+        _remove(old)
+
+
+def apply_umask(path: Path) -> None:
+    """Give `path` (and everything in it) the modes the umask gives new files: 0666/0777 & ~umask.
+
+    Staging comes from `mkdtemp`/`mkstemp` (0700/0600), and libraries that
+    write through their own temporary files (safetensors, faiss) keep those.
+    """
+    mask = current_umask()
+    entries = [path, *path.rglob("*")] if path.is_dir() and not path.is_symlink() else [path]
+    for entry in entries:
+        if not entry.is_symlink():
+            os.chmod(entry, (0o777 if entry.is_dir() else 0o666) & ~mask)
 
 
 def is_disk_full(exc: OSError, directory: Path) -> bool:
@@ -181,7 +205,7 @@ def staged_directory(path: Path | str, *, force: bool, kind: str = "artifact",
         (staging / STAGING_MARKER).unlink()
         if not (staging / MANIFEST_NAME).exists():
             raise RuntimeError(f"internal error: {named} staged without {MANIFEST_NAME}")
-        os.chmod(staging, 0o777 & ~current_umask())
+        apply_umask(staging)
         _swap_into_place(staging, named)
     except OSError as exc:
         full = disk_full_error(exc, named, staging)
@@ -207,7 +231,7 @@ def staged_file(path: Path | str, *, force: bool, kind: str | None = None,
     staging = Path(name)
     try:
         yield staging
-        os.chmod(staging, 0o666 & ~current_umask())
+        apply_umask(staging)
         _swap_into_place(staging, named)
     except OSError as exc:
         full = disk_full_error(exc, named, staging)

@@ -55,6 +55,17 @@ def one_line(text: object) -> str:
     return "".join(char if char.isprintable() else repr(char)[1:-1] for char in str(text))
 
 
+def os_error_message(exc: OSError) -> str:
+    """`path: reason` for an OSError, with both paths of a failed rename.
+
+    >>> os_error_message(PermissionError(13, "Permission denied", "out/vectors.npy"))
+    'out/vectors.npy: Permission denied'
+    """
+    paths = " -> ".join(str(name) for name in (exc.filename, exc.filename2) if name is not None)
+    reason = exc.strerror or str(exc)
+    return f"{paths}: {reason}" if paths else reason
+
+
 def handle_errors(func: F) -> F:
     """Turn embcli's domain errors into one-line click errors (no traceback).
 
@@ -75,11 +86,9 @@ def handle_errors(func: F) -> F:
                                        "lower --memory-mb/--workers/--dim or use a smaller input") from None
         except KeyboardInterrupt as exc:
             interrupted_exit(exc)
-        except OSError as exc:  # a full disk outside any staged output (stages convert their own)
-            full = disk_full_error(exc, Path(kwargs.get("output") or "."))
-            if full is None:
-                raise
-            raise click.ClickException(one_line(full)) from None
+        except OSError as exc:  # a full disk outside any staged output (stages convert their own), or another
+            full = disk_full_error(exc, Path(kwargs.get("output") or "."))  # failure of the system: one line
+            raise click.ClickException(one_line(full if full is not None else os_error_message(exc))) from None
 
     return wrapper  # type: ignore[return-value]
 
