@@ -46,6 +46,23 @@ def interrupted_exit(exc: KeyboardInterrupt) -> NoReturn:
     sys.exit(128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT))
 
 
+def interruption_behind(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM an exception stands for, if any.
+
+    A signal that arrives inside compiled code (a numba kernel, a C extension)
+    can come out as another error, e.g. numba's "SystemError: ... returned a
+    result with an exception set", with the KeyboardInterrupt as its context.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def one_line(text: object) -> str:
     r"""`text` with control characters escaped, so user text (a file name, a token) cannot start a new line.
 
@@ -87,8 +104,14 @@ def handle_errors(func: F) -> F:
         except KeyboardInterrupt as exc:
             interrupted_exit(exc)
         except OSError as exc:  # a full disk outside any staged output (stages convert their own), or another
-            full = disk_full_error(exc, Path(kwargs.get("output") or "."))  # failure of the system: one line
+            if (signal_exc := interruption_behind(exc)) is not None:  # failure of the system: one line
+                interrupted_exit(signal_exc)
+            full = disk_full_error(exc, Path(kwargs.get("output") or "."))
             raise click.ClickException(one_line(full if full is not None else os_error_message(exc))) from None
+        except Exception as exc:
+            if (signal_exc := interruption_behind(exc)) is not None:
+                interrupted_exit(signal_exc)
+            raise
 
     return wrapper  # type: ignore[return-value]
 
