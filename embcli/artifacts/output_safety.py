@@ -125,6 +125,13 @@ def _is_embcli_artifact(directory: Path) -> bool:
     return isinstance(manifest, dict) and isinstance(manifest.get("kind"), str) and "format_version" in manifest
 
 
+def _same_file(first: Path, second: Path) -> bool:
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return False
+
+
 def _check_inputs(path: Path, inputs: Iterable[Path | str]) -> None:
     """Refuse an output that equals, contains or lies inside an input (compared after resolving symlinks)."""
     target = Path(os.path.realpath(path))
@@ -132,7 +139,7 @@ def _check_inputs(path: Path, inputs: Iterable[Path | str]) -> None:
         if item is None or str(item) in ("", "-"):
             continue
         source = Path(os.path.realpath(item))
-        if target == source:
+        if target == source or _same_file(target, source):  # a hard link is the same file under another name
             raise InputError(f"output {path} is the input {item}; choose another output path")
         if source.is_relative_to(target):
             raise InputError(f"output {path} contains the input {item}; "
