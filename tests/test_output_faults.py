@@ -107,7 +107,6 @@ def test_a_library_warning_is_one_line(trained_skipgram: Path, tmp_path: Path, m
 
 
 @pytest.mark.parametrize("command", [["export", "{sg}", "--format", "npy", "-o", "{out}"],
-                                     ["embed", "{sg}", "{text}", "-o", "{out}.npy"],
                                      ["plot", "{sg}", "--top", "5", "-o", "{out}.png"],
                                      ["index", "{sg}", "--lists", "1", "-o", "{out}"]])
 def test_user_text_in_a_status_line_cannot_start_a_line(command: list[str], trained_skipgram: Path,
