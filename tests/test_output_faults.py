@@ -115,3 +115,34 @@ def test_user_text_in_a_status_line_cannot_start_a_line(command: list[str], trai
     result = run(*[a.format(sg=trained_skipgram, out=out) for a in command])
     assert result.exit_code == 0, result.output
     assert not any(line.startswith("Error: fake") for line in result.stderr.splitlines()), result.stderr
+
+
+@pytest.mark.parametrize("option", ["--cooccurrence", "--checkpoint-dir"])
+@pytest.mark.parametrize("where", ["{out}", "{out}/inside", "{parent}"])
+def test_an_auxiliary_path_that_overlaps_the_output_is_refused_before_any_work(option: str, where: str,
+                                                                               topic_corpus_dir: Path,
+                                                                               tmp_path: Path) -> None:
+    out = tmp_path / "parent" / "out"
+    path = where.format(out=out, parent=out.parent)
+    result = run("train", topic_corpus_dir, "--model", "glove", "--dim", "8", "--epochs", "2", "--checkpoint-every",
+                 "1", option, path, "-o", out, "-q")
+    assert "the output" in error_line(result.stderr)
+    assert not out.parent.exists()
+
+
+def test_a_long_output_name_still_has_room_for_its_staging_name(trained_skipgram: Path, tmp_path: Path) -> None:
+    out = tmp_path / ("v" * 250)
+    assert run("export", trained_skipgram, "--format", "npy", "-o", out, "-q").exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]
+
+
+def test_the_sif_component_sidecar_is_an_input_of_embed(trained_skipgram: Path, topic_corpus_file: Path,
+                                                      tmp_path: Path) -> None:
+    out = tmp_path / "rows.npy"
+    assert run("embed", trained_skipgram, topic_corpus_file, "--pool", "sif", "-o", out, "-q").exit_code == 0
+    sidecar = out.with_name("rows.npy.json")
+    before = sidecar.read_bytes()
+    result = run("embed", trained_skipgram, topic_corpus_file, "--pool", "sif", "--sif-component", sidecar, "-o", out,
+                 "--force", "-q")
+    assert "is the input" in error_line(result.stderr)
+    assert sidecar.read_bytes() == before

@@ -111,6 +111,8 @@ def file_kind_for(path: Path, default: str = "file") -> str:
 
 def named_path(path: Path) -> Path:
     """`path` made absolute without following symlinks: staging happens beside the name the user gave."""
+    if not str(path).strip():
+        raise InputError("the output path is empty; name a file or directory")
     absolute = Path(os.path.abspath(path))
     if not absolute.name:
         raise InputError(f"cannot write to {path}: name a file or directory below it")
@@ -147,6 +149,18 @@ def _check_inputs(path: Path, inputs: Iterable[Path | str]) -> None:
         if target.is_relative_to(source):
             raise InputError(f"output {path} lies inside the input {item}; "
                              "a later run would read it as input, choose a path outside it")
+
+
+def check_apart(path: Path | str, option: str, output: Path | str) -> None:
+    """Refuse an auxiliary path (`--checkpoint-dir`, `--cooccurrence`) that equals, contains or lies inside the output.
+
+    Replacing the output at the end would delete it, or it would delete the output.
+    """
+    mine, theirs = Path(os.path.realpath(path)), Path(os.path.realpath(output))
+    relation = ("is" if mine == theirs else "contains" if theirs.is_relative_to(mine)
+                else "lies inside" if mine.is_relative_to(theirs) else None)
+    if relation is not None:
+        raise InputError(f"{option} {path} {relation} the output {output}; choose a path outside it")
 
 
 def _check_existing_directory(path: Path, kind: str, force: bool) -> None:

@@ -57,10 +57,25 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _staging_stem(name: str) -> str:
+    """`.name`, cut so that a staging name stays within the 255 bytes a file name may have."""
+    encoded = name.encode("utf-8", "surrogateescape")
+    return "." + (name if len(encoded) <= 200 else encoded[:200].decode("utf-8", "ignore"))
+
+
+def staging_prefix(name: str, infix: str = ".tmp-") -> str:
+    """The start of a staging entry's name for output `name`: `.<name>.tmp-<pid>-`.
+
+    >>> staging_prefix("vectors", ".old-") == f".vectors.old-{os.getpid()}-"
+    True
+    """
+    return f"{_staging_stem(name)}{infix}{os.getpid()}-"
+
+
 def _staging_pid(entry: Path, name: str) -> int | None:
     """The pid recorded by a staging entry for output `name`, or None if `entry` is not one."""
     for infix in (".tmp-", ".old-"):
-        prefix = f".{name}{infix}"
+        prefix = f"{_staging_stem(name)}{infix}"
         if entry.name.startswith(prefix):
             head = entry.name[len(prefix):].split("-", 1)[0]
             if not head.isdigit():
@@ -84,7 +99,7 @@ def remove_stale_staging(named: Path) -> None:
         pid = _staging_pid(entry, named.name)
         if pid is None or pid == os.getpid() or _pid_alive(pid):
             continue
-        if ".old-" in entry.name[len(named.name) + 1:] and not os.path.lexists(named):
+        if entry.name.startswith(f"{_staging_stem(named.name)}.old-") and not os.path.lexists(named):
             os.replace(entry, named)  # the run died between moving the old output aside and renaming the new one
         else:
             _remove(entry)
@@ -106,7 +121,7 @@ def _swap_into_place(staged: Path, target: Path) -> None:
     A rename that fails (another filesystem, a read-only directory) puts the
     previous `target` back and becomes a one-line ResourceError.
     """
-    old = target.with_name(f".{target.name}.old-{os.getpid()}") if os.path.lexists(target) else None
+    old = target.with_name(staging_prefix(target.name, ".old-")) if os.path.lexists(target) else None
     try:
         if old is not None:
             os.replace(target, old)
@@ -252,7 +267,7 @@ def staged_directory(path: Path | str, *, force: bool, kind: str = "artifact",
     Ctrl-C and SIGTERM included, it is removed and `path` is untouched.
     """
     named = _prepare(path, force, kind, inputs)
-    staging = Path(tempfile.mkdtemp(prefix=f".{named.name}.tmp-{os.getpid()}-", dir=named.parent))
+    staging = Path(tempfile.mkdtemp(prefix=staging_prefix(named.name), dir=named.parent))
     try:
         (staging / STAGING_MARKER).write_text(f"{os.getpid()}\n")
         yield staging
@@ -283,7 +298,7 @@ def staged_file(path: Path | str, *, force: bool, kind: str | None = None,
     """
     kind = kind or file_kind_for(Path(path))
     named = _prepare(path, force, kind, inputs)
-    fd, name = tempfile.mkstemp(prefix=f".{named.name}.tmp-{os.getpid()}-", dir=named.parent)
+    fd, name = tempfile.mkstemp(prefix=staging_prefix(named.name), dir=named.parent)
     os.close(fd)
     staging = Path(name)
     try:
