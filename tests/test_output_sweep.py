@@ -23,6 +23,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from conftest import topic_sentences
+from test_disk_full import tmpfs
 from embcli.artifacts import staging as staging_module
 from embcli.artifacts import write_manifest
 from embcli.cli import main
@@ -288,15 +289,8 @@ def test_an_output_name_cannot_inject_a_line(writer: Writer, models: Models, tmp
 
 @pytest.fixture(scope="module")
 def small_disk(tmp_path_factory: pytest.TempPathFactory):
-    mount_point = tmp_path_factory.mktemp("small-disk")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount_point)],
-                             capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here")
-    try:
+    with tmpfs(tmp_path_factory.mktemp("small-disk"), "64k") as mount_point:
         yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=True)
 
 
 def fill(disk: Path) -> Path:

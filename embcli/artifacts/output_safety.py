@@ -8,9 +8,10 @@ writes through `staged_directory`/`staged_file`, which call it again. The rule:
 - an existing output is replaced only with `--force`, and only if embcli could
   have written it: a directory whose `manifest.json` names an embcli artifact
   kind, an empty directory, or — for a file output — a regular file whose
-  content is of the expected kind (`.npy` magic for "npy", and so on);
-  anything else is refused, `--force` or not;
-- an output that equals, contains or lies inside one of the stage's inputs is
+  content is of the expected format (`.npy` magic for "npy", vector text for
+  "vector-text", a JSON object with a `kind` for "json", and so on: a README
+  is not vector text); anything else is refused, `--force` or not;
+- an output that equals (a hard link included), contains or lies inside one of the stage's inputs is
   refused (`train project/corpus -o project --force` must not delete the
   corpus; `preprocess texts -o texts/prep` must not read its own output);
 - a dangling symlink is refused without `--force` (with it, only the link is
