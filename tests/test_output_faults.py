@@ -146,3 +146,16 @@ def test_the_sif_component_sidecar_is_an_input_of_embed(trained_skipgram: Path, 
                  "--force", "-q")
     assert "is the input" in error_line(result.stderr)
     assert sidecar.read_bytes() == before
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(trained_skipgram: Path, tmp_path: Path) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    words = tmp_path / "words.txt"
+    words.write_text("cat\ndog\n" * 20_000)
+    with open(words, "rb") as stdin:
+        process = subprocess.Popen([sys.executable, "-m", "embcli", "vectors", str(trained_skipgram), "-"], env=env,
+                                   stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process.stdout.read(100)
+        process.stdout.close()  # as `| head -c 100` does
+        assert process.wait(timeout=60) == 141
+    assert process.stderr.read() == b""

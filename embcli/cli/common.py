@@ -116,6 +116,9 @@ def handle_errors(func: F) -> F:
                                        "lower --memory-mb/--workers/--dim or use a smaller input") from None
         except KeyboardInterrupt as exc:
             interrupted_exit(exc)
+        except BrokenPipeError:  # the reader of stdout went away (`| head`): stop quietly, as Unix tools do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(128 + signal.SIGPIPE)
         except OSError as exc:  # a full disk outside any staged output (stages convert their own), or another
             if (signal_exc := interruption_behind(exc)) is not None:  # failure of the system: one line
                 interrupted_exit(signal_exc)
