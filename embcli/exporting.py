@@ -41,7 +41,8 @@ from embcli.embeddings.text_format import write_word2vec_text
 ExportFormat = Literal["safetensors", "npy", "word2vec", "word2vec-binary", "glove", "projector", "fasttext-bin"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
 SINGLE_FILE_FORMATS = ("word2vec", "word2vec-binary", "glove", "fasttext-bin")
-OUTPUT_KINDS = {"word2vec": "text", "glove": "text", "word2vec-binary": "file", "fasttext-bin": "file"}  # file kinds
+OUTPUT_KINDS = {"word2vec": "vector-text", "glove": "vector-text", "word2vec-binary": "vector-binary",
+                "fasttext-bin": "vector-binary"}  # file kinds
 EXPORT_KIND = "export"
 PAD = "<pad>"
 PROJECTOR_DEFAULT_TOP = 10_000

@@ -14,6 +14,7 @@ the corpus:
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import time
 from collections import deque
@@ -58,10 +59,24 @@ def init_tokenizer_worker(spec: TokenizerSpec) -> None:
 
 
 def init_pool_worker(spec: TokenizerSpec) -> None:
-    """A pool worker leaves Ctrl-C to its parent (which terminates the pool) and dies quietly on SIGTERM."""
+    """A pool worker leaves Ctrl-C to its parent (which terminates the pool), dies quietly on SIGTERM, and dies
+    with its parent (a parent killed by SIGKILL leaves no worker running)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
     init_tokenizer_worker(spec)
+
+
+def _die_with_parent() -> None:
+    """Linux's PR_SET_PDEATHSIG: SIGKILL this process when its parent ends; elsewhere, nothing."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before the call
+        os._exit(1)
 
 
 def encode_lines(lines: list[bytes]) -> EncodedChunk:

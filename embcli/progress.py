@@ -13,6 +13,15 @@ from typing import Any
 from tqdm import tqdm
 
 
+def escape_controls(text: object) -> str:
+    r"""`text` with control characters escaped, so user text (a file name, a token) cannot start a new line.
+
+    >>> escape_controls("bad\nError: fake")
+    'bad\\nError: fake'
+    """
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in str(text))
+
+
 class Progress:
     def __init__(self, *, quiet: bool = False, force_bar: bool = False) -> None:
         self.quiet = quiet
@@ -24,9 +33,12 @@ class Progress:
                     file=sys.stderr, disable=not self.show_bar, leave=False, **kwargs)
 
     def note(self, message: str) -> None:
-        """A one-line status message (per-epoch summaries, timings), unless quiet."""
+        """A one-line status message (per-epoch summaries, timings), unless quiet.
+
+        Control characters are escaped: a file name or token in a message cannot start a line of its own.
+        """
         if not self.quiet:
-            tqdm.write(message, file=sys.stderr)
+            tqdm.write(escape_controls(message), file=sys.stderr)
 
 
 SILENT = Progress(quiet=True)

@@ -41,7 +41,8 @@ import numpy as np
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
-from embcli.artifacts import check_output, disk_full_error, library_versions, manifest_reference, staged_file
+from embcli.artifacts import (check_output, disk_full_error, library_versions, manifest_reference, staged_file,
+                              staging_prefix)
 from embcli.config import EmbedConfig, PreprocessConfig, as_dict
 from embcli.corpus.readers import InputFile, LineSource
 from embcli.corpus.tokenize import Tokenizer
@@ -211,8 +212,9 @@ def embed_file(
     if output.suffix != ".npy":
         raise ConfigError(f"-o {output}: the output must be a .npy file")
     sidecar = sidecar_path(output)
-    check_output(output, force=force, kind="npy", inputs=(input_path, vectors))
-    check_output(sidecar, force=force, kind="json", inputs=(input_path, vectors))
+    inputs = tuple(str(path) for path in (input_path, vectors, vocab_path, config.sif_component) if path is not None)
+    check_output(output, force=force, kind="npy", inputs=inputs)
+    check_output(sidecar, force=force, kind="json", inputs=inputs)
     if input_path != "-" and not Path(input_path).is_file():
         raise InputError(f"input {input_path} does not exist or is not a file")
     embeddings = load_embeddings(vectors, vocab_path=vocab_path)
@@ -224,7 +226,7 @@ def embed_file(
     saved_component = saved_sif_component(config, dim)
     gram = np.zeros((dim, dim), dtype=np.float64) if config.pool == "sif" and saved_component is None else None
     lines = empty = tokens = oov = resolved = 0
-    fd, raw_name = tempfile.mkstemp(prefix=f".{output.name}.tmp-{os.getpid()}-rows-", dir=Path(os.path.abspath(output)).parent)
+    fd, raw_name = tempfile.mkstemp(prefix=staging_prefix(output.name) + "rows-", dir=Path(os.path.abspath(output)).parent)
     raw_path = Path(raw_name)
     try:
         # One BLAS thread: the only BLAS call is a small (dim x dim) Gram update, and idle spinning threads
@@ -246,12 +248,12 @@ def embed_file(
                 resolved += pooled.resolved_tokens
                 bar.update(len(batch))
         component = first_component(gram) if gram is not None else saved_component
-        with staged_file(output, force=force, kind="npy", inputs=(input_path, vectors)) as staging:
+        with staged_file(output, force=force, kind="npy", inputs=inputs) as staging:
             _write_npy_from_raw(raw_path, staging, lines, dim, component)
             _check_rows(staging, lines, dim)
         result = EmbedResult(lines, empty, tokens, oov, component, tokenizer_settings, time.perf_counter() - started,
                              resolved_tokens=resolved)
-        with staged_file(sidecar, force=force, kind="json", inputs=(input_path, vectors)) as sidecar_staging:
+        with staged_file(sidecar, force=force, kind="json", inputs=inputs) as sidecar_staging:
             sidecar_staging.write_text(json.dumps(_sidecar(result, embeddings, config, input_path, output),
                                                   indent=2) + "\n", encoding="utf-8")
     except OSError as exc:  # the rows file is written before the staged output: a full disk shows here

@@ -12,6 +12,8 @@ import random
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,17 +21,25 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture()
-def small_disk(tmp_path: Path):
-    mount_point = tmp_path / "small-disk"
-    mount_point.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)], capture_output=True)
+@contextmanager
+def tmpfs(mount_point: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of `size` at `mount_point` while the body runs (the test is skipped where mounting is not allowed)."""
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)],
+                             capture_output=True)
     if mounted.returncode != 0:
         pytest.skip("cannot mount a tmpfs here")
     try:
         yield mount_point
     finally:
         subprocess.run(["umount", "-l", str(mount_point)], check=True)
+
+
+@pytest.fixture()
+def small_disk(tmp_path: Path):
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    with tmpfs(mount_point, "2m"):
+        yield mount_point
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 
 from embcli.artifacts import check_output, staged_directory, staged_file, write_manifest
 from embcli.artifacts import staging as staging_module
-from embcli.errors import InputError
+from embcli.errors import InputError, ResourceError
 
 
 def make_artifact(path: Path, kind: str = "vectors") -> Path:
@@ -117,7 +117,7 @@ def test_a_failed_final_rename_puts_the_previous_output_back(tmp_path: Path, mon
         return real_replace(source, destination)
 
     monkeypatch.setattr(staging_module.os, "replace", failing_replace)
-    with pytest.raises(OSError):
+    with pytest.raises(ResourceError, match="cross-device link; .* is unchanged"):
         write_through(out, force=True)
     assert (out / "old.txt").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

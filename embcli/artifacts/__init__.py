@@ -20,13 +20,13 @@ from embcli.artifacts.manifests import (
     read_manifest,
     write_manifest,
 )
-from embcli.artifacts.output_safety import FILE_KINDS, check_output, file_kind_for
+from embcli.artifacts.output_safety import FILE_KINDS, check_apart, check_output, file_kind_for
 from embcli.artifacts.sizes import check_allocation, ensure_free_space
-from embcli.artifacts.staging import disk_full_error, staged_directory, staged_file
+from embcli.artifacts.staging import disk_full_error, staged_directory, staged_file, staging_prefix
 
 __all__ = [
-    "FILE_KINDS", "FORMAT_VERSION", "MANIFEST_NAME", "artifact_member", "check_allocation", "check_output", "describe_file",
+    "FILE_KINDS", "FORMAT_VERSION", "MANIFEST_NAME", "artifact_member", "check_allocation", "check_apart", "check_output", "describe_file",
     "disk_full_error",
     "ensure_free_space", "file_kind_for", "file_sha256", "library_versions", "load_npy", "manifest_reference",
-    "peak_rss_mb", "read_manifest", "staged_directory", "staged_file", "write_manifest",
+    "peak_rss_mb", "read_manifest", "staged_directory", "staged_file", "staging_prefix", "write_manifest",
 ]

@@ -8,9 +8,10 @@ writes through `staged_directory`/`staged_file`, which call it again. The rule:
 - an existing output is replaced only with `--force`, and only if embcli could
   have written it: a directory whose `manifest.json` names an embcli artifact
   kind, an empty directory, or — for a file output — a regular file whose
-  content is of the expected kind (`.npy` magic for "npy", and so on);
-  anything else is refused, `--force` or not;
-- an output that equals, contains or lies inside one of the stage's inputs is
+  content is of the expected format (`.npy` magic for "npy", vector text for
+  "vector-text", a JSON object with a `kind` for "json", and so on: a README
+  is not vector text); anything else is refused, `--force` or not;
+- an output that equals (a hard link included), contains or lies inside one of the stage's inputs is
   refused (`train project/corpus -o project --force` must not delete the
   corpus; `preprocess texts -o texts/prep` must not read its own output);
 - a dangling symlink is refused without `--force` (with it, only the link is
@@ -25,38 +26,62 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from embcli.artifacts.manifests import MANIFEST_NAME
 from embcli.errors import InputError
 
+FASTTEXT_MAGIC = (793712314).to_bytes(4, "little")
+
 FORCE_HINT = "pass --force to replace it or choose another output path"
 
 
-def _starts_with(prefix: bytes) -> Callable[[Path], bool]:
+def _head(path: Path, size: int = 1 << 16) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read(size)
+
+
+def _starts_with(*prefixes: bytes) -> Callable[[Path], bool]:
     def check(path: Path) -> bool:
-        with open(path, "rb") as handle:
-            return handle.read(len(prefix)) == prefix
+        return _head(path).startswith(prefixes)
     return check
 
 
-def _is_json(path: Path) -> bool:
+def _is_embcli_json(path: Path) -> bool:
+    """A JSON object with a `kind`, as every JSON file embcli writes (reports, sidecars) is."""
     try:
-        json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(document, dict) and isinstance(document.get("kind"), str)
+
+
+def _is_svg(path: Path) -> bool:
+    head = _head(path)
+    return b"\0" not in head and b"<svg" in head
+
+
+def _is_float(text: bytes) -> bool:
+    try:
+        float(text)
+    except ValueError:
         return False
     return True
 
 
-def _is_text(path: Path) -> bool:
-    with open(path, "rb") as handle:
-        block = handle.read(1 << 16)
-    return b"\0" not in block
+def _is_vector_text(path: Path) -> bool:
+    """word2vec text (a `rows dim` header) or GloVe text: the first rows are a token and as many numbers."""
+    lines = _head(path).split(b"\n")[:4]
+    if len(lines) > 1 and b"\0" not in lines[0] and re.fullmatch(rb"\s*\d+\s+\d+\s*", lines[0]):
+        lines = lines[1:]
+    rows = [line.split() for line in lines[:-1] if line.strip()] or [lines[0].split()]
+    return all(len(row) == len(rows[0]) >= 2 and all(_is_float(value) for value in row[1:]) for row in rows)
 
 
-def _any_file(path: Path) -> bool:
-    return True
+def _nothing(path: Path) -> bool:
+    return False  # an unknown kind: only an empty file may be replaced
 
 
 # File kinds embcli writes, and how to recognise a file of that kind that is safe to replace.
@@ -64,10 +89,12 @@ FILE_KINDS: dict[str, Callable[[Path], bool]] = {
     "npy": _starts_with(b"\x93NUMPY"),
     "png": _starts_with(b"\x89PNG\r\n\x1a\n"),
     "pdf": _starts_with(b"%PDF"),
-    "svg": _is_text,
-    "json": _is_json,
-    "text": _is_text,
-    "file": _any_file,  # a binary format without a magic number: any regular file
+    "svg": _is_svg,
+    "json": _is_embcli_json,
+    "vector-text": _is_vector_text,
+    # word2vec's binary header (`rows dim` + newline) or fastText's .bin magic number
+    "vector-binary": lambda path: bool(re.match(rb"\d+ \d+\n", _head(path, 64))) or _starts_with(FASTTEXT_MAGIC)(path),
+    "file": _nothing,
 }
 IMAGE_SUFFIXES = {".png": "png", ".pdf": "pdf", ".svg": "svg"}
 
@@ -76,15 +103,17 @@ def file_kind_for(path: Path, default: str = "file") -> str:
     """The file kind of an output named `path`, from its suffix.
 
     >>> file_kind_for(Path("plot.png")), file_kind_for(Path("report.json")), file_kind_for(Path("x.vec"))
-    ('png', 'json', 'text')
+    ('png', 'json', 'vector-text')
     """
     suffix = Path(path).suffix.lower()
-    by_suffix = {".npy": "npy", ".json": "json", ".vec": "text", ".txt": "text", ".tsv": "text", **IMAGE_SUFFIXES}
+    by_suffix = {".npy": "npy", ".json": "json", ".vec": "vector-text", **IMAGE_SUFFIXES}
     return by_suffix.get(suffix, default)
 
 
 def named_path(path: Path) -> Path:
     """`path` made absolute without following symlinks: staging happens beside the name the user gave."""
+    if not str(path).strip():
+        raise InputError("the output path is empty; name a file or directory")
     absolute = Path(os.path.abspath(path))
     if not absolute.name:
         raise InputError(f"cannot write to {path}: name a file or directory below it")
@@ -99,6 +128,13 @@ def _is_embcli_artifact(directory: Path) -> bool:
     return isinstance(manifest, dict) and isinstance(manifest.get("kind"), str) and "format_version" in manifest
 
 
+def _same_file(first: Path, second: Path) -> bool:
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return False
+
+
 def _check_inputs(path: Path, inputs: Iterable[Path | str]) -> None:
     """Refuse an output that equals, contains or lies inside an input (compared after resolving symlinks)."""
     target = Path(os.path.realpath(path))
@@ -106,7 +142,7 @@ def _check_inputs(path: Path, inputs: Iterable[Path | str]) -> None:
         if item is None or str(item) in ("", "-"):
             continue
         source = Path(os.path.realpath(item))
-        if target == source:
+        if target == source or _same_file(target, source):  # a hard link is the same file under another name
             raise InputError(f"output {path} is the input {item}; choose another output path")
         if source.is_relative_to(target):
             raise InputError(f"output {path} contains the input {item}; "
@@ -114,6 +150,18 @@ def _check_inputs(path: Path, inputs: Iterable[Path | str]) -> None:
         if target.is_relative_to(source):
             raise InputError(f"output {path} lies inside the input {item}; "
                              "a later run would read it as input, choose a path outside it")
+
+
+def check_apart(path: Path | str, option: str, output: Path | str) -> None:
+    """Refuse an auxiliary path (`--checkpoint-dir`, `--cooccurrence`) that equals, contains or lies inside the output.
+
+    Replacing the output at the end would delete it, or it would delete the output.
+    """
+    mine, theirs = Path(os.path.realpath(path)), Path(os.path.realpath(output))
+    relation = ("is" if mine == theirs else "contains" if theirs.is_relative_to(mine)
+                else "lies inside" if mine.is_relative_to(theirs) else None)
+    if relation is not None:
+        raise InputError(f"{option} {path} {relation} the output {output}; choose a path outside it")
 
 
 def _check_existing_directory(path: Path, kind: str, force: bool) -> None:

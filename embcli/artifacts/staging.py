@@ -25,9 +25,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from embcli.artifacts.arrays import read_npy_header
 from embcli.artifacts.manifests import MANIFEST_NAME
 from embcli.artifacts.output_safety import check_output, file_kind_for
-from embcli.errors import ResourceError
+from embcli.errors import FormatError, ResourceError
 
 STAGING_MARKER = ".embcli-staging"
 DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
@@ -56,10 +57,25 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _staging_stem(name: str) -> str:
+    """`.name`, cut so that a staging name stays within the 255 bytes a file name may have."""
+    encoded = name.encode("utf-8", "surrogateescape")
+    return "." + (name if len(encoded) <= 200 else encoded[:200].decode("utf-8", "ignore"))
+
+
+def staging_prefix(name: str, infix: str = ".tmp-") -> str:
+    """The start of a staging entry's name for output `name`: `.<name>.tmp-<pid>-`.
+
+    >>> staging_prefix("vectors", ".old-") == f".vectors.old-{os.getpid()}-"
+    True
+    """
+    return f"{_staging_stem(name)}{infix}{os.getpid()}-"
+
+
 def _staging_pid(entry: Path, name: str) -> int | None:
     """The pid recorded by a staging entry for output `name`, or None if `entry` is not one."""
     for infix in (".tmp-", ".old-"):
-        prefix = f".{name}{infix}"
+        prefix = f"{_staging_stem(name)}{infix}"
         if entry.name.startswith(prefix):
             head = entry.name[len(prefix):].split("-", 1)[0]
             if not head.isdigit():
@@ -83,7 +99,7 @@ def remove_stale_staging(named: Path) -> None:
         pid = _staging_pid(entry, named.name)
         if pid is None or pid == os.getpid() or _pid_alive(pid):
             continue
-        if ".old-" in entry.name[len(named.name) + 1:] and not os.path.lexists(named):
+        if entry.name.startswith(f"{_staging_stem(named.name)}.old-") and not os.path.lexists(named):
             os.replace(entry, named)  # the run died between moving the old output aside and renaming the new one
         else:
             _remove(entry)
@@ -100,18 +116,65 @@ def _remove(path: Path) -> None:
 
 
 def _swap_into_place(staged: Path, target: Path) -> None:
-    """Rename `staged` to `target`; a previous `target` is removed only once the new one is there."""
-    if not os.path.lexists(target):
-        os.replace(staged, target)
-        return
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
-    os.replace(target, old)
+    """Rename `staged` to `target`; a previous `target` is removed only once the new one is there.
+
+    A rename that fails (another filesystem, a read-only directory) puts the
+    previous `target` back and becomes a one-line ResourceError.
+    """
+    old = target.with_name(staging_prefix(target.name, ".old-")) if os.path.lexists(target) else None
     try:
-        os.replace(staged, target)
-    except BaseException:
-        os.replace(old, target)
-        raise
-    _remove(old)
+        if old is not None:
+            os.replace(target, old)
+        try:
+            os.replace(staged, target)
+        except BaseException:
+            if old is not None:
+                os.replace(old, target)
+            raise
+    except OSError as exc:
+        if is_disk_full(exc, target.parent):
+            raise
+        kept = f"{target} is unchanged" if old is not None else "nothing was written"
+        raise ResourceError(f"cannot move the finished output into place as {target}: {exc.strerror or exc}; "
+                            f"{kept}") from None
+    if old is not None:
+        _remove(old)
+
+
+def check_complete(staging: Path, target: Path) -> None:
+    """Refuse to publish a staged `.npy` shorter than its header says.
+
+    NumPy's `save` can lose the end of an array without an error (past the
+    file size limit, its buffered final write fails unchecked), so every
+    staged array is checked once before the output appears.
+    """
+    if staging.is_file():
+        arrays = [staging] if target.suffix == ".npy" else []
+    else:
+        arrays = sorted(staging.rglob("*.npy"))
+    for array in arrays:
+        try:
+            read_npy_header(array)
+        except FormatError:
+            size = _size_on_disk(array)
+            limit = _file_size_limit()
+            why = (f"the file size limit (ulimit -f) is {limit:,} bytes" if limit is not None and size >= limit
+                   else "is the disk full?")
+            raise ResourceError(f"writing {target} stopped short: {array.name} has only {size:,} bytes, fewer than "
+                                f"its header needs ({why}); nothing was written") from None
+
+
+def apply_umask(path: Path) -> None:
+    """Give `path` (and everything in it) the modes the umask gives new files: 0666/0777 & ~umask.
+
+    Staging comes from `mkdtemp`/`mkstemp` (0700/0600), and libraries that
+    write through their own temporary files (safetensors, faiss) keep those.
+    """
+    mask = current_umask()
+    entries = [path, *path.rglob("*")] if path.is_dir() and not path.is_symlink() else [path]
+    for entry in entries:
+        if not entry.is_symlink():
+            os.chmod(entry, (0o777 if entry.is_dir() else 0o666) & ~mask)
 
 
 def is_disk_full(exc: OSError, directory: Path) -> bool:
@@ -122,7 +185,7 @@ def is_disk_full(exc: OSError, directory: Path) -> bool:
     """
     if exc.errno in DISK_FULL_ERRNOS:
         return True
-    if exc.errno is None and "written" in str(exc):
+    if _is_short_write(exc):
         try:
             return shutil.disk_usage(directory).free < (1 << 20)
         except OSError:
@@ -130,17 +193,47 @@ def is_disk_full(exc: OSError, directory: Path) -> bool:
     return False
 
 
+def _is_short_write(exc: OSError) -> bool:
+    """NumPy's `tofile` on a full disk or past the file size limit: "N requested and M written", no errno."""
+    return exc.errno is None and "written" in str(exc)
+
+
+def _file_size_limit() -> int | None:
+    """The soft RLIMIT_FSIZE in bytes, or None when there is none."""
+    try:
+        import resource
+    except ImportError:  # not on this platform
+        return None
+    soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
 def disk_full_error(exc: OSError, target: Path, written: Path | None = None) -> ResourceError | None:
-    """The one-line error for a full disk while writing `target` (None if `exc` is another OSError).
+    """The one-line error for a full disk (or the file size limit) while writing `target`; None for another OSError.
 
     `written` is the staging file or directory, whose size says how much was needed at least.
     """
     target = Path(target)
-    if not is_disk_full(exc, Path(os.path.abspath(target)).parent):
-        return None
     needed = _size_on_disk(written) if written is not None else 0
-    return ResourceError(f"no space left on the device of {target}: writing it needed more than {needed:,} bytes; "
+    if exc.errno == errno.EFBIG or (_is_short_write(exc) and _file_size_limit() is not None):
+        # RLIMIT_FSIZE (`ulimit -f`): Python ignores SIGXFSZ, so the write fails instead
+        return ResourceError(f"the file size limit (ulimit -f) stopped writing {target}: it needed more than "
+                             f"{needed:,} bytes; raise the limit and run again")
+    directory = Path(os.path.abspath(target)).parent
+    if not is_disk_full(exc, directory):
+        return None
+    return ResourceError(f"no space left on the device of {target}: writing it needed more than the {needed:,} bytes "
+                         f"written before the device filled ({_free_bytes(directory):,} bytes free); "
                          "free space and run again")
+
+
+def _free_bytes(directory: Path) -> int:
+    while not directory.exists() and directory != directory.parent:
+        directory = directory.parent
+    try:
+        return shutil.disk_usage(directory).free
+    except OSError:
+        return 0
 
 
 def _size_on_disk(path: Path) -> int:
@@ -174,14 +267,16 @@ def staged_directory(path: Path | str, *, force: bool, kind: str = "artifact",
     Ctrl-C and SIGTERM included, it is removed and `path` is untouched.
     """
     named = _prepare(path, force, kind, inputs)
-    staging = Path(tempfile.mkdtemp(prefix=f".{named.name}.tmp-{os.getpid()}-", dir=named.parent))
+    staging = Path(tempfile.mkdtemp(prefix=staging_prefix(named.name), dir=named.parent))
     try:
         (staging / STAGING_MARKER).write_text(f"{os.getpid()}\n")
         yield staging
         (staging / STAGING_MARKER).unlink()
         if not (staging / MANIFEST_NAME).exists():
             raise RuntimeError(f"internal error: {named} staged without {MANIFEST_NAME}")
-        os.chmod(staging, 0o777 & ~current_umask())
+        check_complete(staging, named)
+        apply_umask(staging)
+        check_output(named, force=force, kind=kind, inputs=inputs)  # what appeared there meanwhile (another run)
         _swap_into_place(staging, named)
     except OSError as exc:
         full = disk_full_error(exc, named, staging)
@@ -201,13 +296,16 @@ def staged_file(path: Path | str, *, force: bool, kind: str | None = None,
 
     `kind` is a file kind of `output_safety.FILE_KINDS` (default: from the suffix).
     """
-    named = _prepare(path, force, kind or file_kind_for(Path(path)), inputs)
-    fd, name = tempfile.mkstemp(prefix=f".{named.name}.tmp-{os.getpid()}-", dir=named.parent)
+    kind = kind or file_kind_for(Path(path))
+    named = _prepare(path, force, kind, inputs)
+    fd, name = tempfile.mkstemp(prefix=staging_prefix(named.name), dir=named.parent)
     os.close(fd)
     staging = Path(name)
     try:
         yield staging
-        os.chmod(staging, 0o666 & ~current_umask())
+        check_complete(staging, named)
+        apply_umask(staging)
+        check_output(named, force=force, kind=kind, inputs=inputs)
         _swap_into_place(staging, named)
     except OSError as exc:
         full = disk_full_error(exc, named, staging)

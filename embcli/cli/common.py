@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import signal
 import sys
 import threading
@@ -16,7 +17,7 @@ import click
 from embcli.artifacts import disk_full_error
 from embcli.cli.options import option
 from embcli.errors import ConfigError, EmbcliError
-from embcli.progress import Progress
+from embcli.progress import Progress, escape_controls
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,6 +27,7 @@ class Terminated(KeyboardInterrupt):
 
 
 INTERRUPTED_MESSAGE = "Interrupted; no output was written."
+DEBUG_VARIABLE = "EMBCLI_DEBUG"  # set: unexpected errors show their traceback
 INTERRUPTED_CODES = (128 + signal.SIGINT, 128 + signal.SIGTERM)
 
 
@@ -46,20 +48,59 @@ def interrupted_exit(exc: KeyboardInterrupt) -> NoReturn:
     sys.exit(128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT))
 
 
+def interruption_behind(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM an exception stands for, if any.
+
+    A signal that arrives inside compiled code (a numba kernel, a C extension)
+    can come out as another error, e.g. numba's "SystemError: ... returned a
+    result with an exception set", with the KeyboardInterrupt as its context.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def one_line(text: object) -> str:
     r"""`text` with control characters escaped, so user text (a file name, a token) cannot start a new line.
 
     >>> one_line("bad\nError: fake")
     'bad\\nError: fake'
     """
-    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in str(text))
+    return escape_controls(text)
+
+
+def os_error_message(exc: OSError) -> str:
+    """`path: reason` for an OSError, with both paths of a failed rename.
+
+    >>> os_error_message(PermissionError(13, "Permission denied", "out/vectors.npy"))
+    'out/vectors.npy: Permission denied'
+    """
+    paths = " -> ".join(str(name) for name in (exc.filename, exc.filename2) if name is not None)
+    reason = exc.strerror or str(exc)
+    return f"{paths}: {reason}" if paths else reason
+
+
+def unexpected_error_message(exc: Exception) -> str:
+    """One line for an error embcli did not foresee: what it was, and how to get the traceback for a report.
+
+    >>> unexpected_error_message(ValueError("expected non-negative integer"))
+    'unexpected ValueError: expected non-negative integer (a bug in embcli: rerun with EMBCLI_DEBUG=1 for the traceback and report it)'
+    """
+    return (f"unexpected {type(exc).__name__}: {exc} (a bug in embcli: rerun with {DEBUG_VARIABLE}=1 for the "
+            "traceback and report it)")
 
 
 def handle_errors(func: F) -> F:
     """Turn embcli's domain errors into one-line click errors (no traceback).
 
     ConfigError is a usage problem (exit 2); other EmbcliErrors exit 1;
-    Ctrl-C and SIGTERM exit 130/143 after staged outputs have been cleaned up.
+    Ctrl-C and SIGTERM exit 130/143 after staged outputs have been cleaned up;
+    any other error is one line too (exit 1), its traceback shown only with EMBCLI_DEBUG=1.
     """
 
     @functools.wraps(func)
@@ -75,11 +116,22 @@ def handle_errors(func: F) -> F:
                                        "lower --memory-mb/--workers/--dim or use a smaller input") from None
         except KeyboardInterrupt as exc:
             interrupted_exit(exc)
-        except OSError as exc:  # a full disk outside any staged output (stages convert their own)
+        except BrokenPipeError:  # the reader of stdout went away (`| head`): stop quietly, as Unix tools do
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(128 + signal.SIGPIPE)
+        except OSError as exc:  # a full disk outside any staged output (stages convert their own), or another
+            if (signal_exc := interruption_behind(exc)) is not None:  # failure of the system: one line
+                interrupted_exit(signal_exc)
             full = disk_full_error(exc, Path(kwargs.get("output") or "."))
-            if full is None:
+            raise click.ClickException(one_line(full if full is not None else os_error_message(exc))) from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if (signal_exc := interruption_behind(exc)) is not None:
+                interrupted_exit(signal_exc)
+            if os.environ.get(DEBUG_VARIABLE):
                 raise
-            raise click.ClickException(one_line(full)) from None
+            raise click.ClickException(one_line(unexpected_error_message(exc))) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -98,6 +150,11 @@ seed_option = option("--seed", type=int, default=None, show_default="1", help="R
 
 def progress_from(quiet: bool) -> Progress:
     return Progress(quiet=quiet)
+
+
+def echo_status(line: object) -> None:
+    """A status or note line on stderr, user text in it escaped (`Wrote a\\nb`, never two lines)."""
+    click.echo(one_line(line), err=True)
 
 
 def echo_json(payload: Any) -> None:

@@ -9,7 +9,8 @@ import click
 
 from embcli.cli.group import main
 from embcli.cli.options import option
-from embcli.cli.common import echo_json, force_option, handle_errors, json_option, progress_from, quiet_option
+from embcli.cli.common import (echo_json, echo_status, force_option, handle_errors, json_option,
+                               progress_from, quiet_option)
 from embcli.cli.evaluate import vectors_argument, vocab_option
 
 
@@ -61,6 +62,6 @@ def embed_command(vectors: Path, input_path: str, output: Path, vocab_path: Path
         echo_json(summary)
     elif not quiet:
         resolved = f" ({result.resolved_tokens:,} more resolved by the model)" if result.resolved_tokens else ""
-        click.echo(f"Wrote {output}: {result.lines:,} rows ({config.pool}); {result.empty_rows:,} lines had no known "
+        echo_status(f"Wrote {output}: {result.lines:,} rows ({config.pool}); {result.empty_rows:,} lines had no known "
                    f"word (zero rows); {result.oov_tokens:,} of {result.tokens:,} tokens out of vocabulary{resolved}; "
-                   f"{result.seconds:.1f}s", err=True)
+                   f"{result.seconds:.1f}s")

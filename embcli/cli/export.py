@@ -8,7 +8,8 @@ import click
 
 from embcli.cli.group import main
 from embcli.cli.options import option
-from embcli.cli.common import echo_json, force_option, handle_errors, json_option, output_option, progress_from, quiet_option
+from embcli.cli.common import (echo_json, echo_status, force_option, handle_errors, json_option,
+                               output_option, progress_from, quiet_option)
 from embcli.cli.evaluate import vectors_argument
 from embcli.exporting import EXPORT_FORMATS, PROJECTOR_DEFAULT_TOP
 
@@ -48,4 +49,4 @@ def export_command(vectors: Path, output: Path, export_format: str, padding: boo
     if as_json:
         echo_json(result.as_dict())
     elif not quiet:
-        click.echo(f"wrote {result.rows:,} x {result.dim} {result.format} to {result.path}", err=True)
+        echo_status(f"wrote {result.rows:,} x {result.dim} {result.format} to {result.path}")

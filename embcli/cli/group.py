@@ -2,7 +2,7 @@
 
 Heavy libraries (gensim, numba, scikit-learn) are imported inside commands,
 so `embcli --help` stays fast. The group prints every error as one line
-(usage errors too: no `Usage:`/`Try` lines), and makes SIGTERM behave like
+(usage errors and library warnings too: no `Usage:`/`Try` lines), and makes SIGTERM behave like
 Ctrl-C: one line, staged outputs removed, exit 143 (130 for Ctrl-C).
 Command modules import `main` from here; `embcli.cli` registers them all.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from typing import Any
 
 import click
@@ -18,6 +19,12 @@ import click
 from embcli.version import __version__
 from embcli.cli.common import INTERRUPTED_CODES, install_signal_handlers, interrupted_exit, one_line
 from embcli.cli.options import EmbcliCommand
+
+
+def show_warning_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                      file: Any = None, line: str | None = None) -> None:
+    """A library's warning as one line on stderr (Python prints the warning and its source line: two)."""
+    click.echo(f"warning: {one_line(message)}", err=True)
 
 
 class EmbcliGroup(click.Group):
@@ -28,6 +35,7 @@ class EmbcliGroup(click.Group):
     def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
         install_signal_handlers()
+        warnings.showwarning = show_warning_line
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except SystemExit as exc:

@@ -8,7 +8,8 @@ import click
 
 from embcli.cli.group import main
 from embcli.cli.options import option
-from embcli.cli.common import echo_json, force_option, handle_errors, json_option, output_option, progress_from, quiet_option
+from embcli.cli.common import (echo_json, echo_status, force_option, handle_errors, json_option,
+                               output_option, progress_from, quiet_option)
 from embcli.cli.evaluate import vectors_argument, vocab_option
 
 
@@ -51,5 +52,5 @@ def index_command(vectors: Path, output: Path, lists: int | None, probe: int, tr
         echo_json({"path": str(output), **manifest["counts"], "lists": manifest["config"]["lists"],
                    "seconds": manifest["timings"]["seconds"]})
     elif not quiet:
-        click.echo(f"indexed {manifest['counts']['rows']:,} rows in {manifest['config']['lists']:,} cells "
-                   f"to {output}", err=True)
+        echo_status(f"indexed {manifest['counts']['rows']:,} rows in {manifest['config']['lists']:,} cells "
+                   f"to {output}")

@@ -20,6 +20,8 @@ from typing import Any
 
 import click
 
+from embcli.progress import escape_controls
+
 # Foreign spelling (normalized: no dashes, lower-case, words joined by "-") -> embcli option, given the value
 # that followed it (None if there was none). Own names spelled with one dash (-window 5) are found without a row.
 Translate = Callable[[str | None], str]
@@ -213,4 +215,4 @@ def report(manifest: dict[str, Any], output: Any, *, as_json: bool, quiet: bool,
         click.echo(json.dumps({"output": str(output), **{key: manifest[key] for key in keys if key in manifest}},
                               indent=2, default=str))
     elif not quiet:
-        click.echo(line, err=True)
+        click.echo(escape_controls(line), err=True)

@@ -8,7 +8,8 @@ from typing import Any
 import click
 
 from embcli.cli.group import main
-from embcli.cli.common import echo_json, force_option, handle_errors, json_option, output_option, progress_from, quiet_option
+from embcli.cli.common import (echo_json, echo_status, force_option, handle_errors, json_option,
+                               output_option, progress_from, quiet_option)
 
 
 @main.command("phrases")
@@ -49,5 +50,5 @@ def phrases_command(corpus: Path, output: Path, force: bool, quiet: bool, as_jso
     if as_json:
         echo_json(summary)
     elif not quiet:
-        click.echo(f"Wrote {output}: {summary['phrases']:,} phrases, {summary['vocab_size']:,} words, "
-                   f"{summary['seconds']:.1f}s", err=True)
+        echo_status(f"Wrote {output}: {summary['phrases']:,} phrases, {summary['vocab_size']:,} words, "
+                   f"{summary['seconds']:.1f}s")

@@ -9,7 +9,8 @@ import click
 
 from embcli.cli.group import main
 from embcli.cli.options import option
-from embcli.cli.common import echo_json, force_option, handle_errors, json_option, progress_from, quiet_option
+from embcli.cli.common import (echo_json, echo_status, force_option, handle_errors, json_option,
+                               progress_from, quiet_option)
 from embcli.cli.evaluate import vectors_argument, vocab_option
 
 
@@ -46,4 +47,4 @@ def plot_command(vectors: Path, words: tuple[str, ...], output: Path, vocab_path
     if as_json:
         echo_json(plotted)
     elif not quiet:
-        click.echo(f"Wrote {output}: {len(plotted['words'])} words ({config.method})", err=True)
+        echo_status(f"Wrote {output}: {len(plotted['words'])} words ({config.method})")

@@ -25,7 +25,7 @@ import click
 from embcli.cli.group import main
 from embcli.display import pad
 from embcli.cli.options import option
-from embcli.cli.common import handle_errors, json_option, quiet_option
+from embcli.cli.common import echo_status, handle_errors, json_option, quiet_option
 from embcli.cli.evaluate import vectors_argument, vocab_option
 from embcli.errors import EmbcliError
 
@@ -109,7 +109,7 @@ class Reporter:
         elif text_lines:
             click.echo("\n".join(text_lines))
         for note in notes if not self.quiet else ():
-            click.echo(f"note: {note}", err=True)
+            echo_status(f"note: {note}")
 
     def finish(self) -> None:
         if self.as_json and not self.as_jsonl:
@@ -209,7 +209,7 @@ def analogy_command(vectors: Path, a: str, b: str, c: str, cosmul: bool, restric
     if answer.error is not None:
         raise FailedQueries(answer.error)
     for note in answer.notes if not quiet else ():
-        click.echo(f"note: {note}", err=True)
+        echo_status(f"note: {note}")
     if as_json:
         click.echo(json.dumps({"a": a, "b": b, "c": c, **answer.as_dict()}, indent=2, ensure_ascii=False))
         return
@@ -320,7 +320,7 @@ def print_stdin_vectors(reader: Any, as_json: bool, quiet: bool) -> None:
                 found = (word, *reader.raw_vector(word))
             except EmbcliError as exc:
                 report.add({"query": word, "error": str(exc)}, [])
-                click.echo(f"error: {exc}", err=True)
+                echo_status(f"error: {exc}")
                 continue
             note = vector_note(reader, *found)
             report.add(vector_record(*found), [vector_line(word, found[1])], [note] if note else [])

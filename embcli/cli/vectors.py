@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from embcli.cli.group import main
-from embcli.cli.common import echo_json, handle_errors, json_option, quiet_option
+from embcli.cli.common import echo_json, echo_status, handle_errors, json_option, quiet_option
 
 
 @main.command("vectors")
@@ -48,4 +48,4 @@ def vectors_command(model: Path, words: tuple[str, ...], as_json: bool, quiet: b
         click.echo(vector_line(item[0], item[1]))
         note = vector_note(reader, *item)
         if note and not quiet:
-            click.echo(f"note: {note}", err=True)
+            echo_status(f"note: {note}")

@@ -32,7 +32,9 @@ def check_auxiliary_directory(directory: Path, kind: str, option: str) -> None:
     directory = Path(directory)
     if not os.path.lexists(directory):
         return
-    if not directory.is_dir():  # a symlink counts as what it points to; a dangling one is refused
+    if os.path.islink(directory) and not os.path.exists(directory):
+        found = f"a dangling symlink (to {os.readlink(directory)})"  # nothing is ever created at its target
+    elif not directory.is_dir():  # a symlink counts as what it points to
         found = "not a directory"
     elif not any(directory.iterdir()):
         return

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from embcli.artifacts import (check_allocation, check_output, ensure_free_space, load_npy, manifest_reference, read_manifest, staged_directory,
+from embcli.artifacts import (check_allocation, check_apart, check_output, ensure_free_space, load_npy, manifest_reference, read_manifest, staged_directory,
                               write_manifest)
 from embcli.config import GloVeConfig, as_dict
 from embcli.cooccurrence import (COOCCURRENCE_KIND, cache_mismatch, cache_name, check_auxiliary_directory,
@@ -233,8 +233,9 @@ def train_glove(corpus: TokenCorpus, output: Path, config: GloVeConfig, *, force
     resumed = load_checkpoint(Path(config.resume), config, vocab_size) if config.resume else None
     checkpoint_dir = Path(config.checkpoint_dir) if config.checkpoint_dir else default_checkpoint_dir(output)
     if config.checkpoint_every:  # fail now, not after the first K epochs
+        check_apart(checkpoint_dir, "--checkpoint-dir", output)
         check_auxiliary_directory(checkpoint_dir, CHECKPOINT_KIND, "--checkpoint-dir")
-        check_output(checkpoint_dir, force=True, kind=CHECKPOINT_KIND, inputs=(corpus.directory, output))
+        check_output(checkpoint_dir, force=True, kind=CHECKPOINT_KIND, inputs=(corpus.directory,))
 
     directory, reused = prepare_matrix(corpus, output, config, progress)
     if resumed is not None:
@@ -285,6 +286,7 @@ def prepare_matrix(corpus: TokenCorpus, output: Path, config: GloVeConfig, progr
     """
     directory = matrix_directory(corpus, output, config)
     option = "--cooccurrence" if config.cooccurrence is not None else "co-occurrence cache"
+    check_apart(directory, option, output)
     check_auxiliary_directory(directory, COOCCURRENCE_KIND, option)
     if config.cooccurrence is not None and directory.is_dir() and any(directory.iterdir()):
         reason = cache_mismatch(directory, corpus, config.counting)

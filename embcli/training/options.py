@@ -12,6 +12,7 @@ giver wrote it: `--alpha` on the command line, `alpha = ... in FILE` for a prese
 from __future__ import annotations
 
 import dataclasses
+import os
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,9 @@ def train_as_given(corpus_dir: str | Path, output: str | Path, model: str | None
                    options: dict[str, Any], spelling: Spelling, force: bool, progress: Progress) -> dict[str, Any]:
     """`train`, with the options spelled as their giver wrote them (the CLI passes `COMMAND_LINE`)."""
     config = resolve_training_config(model, config_file=config_file, options=options, spelling=spelling)
-    check_output(Path(output), force=force, kind="vectors", inputs=(Path(corpus_dir), getattr(config, "resume", None) or "-"))
+    files = [path for path in (config_file, getattr(config, "tags", None)) if path is not None and os.path.exists(path)]
+    check_output(Path(output), force=force, kind="vectors",
+                 inputs=(Path(corpus_dir), getattr(config, "resume", None) or "-", *files))
     return train_model(Path(corpus_dir), Path(output), config, force=force, progress=progress)
 
 
