@@ -40,6 +40,8 @@ BAD_TRAIN_VALUES = [
     ("epochs", "0", "0", 0, INTEGER_1),
     ("negative", "-1", "-1", -1, INTEGER_0),
     ("mllib_partitions", "0", "0", 0, INTEGER_1),
+    ("seed", "-1", "-1", -1, "must be an integer from 0 to 4294967295"),
+    ("seed", "4294967296", "4294967296", 2**32, "must be an integer from 0 to 4294967295"),
 ]
 
 

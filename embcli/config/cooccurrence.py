@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
-from embcli.config.fields import Validated, default_workers, setting
+from embcli.config.fields import Validated, default_workers, seed_setting, setting
 
 MAX_WINDOW = 10_000  # longer windows only grow the weight table and the kernels' history buffer
 
@@ -36,7 +36,7 @@ class GloVeConfig(CooccurConfig):
     grad_clip: float = setting(100.0, above=0)  # each gradient component is clipped to +-grad_clip (as Stanford's glove)
     epochs: int = setting(15, at_least=1)  # passes over the nonzero co-occurrences
     vectors: Literal["word", "word+context", "concat"] = "word+context"  # output W, W + W~, or [W, W~]
-    seed: int = 1  # initialisation and shuffling
+    seed: int = seed_setting()  # initialisation and shuffling
     cooccurrence: str | None = None  # matrix dir to use or create; default: <corpus>/cooccur-w10-sym (a cache)
     checkpoint_every: int = setting(0, at_least=0)  # save parameters and AdaGrad state every K epochs (0: never)
     checkpoint_dir: str | None = None  # where checkpoints go; default: <output>.checkpoint beside the output

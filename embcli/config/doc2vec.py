@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
-from embcli.config.fields import Validated, default_workers, refuse, setting
+from embcli.config.fields import Validated, default_workers, refuse, seed_setting, setting
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Doc2VecConfig(Validated):
     min_alpha: float = setting(0.0001, at_least=0)  # learning rate at the end of training (linear decay)
     infer_epochs: int | None = setting(None, at_least=1)  # epochs of `--pool infer` on new text; None: the training epochs
     workers: int = setting(default_factory=default_workers, at_least=1)  # threads
-    seed: int = 1
+    seed: int = seed_setting()
     binary: bool = False  # also write word2vec binary vectors.bin
 
     def check(self) -> None:

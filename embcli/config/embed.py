@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
-from embcli.config.fields import Validated, refuse, setting
+from embcli.config.fields import Validated, refuse, seed_setting, setting
 
 
 @dataclasses.dataclass(frozen=True)
@@ -16,7 +16,7 @@ class EmbedConfig(Validated):
     batch_lines: int = setting(8192, at_least=1)  # lines tokenized and pooled at a time (bounds memory)
     sif_component: str | None = None  # SIF: remove the component saved in this sidecar (an earlier OUT.npy.json) instead of this input's own
     infer_epochs: int | None = setting(None, at_least=1)  # infer: epochs per text (None: the model's infer_epochs)
-    seed: int = 1  # infer: seed of each text's fresh document row (same text + seed -> same vector)
+    seed: int = seed_setting()  # infer: seed of each text's fresh document row (same text + seed -> same vector)
 
     def check(self) -> None:
         super().check()

@@ -98,6 +98,11 @@ COMMAND_LINE = OptionSpelling()
 PYTHON = Spelling()
 
 
+def _bound(value: float) -> str:
+    """A range's end as written: integers in full (4294967295, not 4.29497e+09)."""
+    return str(value) if isinstance(value, int) else f"{value:g}"
+
+
 def _plain(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
@@ -175,10 +180,10 @@ class Bounds:
         'a finite number greater than 0'
         """
         if self.at_least is not None and self.at_most is not None:
-            limit = f" from {self.at_least:g} to {self.at_most:g}"
+            limit = f" from {_bound(self.at_least)} to {_bound(self.at_most)}"
         else:
             limits = [(self.at_least, "of at least"), (self.above, "greater than"), (self.at_most, "at most")]
-            limit = " and".join(f" {words} {bound:g}" for bound, words in limits if bound is not None)
+            limit = " and".join(f" {words} {_bound(bound)}" for bound, words in limits if bound is not None)
         return ("an integer" if integer else "a finite number") + limit
 
     def admits(self, value: float) -> bool:
@@ -193,6 +198,14 @@ def setting(default: Any = dataclasses.MISSING, *, default_factory: Any = datacl
     if default_factory is not dataclasses.MISSING:
         return dataclasses.field(default_factory=default_factory, metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
+
+
+MAX_SEED = 2**32 - 1  # numpy's and the kernels' seeds are unsigned 32-bit
+
+
+def seed_setting(default: int = 1) -> Any:
+    """A random seed: an integer in [0, 2**32 - 1], so every generator accepts it."""
+    return setting(default, at_least=0, at_most=MAX_SEED)
 
 
 _HINTS: dict[type, dict[str, Any]] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
-from embcli.config.fields import Validated, setting
+from embcli.config.fields import Validated, seed_setting, setting
 
 
 @dataclasses.dataclass(frozen=True)
@@ -13,4 +13,4 @@ class PlotConfig(Validated):
     method: Literal["pca", "tsne"] = "pca"  # 2-D projection
     top: int = setting(50, at_least=1)  # words plotted when none are named: the N most frequent (<unk> excluded)
     perplexity: float = setting(30.0, at_least=1)  # t-SNE: capped below the number of words
-    seed: int = 1  # t-SNE initialisation
+    seed: int = seed_setting()  # t-SNE initialisation

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
-from embcli.config.fields import Validated, default_workers, setting
+from embcli.config.fields import Validated, default_workers, seed_setting, setting
 
 
 @dataclasses.dataclass(frozen=True)
@@ -17,4 +17,4 @@ class QuantizeConfig(Validated):
     iterations: int = setting(20, at_least=1)  # pq: k-means iterations per sub-space
     train_rows: int = setting(100_000, at_least=1)  # pq: k-means is fitted on at most this many rows (a seeded sample), then all rows are coded
     workers: int = setting(default_factory=default_workers, at_least=1)  # k-means threads
-    seed: int = 1  # pq: k-means initialisation and the training sample
+    seed: int = seed_setting()  # pq: k-means initialisation and the training sample

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
-from embcli.config.fields import Validated, default_workers, refuse, setting
+from embcli.config.fields import Validated, default_workers, refuse, seed_setting, setting
 from embcli.config.spark import SparkOptions
 
 
@@ -22,7 +22,7 @@ class Word2VecFamilyConfig(Validated):
     alpha: float | None = setting(None, above=0)  # start learning rate; None: 0.025 skip-gram, 0.05 CBOW (word2vec's)
     min_alpha: float = setting(0.0001, at_least=0)  # learning rate at the end of training (linear decay)
     workers: int = setting(default_factory=default_workers, at_least=1)  # threads; 1 for reproducible runs
-    seed: int = 1
+    seed: int = seed_setting()
     binary: bool = False  # also write word2vec binary vectors.bin
     resume: str | None = None  # a vectors directory of the same model to continue training from on a new corpus
 
