@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tqdm import tqdm
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 
 class Progress:
@@ -20,12 +21,16 @@ class Progress:
 
     def bar(self, total: float | None, desc: str, unit: str = "it", **kwargs: Any) -> tqdm:
         """A tqdm bar on stderr (disabled, but still usable, when not shown)."""
+        from tqdm import tqdm  # imported when a bar is made: a query that shows none does not pay for it
+
         return tqdm(total=total, desc=desc, unit=unit, unit_scale=True, dynamic_ncols=True,
                     file=sys.stderr, disable=not self.show_bar, leave=False, **kwargs)
 
     def note(self, message: str) -> None:
         """A one-line status message (per-epoch summaries, timings), unless quiet."""
         if not self.quiet:
+            from tqdm import tqdm
+
             tqdm.write(message, file=sys.stderr)
 
 
