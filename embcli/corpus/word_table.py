@@ -37,7 +37,7 @@ import numpy as np
 from embcli.corpus.vocabulary import VOCAB_HEADER, read_vocabulary
 from embcli.errors import InputError
 
-SEARCHES_BEFORE_DICT = 64  # distinct words searched in the bytes before one dict is built for all
+SEARCHES_BEFORE_DICT = 16  # distinct words searched in the bytes before one dict is built for all
 ROWS_BEFORE_LIST = 4096  # single rows cut from lines before the whole list is read
 
 
