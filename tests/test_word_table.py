@@ -43,8 +43,7 @@ def test_many_lookups_build_one_dict_that_answers_the_same(tmp_path: Path) -> No
     assert table._index is not None and dict(table.key_to_index()) == {w: words.index(w) for w in words}
 
 
-@pytest.mark.parametrize("body", ["0\t<unk>\t1\n1\tcat\t2\tx\n2\tdog\t3\n",  # four fields
-                                  "0\t<unk>\t1\n1\tcat\tmany\n2\tdog\t3\n",  # not a count
+@pytest.mark.parametrize("body", ["0\t<unk>\t1\n1\tcat\tmany\n2\tdog\t3\n",  # not a count
                                   "0\t<unk>\t1\n7\tcat\t2\n2\tdog\t3\n"])  # a wrong index
 def test_an_irregular_line_is_answered_as_read_vocabulary_answers(tmp_path: Path, body: str) -> None:
     path = tmp_path / "vocab.tsv"
@@ -62,6 +61,19 @@ def test_an_irregular_line_is_answered_as_read_vocabulary_answers(tmp_path: Path
             assert str(found.value) == expected and ":3:" in expected
     else:
         assert table.row("cat") == expected.index("cat") and table == expected
+
+
+@pytest.mark.parametrize("body", [b"0\t<unk>\t1\n1\tcat\t2\tx\n2\tdog\t3\n",  # four fields
+                                  b"0\t<unk>\t1\n1\tcat\n2\tdog\t3\n",  # two
+                                  b"0\t<unk>\t1\n1\tc\xffat\t2\n2\tdog\t3\n"])  # not UTF-8
+def test_a_bad_line_anywhere_is_found_on_opening(tmp_path: Path, body: bytes) -> None:
+    path = tmp_path / "vocab.tsv"
+    path.write_bytes(b"index\ttoken\tcount\n" + body)
+    with pytest.raises(FormatError) as expected:
+        read_vocabulary(path)
+    with pytest.raises(FormatError) as found:
+        WordTable(path)
+    assert str(found.value) == str(expected.value)
 
 
 def test_files_the_search_cannot_serve_are_read_whole(tmp_path: Path) -> None:

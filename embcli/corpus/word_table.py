@@ -8,10 +8,11 @@ second for a million words). A `WordTable` keeps the file's bytes instead:
   field sits between two TABs), the first match being the first row, as a dict
   built from the list would answer;
 - a row's word is cut from its line;
-- every line answered from is checked as `read_vocabulary` checks it (three
-  fields, its index, a digit count); anything irregular, and anything that
-  needs the whole file (iteration, slices, counts, many lookups), reads it
-  with `read_vocabulary`, which checks every line and names a bad one.
+- the whole file is checked to be UTF-8 with three fields on every line, and
+  every line answered from as `read_vocabulary` checks it (its index, a digit
+  count); anything irregular, and anything that needs the whole file
+  (iteration, slices, counts, many lookups), reads it with `read_vocabulary`,
+  which checks every line and names a bad one.
 
 It is a `Sequence[str]` equal to the list of tokens, so code that reads
 `embeddings.words` sees no difference.
@@ -59,12 +60,25 @@ class WordTable(Sequence[str]):
         self._line_ends: np.ndarray | None = None
         self._rows_cut = 0
         header = (VOCAB_HEADER + "\n").encode()
-        if not (self._data.startswith(header) and self._data.endswith(b"\n")) or len(self._data) == len(header):
-            self._read_all()  # an error, or a file the byte search cannot serve
+        self._start = len(header)
+        self._size = self._data.count(b"\n") - 1
+        if not self._plain(header):
+            self._read_all()  # an error (read_vocabulary names it), or a file the byte search cannot serve
             self._size = len(self._words or ())
-        else:
-            self._start = len(header)
-            self._size = self._data.count(b"\n") - 1
+
+    def _plain(self, header: bytes) -> bool:
+        """True if the whole file looks as embcli writes it: the header, UTF-8, three fields on every line."""
+        data = self._data
+        assert data is not None
+        if not (data.startswith(header) and data.endswith(b"\n")) or self._size < 1:
+            return False
+        if data.count(b"\t") != 2 * (self._size + 1):
+            return False
+        try:
+            data.isascii() or data.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        return True
 
     # -- the whole file, read once when needed -------------------------------
 

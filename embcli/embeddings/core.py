@@ -100,6 +100,8 @@ class Embeddings(VectorQueries):
     tokenizer_spec: TokenizerSpec | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.words, WordTable) and (self.vectors.ndim != 2 or self.vectors.shape[0] != len(self.words)):
+            self.words.tolist()  # a vocab.tsv with a bad line says so before the counts are compared
         if self.vectors.ndim != 2 or self.vectors.shape[0] != len(self.words):
             raise FormatError(
                 f"{self.source or 'vectors'}: {self.vectors.shape[0] if self.vectors.ndim == 2 else '?'} vector rows "
