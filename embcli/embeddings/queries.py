@@ -27,15 +27,12 @@ instead of NaN.
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from numbers import Integral
 from typing import Any
 
 import numpy as np
-
-logger = logging.getLogger(__name__)
 
 BLOCK_BYTES = 32 << 20  # score block (queries x rows, float32) and row block are each bounded by this
 ONE_THREAD_QUERIES = 64  # fewer queries than this are scanned with one BLAS thread (see `blas_threads_for`)
@@ -282,8 +279,10 @@ class VectorQueries:
         """The key farthest from the mean of the others' unit vectors (unknown keys ignored, as gensim)."""
         used = [word for word in words if self._known(word)]
         if len(used) != len(words):
-            logger.warning("vectors for words %s are not present in the model, ignoring these words",
-                           set(words) - set(used))
+            import logging  # here, not at the top: a query process that warns of nothing skips its import
+
+            logging.getLogger(__name__).warning(
+                "vectors for words %s are not present in the model, ignoring these words", set(words) - set(used))
         if not used:
             raise ValueError("cannot select a word from an empty list")
         unit = np.vstack([self.key_vector(word, norm=True) for word in used])
