@@ -100,6 +100,9 @@ def test_loaded_vectors_answer_as_a_list_would(tmp_path: Path) -> None:
     assert loaded.key_to_index["w7"] == 7 and "w7" in loaded and "w999" not in loaded.key_to_index
     assert loaded.key_to_index.get("w999", -1) == -1 and len(loaded.key_to_index) == len(words)
     assert loaded.counts.tolist() == list(range(120, 0, -1))
+    index = loaded.key_to_index  # a loop over many tokens (embed, infer) ends up asking the dict itself
+    assert [index.get(word) for word in words[::-1]] == list(range(len(words)))[::-1] and index.get("w999") is None
+    assert type(loaded.key_to_index) is dict and index.get == loaded.key_to_index.get
     listed = type(loaded)(list(words), np.asarray(loaded.vectors))
     assert loaded.most_similar("w7", topn=5) == listed.most_similar("w7", topn=5)
     assert loaded.most_similar(positive=["w3", "w9"], negative=["w4"]) == listed.most_similar(

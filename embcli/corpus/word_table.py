@@ -59,6 +59,7 @@ class WordTable(Sequence[str]):
         self._found: dict[str, int] = {}  # words searched so far -> row (-1: absent)
         self._line_ends: np.ndarray | None = None
         self._rows_cut = 0
+        self._rows_view: WordRows | None = None
         header = (VOCAB_HEADER + "\n").encode()
         self._start = len(header)
         self._size = self._data.count(b"\n") - 1
@@ -206,8 +207,11 @@ class WordTable(Sequence[str]):
     def __repr__(self) -> str:
         return f"WordTable({str(self.path)!r}, {self._size} words)"
 
-    def key_to_index(self) -> WordRows:
-        return WordRows(self)
+    def key_to_index(self) -> Mapping[str, int]:
+        """word -> first row: the dict once built, else a view that searches the bytes for a few words."""
+        if self._index is None and self._rows_view is None:
+            self._rows_view = WordRows(self)
+        return self._index if self._index is not None else self._rows_view  # type: ignore[return-value]
 
 
 class WordRows(Mapping[str, int]):
@@ -224,6 +228,8 @@ class WordRows(Mapping[str, int]):
 
     def get(self, word: str, default: Any = None) -> Any:  # type: ignore[override]
         row = self.table.row(word) if isinstance(word, str) else -1
+        if self.table._index is not None:  # from now on the dict answers directly (loops over many tokens)
+            self.get = self.table._index.get  # type: ignore[method-assign]
         return default if row < 0 else row
 
     def __contains__(self, word: object) -> bool:

@@ -126,11 +126,15 @@ class Embeddings(VectorQueries):
     def index_to_key(self) -> Sequence[str]:
         return self.words
 
-    @cached_property
+    @property
     def key_to_index(self) -> Mapping[str, int]:
         """Word -> row; the first (most frequent) row wins if a word repeats (a WordTable answers without a dict)."""
         if isinstance(self.words, WordTable):
             return self.words.key_to_index()
+        return self._list_index
+
+    @cached_property
+    def _list_index(self) -> dict[str, int]:
         mapping = dict(zip(self.words, range(len(self.words))))  # in C: a million words in ~0.1 s
         if len(mapping) != len(self.words):  # a repeated word: its first row wins
             for i in range(len(self.words) - 1, -1, -1):
