@@ -182,7 +182,20 @@ def carried_batched_table() -> list[str]:
         measured = next((line for line in lines if line.startswith("Machine")), "Machine: not recorded.")
         note = ("Batched figures carried over from the previous run of this benchmark (not re-run here: --skip-batched; "
                 f"the exact search for many queries is unchanged). That run's {measured[0].lower()}{measured[1:]}")
-    return [note, "", *kept]
+    index_line = [line for line in kept if line.startswith("Index:")]
+    return [note, "", *index_line, "", *[line for line in kept if not line.startswith("Index:")]]
+
+
+def index_verdict(batched: list[str]) -> str:
+    """The approximate index's targets, read from the batched-query table (fresh or carried over)."""
+    probes = [(int(m[1]), float(m[2]), float(m[3])) for line in batched
+              if (m := re.match(r"\| index, probe (\d+) .*\*\*([0-9.]+)×\*\* \| \*\*([0-9.]+)\*\* \|", line))]
+    if not probes:
+        return ""
+    good = [f"probe {probe} (recall {recall:.4f}, {ratio:.1f}×)" for probe, ratio, recall in probes
+            if recall >= 0.95 and ratio >= 10]
+    return (" Approximate index, recall@10 ≥ 0.95 at ≥ 10× the exact throughput: "
+            + (f"**met** with {' and '.join(good)}." if good else "**missed** at every probe measured."))
 
 
 def verdict(runs: dict[str, list[Measured]], load: tuple[float, float]) -> str:
@@ -201,7 +214,8 @@ def report(runs: dict, batched: list[str], load: tuple[float, float], command: s
              f"Machine: {machine()}; load average {load[0]:.1f}–{load[1]:.1f} during the runs (the machine was shared).",
              f"Command: `{command}`. Synthetic vectors: 1,000,000 words x 100 dims in 2,000 Gaussian clusters "
              "(Zipf sizes, noise as large as the centres), as an embcli vectors directory (400 MB vectors.npy); "
-             "see the script's docstring.", "", *process_table(runs), "", *batched, "", verdict(runs, load)]
+             "see the script's docstring.", "", *process_table(runs), "", *batched, "",
+             verdict(runs, load) + index_verdict(batched)]
     return "\n".join(lines)
 
 
