@@ -86,6 +86,12 @@ class VectorQueries:
             self.__dict__["_normed_rows"] = stop
         return cache[start:stop]
 
+    def _inverse_norm_of(self, row: int) -> np.float32:
+        """1 / |row|: known, or of that row alone (a word's unit vector does not norm every row before it)."""
+        if row < self.__dict__.get("_normed_rows", 0):
+            return self._inverse_norm_cache()[row]
+        return inverse_row_norms(self.vectors[row : row + 1])[0]
+
     def scan_top(self, scorer: BlockScorer, n_queries: int, topn: int, *, stop: int | None = None,
                  exclude: Sequence[Sequence[int]] = ()) -> list[list[tuple[int, float]]]:
         """The `topn` best (row, score) of each query over rows [0, stop), rows in `exclude[q]` left out.
@@ -142,7 +148,7 @@ class VectorQueries:
         row = self._row(key)
         if row >= 0:
             vector = np.asarray(self.vectors[row], dtype=np.float32)
-            return vector * self._extend_inverse_norms(row, row + 1)[0] if norm else vector
+            return vector * self._inverse_norm_of(row) if norm else vector
         if isinstance(key, (int, np.integer)):
             raise KeyError(f"Key '{key}' not present")
         vector = np.asarray(self.get_vector(key), dtype=np.float32)
