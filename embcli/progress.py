@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tqdm import tqdm
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 
 def escape_controls(text: object) -> str:
@@ -29,6 +30,8 @@ class Progress:
 
     def bar(self, total: float | None, desc: str, unit: str = "it", **kwargs: Any) -> tqdm:
         """A tqdm bar on stderr (disabled, but still usable, when not shown)."""
+        from tqdm import tqdm  # imported when a bar is made: a query that shows none does not pay for it
+
         return tqdm(total=total, desc=desc, unit=unit, unit_scale=True, dynamic_ncols=True,
                     file=sys.stderr, disable=not self.show_bar, leave=False, **kwargs)
 
@@ -38,6 +41,8 @@ class Progress:
         Control characters are escaped: a file name or token in a message cannot start a line of its own.
         """
         if not self.quiet:
+            from tqdm import tqdm
+
             tqdm.write(escape_controls(message), file=sys.stderr)
 
 

@@ -1,17 +1,24 @@
-"""Import every command module so each registers itself on the `main` group."""
+"""Which module registers each command on the `main` group; each is imported when its command is used."""
 
-import embcli.cli.cooccur  # noqa: F401
-import embcli.cli.embed  # noqa: F401
-import embcli.cli.evaluate  # noqa: F401
-import embcli.cli.export  # noqa: F401
-import embcli.cli.index  # noqa: F401
-import embcli.cli.phrases  # noqa: F401
-import embcli.cli.plot  # noqa: F401
-import embcli.cli.preprocess  # noqa: F401
-import embcli.cli.quantize  # noqa: F401
-import embcli.cli.queries  # noqa: F401
-import embcli.cli.train  # noqa: F401
-import embcli.cli.vectors  # noqa: F401
 from embcli.cli.group import main
 
-__all__ = ["main"]
+COMMAND_MODULES = {
+    "preprocess": "embcli.cli.preprocess",
+    "phrases": "embcli.cli.phrases",
+    "cooccur": "embcli.cli.cooccur",
+    "train": "embcli.cli.train",
+    "eval": "embcli.cli.evaluate",
+    "neighbors": "embcli.cli.queries",
+    "analogy": "embcli.cli.queries",
+    "similarity": "embcli.cli.queries",
+    "doesnt-match": "embcli.cli.queries",
+    "vectors": "embcli.cli.vectors",
+    "embed": "embcli.cli.embed",
+    "export": "embcli.cli.export",
+    "quantize": "embcli.cli.quantize",
+    "index": "embcli.cli.index",
+    "plot": "embcli.cli.plot",
+}
+main.commands.defer(COMMAND_MODULES)
+
+__all__ = ["COMMAND_MODULES", "main"]

@@ -170,10 +170,11 @@ class EmbcliCommand(click.Command):
         self.default_section = default_section
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        message = foreign_option_message(list(args), self.name or "", _options_by_command(ctx, self),
-                                         _takes_value(self))
-        if message is not None:
-            raise click.UsageError(message, ctx)
+        if _may_be_foreign(args, _option_names(self)):  # only then are the other commands' options needed
+            message = foreign_option_message(list(args), self.name or "", _options_by_command(ctx, self),
+                                             _takes_value(self))
+            if message is not None:
+                raise click.UsageError(message, ctx)
         return super().parse_args(ctx, args)
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -193,6 +194,20 @@ def _option_names(command: click.Command) -> set[str]:
         if isinstance(param, click.Option):
             names.update([*param.opts, *param.secondary_opts])
     return names
+
+
+def _may_be_foreign(args: list[str], own: set[str]) -> bool:
+    """True if some argument looks like an option `own` does not have (`-` is stdin, `--` ends the options).
+
+    >>> _may_be_foreign(["work/sg", "-", "-k", "5", "--", "-x"], {"-k"}), _may_be_foreign(["--size", "3"], {"-k"})
+    (False, True)
+    """
+    for token in args:
+        if token == "--":
+            return False
+        if token != "-" and not _looks_like_value(token) and token.partition("=")[0] not in own:
+            return True
+    return False
 
 
 def _takes_value(command: click.Command) -> set[str]:

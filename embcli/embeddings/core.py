@@ -22,7 +22,7 @@ embcli.errors.UnknownWordError: 'prince' is not in the vocabulary of these vecto
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any, ClassVar
@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from embcli.corpus.tokenize import Tokenizer, TokenizerSpec, make_tokenizer
+from embcli.corpus.word_table import WordTable
 from embcli.embeddings.queries import VectorQueries
 from embcli.errors import FormatError, UnknownWordError
 
@@ -66,6 +67,21 @@ class UnseenWordResolver(ABC):
         return {}
 
 
+class _TableCounts:
+    """`Embeddings.counts`: as given, else (None) a `WordTable`'s, read from its file when first asked."""
+
+    def __get__(self, embeddings: Any, owner: Any = None) -> np.ndarray | None:
+        if embeddings is None:
+            return None  # the field's default
+        counts = embeddings.__dict__.get("_counts")
+        if counts is None and isinstance(embeddings.words, WordTable):
+            counts = embeddings.__dict__["_counts"] = embeddings.words.counts
+        return counts
+
+    def __set__(self, embeddings: Any, counts: np.ndarray | None) -> None:
+        embeddings.__dict__["_counts"] = counts
+
+
 @dataclass(eq=False)
 class Embeddings(VectorQueries):
     """Query-only word vectors: row i of `vectors` belongs to `words[i]`.
@@ -75,15 +91,17 @@ class Embeddings(VectorQueries):
     """
 
     # gensim's queries (most_similar, similarity, ...) come from embcli.embeddings.queries.VectorQueries.
-    words: list[str]
+    words: Sequence[str]  # a list, or a WordTable (vocab.tsv read lazily; equal to the list)
     vectors: np.ndarray  # (n, dim) float32, possibly memory-mapped
-    counts: np.ndarray | None = None  # corpus counts when known (vocab.tsv)
+    counts: np.ndarray | None = _TableCounts()  # type: ignore[assignment]  # corpus counts when known (vocab.tsv)
     manifest: dict[str, Any] | None = None
     source: str = ""
     resolver: UnseenWordResolver | None = None
     tokenizer_spec: TokenizerSpec | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.words, WordTable) and (self.vectors.ndim != 2 or self.vectors.shape[0] != len(self.words)):
+            self.words.tolist()  # a vocab.tsv with a bad line says so before the counts are compared
         if self.vectors.ndim != 2 or self.vectors.shape[0] != len(self.words):
             raise FormatError(
                 f"{self.source or 'vectors'}: {self.vectors.shape[0] if self.vectors.ndim == 2 else '?'} vector rows "
@@ -105,12 +123,18 @@ class Embeddings(VectorQueries):
     vector_size = dim
 
     @property
-    def index_to_key(self) -> list[str]:
+    def index_to_key(self) -> Sequence[str]:
         return self.words
 
+    @property
+    def key_to_index(self) -> Mapping[str, int]:
+        """Word -> row; the first (most frequent) row wins if a word repeats (a WordTable answers without a dict)."""
+        if isinstance(self.words, WordTable):
+            return self.words.key_to_index()
+        return self._list_index
+
     @cached_property
-    def key_to_index(self) -> dict[str, int]:
-        """Word -> row; the first (most frequent) row wins if a word repeats."""
+    def _list_index(self) -> dict[str, int]:
         mapping = dict(zip(self.words, range(len(self.words))))  # in C: a million words in ~0.1 s
         if len(mapping) != len(self.words):  # a repeated word: its first row wins
             for i in range(len(self.words) - 1, -1, -1):
@@ -118,7 +142,7 @@ class Embeddings(VectorQueries):
         return mapping
 
     @property
-    def index(self) -> dict[str, int]:
+    def index(self) -> Mapping[str, int]:
         """The name embcli's evaluators use for `key_to_index`."""
         return self.key_to_index
 

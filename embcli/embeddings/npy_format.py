@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from embcli.artifacts import load_npy
-from embcli.corpus.vocabulary import read_vocabulary
+from embcli.corpus.word_table import WordTable
 from embcli.embeddings.core import Embeddings
 from embcli.errors import FormatError, InputError
 
@@ -40,5 +40,4 @@ def read_npy_with_vocab(path: Path, *, vocab_path: Path | None = None, mmap: boo
     vocab_file = Path(vocab_path) if vocab_path else path.with_name(VOCAB_NAME)
     if not vocab_file.exists():
         raise InputError(f"{path}: no vocabulary found; put vocab.tsv beside it or pass --vocab FILE")
-    vocab = read_vocabulary(vocab_file)
-    return Embeddings(vocab.tokens, load_matrix(path, mmap=mmap), vocab.counts, source=str(path))
+    return Embeddings(WordTable(vocab_file), load_matrix(path, mmap=mmap), None, source=str(path))  # counts read when asked

@@ -26,16 +26,16 @@ instead of NaN.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from numbers import Integral
 from typing import Any
 
 import numpy as np
 
-logger = logging.getLogger(__name__)
-
 BLOCK_BYTES = 32 << 20  # score block (queries x rows, float32) and row block are each bounded by this
+ONE_THREAD_QUERIES = 64  # fewer queries than this are scanned with one BLAS thread (see `blas_threads_for`)
 MIN_BLOCK_ROWS = 1024  # fewer rows per product would spend more time in Python than in BLAS
 COSMUL_EPSILON = 1e-6  # Levy & Goldberg's ε, as gensim's most_similar_cosmul
 KEY_TYPES = (str, int, np.integer)
@@ -86,6 +86,12 @@ class VectorQueries:
             self.__dict__["_normed_rows"] = stop
         return cache[start:stop]
 
+    def _inverse_norm_of(self, row: int) -> np.float32:
+        """1 / |row|: known, or of that row alone (a word's unit vector does not norm every row before it)."""
+        if row < self.__dict__.get("_normed_rows", 0):
+            return self._inverse_norm_cache()[row]
+        return inverse_row_norms(self.vectors[row : row + 1])[0]
+
     def scan_top(self, scorer: BlockScorer, n_queries: int, topn: int, *, stop: int | None = None,
                  exclude: Sequence[Sequence[int]] = ()) -> list[list[tuple[int, float]]]:
         """The `topn` best (row, score) of each query over rows [0, stop), rows in `exclude[q]` left out.
@@ -97,16 +103,17 @@ class VectorQueries:
             return [[] for _ in range(n_queries)]
         step = max(1, min(block_rows(self.vectors.shape[1]), BLOCK_BYTES // (4 * n_queries)))
         kept_rows, kept_scores = [], []
-        for start in range(0, stop, step):
-            end = min(start + step, stop)
-            rows = np.asarray(self.vectors[start:end], dtype=np.float32)
-            scores = np.asarray(scorer(rows, self._extend_inverse_norms(start, end, rows)), dtype=np.float32)
-            for q, excluded in enumerate(exclude):
-                local = [row - start for row in excluded if start <= row < end]
-                scores[q, local] = -np.inf
-            best = _top_columns(scores, topn)
-            kept_rows.append(best + start)
-            kept_scores.append(np.take_along_axis(scores, best, axis=1))
+        with blas_threads_for(n_queries):
+            for start in range(0, stop, step):
+                end = min(start + step, stop)
+                rows = np.asarray(self.vectors[start:end], dtype=np.float32)
+                scores = np.asarray(scorer(rows, self._extend_inverse_norms(start, end, rows)), dtype=np.float32)
+                for q, excluded in enumerate(exclude):
+                    local = [row - start for row in excluded if start <= row < end]
+                    scores[q, local] = -np.inf
+                best = _top_columns(scores, topn)
+                kept_rows.append(best + start)
+                kept_scores.append(np.take_along_axis(scores, best, axis=1))
         rows_all, scores_all = np.hstack(kept_rows), np.hstack(kept_scores)
         order = np.argsort(-scores_all, axis=1, kind="stable")[:, :topn]
         results = []
@@ -120,10 +127,11 @@ class VectorQueries:
         stop = len(self.vectors) if stop is None else min(int(stop), len(self.vectors))
         out = np.empty((n_queries, stop), dtype=np.float32)
         step = max(1, min(block_rows(self.vectors.shape[1]), BLOCK_BYTES // (4 * max(n_queries, 1))))
-        for start in range(0, stop, step):
-            end = min(start + step, stop)
-            rows = np.asarray(self.vectors[start:end], dtype=np.float32)
-            out[:, start:end] = scorer(rows, self._extend_inverse_norms(start, end, rows))
+        with blas_threads_for(n_queries):
+            for start in range(0, stop, step):
+                end = min(start + step, stop)
+                rows = np.asarray(self.vectors[start:end], dtype=np.float32)
+                out[:, start:end] = scorer(rows, self._extend_inverse_norms(start, end, rows))
         return out
 
     # -----------------------------------------------------------------------
@@ -140,7 +148,7 @@ class VectorQueries:
         row = self._row(key)
         if row >= 0:
             vector = np.asarray(self.vectors[row], dtype=np.float32)
-            return vector * self._extend_inverse_norms(row, row + 1)[0] if norm else vector
+            return vector * self._inverse_norm_of(row) if norm else vector
         if isinstance(key, (int, np.integer)):
             raise KeyError(f"Key '{key}' not present")
         vector = np.asarray(self.get_vector(key), dtype=np.float32)
@@ -277,8 +285,10 @@ class VectorQueries:
         """The key farthest from the mean of the others' unit vectors (unknown keys ignored, as gensim)."""
         used = [word for word in words if self._known(word)]
         if len(used) != len(words):
-            logger.warning("vectors for words %s are not present in the model, ignoring these words",
-                           set(words) - set(used))
+            import logging  # here, not at the top: a query process that warns of nothing skips its import
+
+            logging.getLogger(__name__).warning(
+                "vectors for words %s are not present in the model, ignoring these words", set(words) - set(used))
         if not used:
             raise ValueError("cannot select a word from an empty list")
         unit = np.vstack([self.key_vector(word, norm=True) for word in used])
@@ -299,6 +309,34 @@ class VectorQueries:
 
 # ---------------------------------------------------------------------------
 # scorers and helpers (arrays in, arrays out)
+
+
+@contextlib.contextmanager
+def blas_threads_for(n_queries: int) -> Iterator[None]:
+    """One BLAS thread while scanning for few queries.
+
+    A block times a few query vectors is bound by memory, not arithmetic, so a
+    second thread gains little; on a busy machine it loses a lot, since every
+    product waits for a thread that is not running (a million-row scan took 5x
+    the CPU time with two threads on two busy cores). Many queries (compute-bound
+    products) keep every thread.
+    """
+    controller = _blas_controller() if n_queries < ONE_THREAD_QUERIES else None
+    if controller is None:
+        yield
+        return
+    with controller.limit(limits=1, user_api="blas"):
+        yield
+
+
+@lru_cache(maxsize=1)
+def _blas_controller() -> Any:
+    """threadpoolctl's view of the BLAS libraries loaded (None without threadpoolctl)."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - installed with scikit-learn
+        return None
+    return ThreadpoolController()
 
 
 def block_rows(dim: int) -> int:

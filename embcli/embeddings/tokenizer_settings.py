@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from embcli.artifacts import artifact_member
-from embcli.config import PreprocessConfig
 from embcli.corpus.stopword_file import STOPWORDS_NAME, read_stopword_file, write_stopword_file
 from embcli.corpus.token_pattern import compile_token_pattern
 from embcli.corpus.tokenize import TokenizerSpec
@@ -25,7 +24,7 @@ TOKENIZER_SECTION = "tokenizer"
 TOKENIZER_KINDS = ("regex", "whitespace", "char", "jieba")
 PHRASES_NAME = "phrases.tsv"  # the phrase table of a corpus made by `embcli phrases`, as its vectors carry it
 SENTENCE_LIMIT_PREFIX = "max_sentence"  # a preprocess limit on sentence length, recorded when the corpus has one
-_DEFAULTS = PreprocessConfig()
+_DEFAULTS = TokenizerSpec()  # preprocess's defaults, as Embeddings.tokenizer assumes (no config import for a query)
 
 
 def corpus_tokenizer_section(corpus_manifest: dict[str, Any]) -> dict[str, Any] | None:

@@ -9,13 +9,15 @@ Every file the manifest names is a plain file name inside the directory
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from embcli.artifacts import artifact_member
-from embcli.corpus.vocabulary import Vocabulary, read_vocabulary, write_vocabulary
+from embcli.corpus.vocabulary import Vocabulary, write_vocabulary
+from embcli.corpus.word_table import WordTable
 from embcli.embeddings.binary_format import write_word2vec_binary
 from embcli.embeddings.core import Embeddings, UnseenWordResolver
 from embcli.embeddings.npy_format import VOCAB_NAME, load_matrix, save_vectors_npy
@@ -51,14 +53,14 @@ def member(directory: Path, manifest: dict[str, Any], key: str, default: str) ->
 
 
 def load_vectors_directory(directory: Path, manifest: dict[str, Any], mmap: bool) -> Embeddings:
-    vocab = read_vocabulary(member(directory, manifest, "vocab", VOCAB_NAME))
+    words = WordTable(member(directory, manifest, "vocab", VOCAB_NAME))  # read whole only when needed (not by a query)
     matrix = load_matrix(member(directory, manifest, "vectors", VECTORS_NPY), mmap=mmap)
-    return Embeddings(vocab.tokens, matrix, vocab.counts, manifest=manifest, source=str(directory),
-                      resolver=manifest_resolver(directory, manifest, vocab.tokens, mmap=mmap),
+    return Embeddings(words, matrix, None, manifest=manifest, source=str(directory),
+                      resolver=manifest_resolver(directory, manifest, words, mmap=mmap),
                       tokenizer_spec=read_tokenizer_spec(directory, manifest))
 
 
-def manifest_resolver(directory: Path, manifest: dict[str, Any], words: list[str], *, mmap: bool
+def manifest_resolver(directory: Path, manifest: dict[str, Any], words: Sequence[str], *, mmap: bool
                       ) -> UnseenWordResolver | None:
     """The resolver a manifest describes: fastText n-grams (`subwords`) or hash buckets (`hashing`)."""
     subwords = subword_resolver(directory, manifest, mmap=mmap)
