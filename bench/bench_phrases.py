@@ -6,7 +6,7 @@ Shared corpus (lowercased [a-z0-9']+ tokens, min-count 5), word2phrase scoring w
 min-count 5, threshold 100, no connector words, one pass. Whole processes, interleaved, median of
 --repeats runs. embcli: `embcli phrases` (read the corpus directory, count, score, join, write the new
 corpus directory). gensim: read `corpus.txt` (LineSentence), learn `Phrases`, freeze, join every sentence,
-write the joined text. Overlap: the two phrase sets compared.
+write the joined text. Overlap: the two phrase sets compared, and the joined sentences line by line.
 
 Usage (under the shared lock, from the repository):
     flock /tmp/embcli-bench.lock python bench/bench_phrases.py [--repeats 3] [--work DIR] [--corpus FILE.txt.gz]
@@ -79,6 +79,8 @@ def main() -> None:
             rss[tool].append(run.peak_rss_mb)
     ours = {line.split("\t")[0] for line in (embcli_out / "phrases.tsv").read_text(encoding="utf-8").splitlines()[1:]}
     theirs = set(json.loads((gensim_out / "phrases.json").read_text(encoding="utf-8")))
+    with open(embcli_out / "corpus.txt", "rb") as ours_text, open(gensim_out / "joined.txt", "rb") as theirs_text:
+        same_lines = [a == b for a, b in zip(ours_text, theirs_text)]
     ratios = [g / e for e, g in zip(runs["embcli"], runs["gensim"])]
     cpu_ratios = [g / e for e, g in zip(cpu["embcli"], cpu["gensim"])]
 
@@ -97,7 +99,8 @@ def main() -> None:
         row("embcli"), row("gensim"), "",
         f"Speed-up (wall, per interleaved pair): {median(ratios):.1f}x (runs {', '.join(f'{r:.1f}' for r in ratios)}); "
         f"in CPU time {median(cpu_ratios):.1f}x. Phrases: embcli {len(ours):,}, gensim {len(theirs):,}, "
-        f"both {len(ours & theirs):,} (Jaccard {len(ours & theirs) / max(1, len(ours | theirs)):.3f}). "
+        f"both {len(ours & theirs):,} (Jaccard {len(ours & theirs) / max(1, len(ours | theirs)):.3f}); "
+        f"joined text: {sum(same_lines):,} of {len(same_lines):,} sentences identical. "
         f"Target >= 10x: {'met' if median(ratios) >= 10 else 'missed'}."])
     print(markdown)
     write_section("phrases", markdown)
