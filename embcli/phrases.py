@@ -41,7 +41,7 @@ from embcli.progress import SILENT, Progress
 PHRASES_TSV = "phrases.tsv"  # also the name its vectors carry it by (embeddings.tokenizer_settings.PHRASES_NAME)
 PHRASES_HEADER = "phrase\tcount\tscore\tpass\tparts"
 JOINER = "_"
-CANDIDATE_BYTES = 64  # counting memory per distinct candidate: its key and count, a chunk's keys, runs and merge
+CANDIDATE_BYTES = 64  # counting memory per distinct candidate held (see candidate_limit)
 # gensim's ENGLISH_CONNECTOR_WORDS: words that may sit inside a phrase but never start or end one
 ENGLISH_CONNECTOR_WORDS = frozenset("a an the for of with without at from to in on by and or".split())
 
@@ -59,7 +59,11 @@ def connector_words(spec: str | None) -> frozenset[str]:
 
 
 def candidate_limit(memory_mb: float) -> int:
-    """How many distinct candidates counting holds inside `memory_mb` (also the tokens a chunk reads)."""
+    """How many distinct candidates counting holds inside `memory_mb` (a chunk reads half as many tokens).
+
+    Per candidate: 16 bytes (key, count) held, and at most 8 + 16 for a chunk's keys and counts and 24 for
+    their merge, within `CANDIDATE_BYTES`.
+    """
     return max(64, int(memory_mb * (1 << 20)) // CANDIDATE_BYTES)
 
 
@@ -86,7 +90,7 @@ def count_candidates(ids: np.ndarray, offsets: np.ndarray, masks: tuple[np.ndarr
     limit = candidate_limit(memory_mb)
     keys, counts = np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
     prunes, min_reduce = 0, 1
-    bounds = chunk_bounds(offsets, limit)
+    bounds = chunk_bounds(offsets, max(1, limit // 2))
     for first, last in zip(bounds[:-1], bounds[1:]):
         chunk = phrases_kernels.candidate_keys(ids, offsets, *masks, trie, nodes, first, last)
         chunk.sort()
