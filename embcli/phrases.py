@@ -175,8 +175,11 @@ def one_pass(ids: np.ndarray, offsets: np.ndarray, tokens: list[str], connectors
     masks = word_masks(tokens, connectors)
     trie = phrases_kernels.connector_trie(ids, offsets, *masks)
     phrases, pairs, nodes, stats = learn_pass(ids, offsets, tokens, masks, trie, config)
+    firsts, lasts = (np.bincount(words.astype(np.int64), minlength=len(tokens)) > 0
+                     for words in (pairs // np.uint64(len(tokens)), pairs % np.uint64(len(tokens))))
     new_ids, new_offsets = phrases_kernels.join_phrases(ids, offsets, *masks, trie[0],
-                                                        phrases_kernels.phrase_table(pairs, nodes), len(tokens))
+                                                        phrases_kernels.phrase_table(pairs, nodes), len(tokens),
+                                                        firsts, lasts)
     return new_ids, new_offsets, tokens + [JOINER.join(phrase["parts"]) for phrase in phrases], phrases, stats
 
 

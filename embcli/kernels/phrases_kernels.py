@@ -211,10 +211,11 @@ def phrase_table(pairs, nodes):
 
 
 @njit(cache=True, nogil=True)
-def join_phrases(ids, offsets, joinable, connector, trie, phrases, first_phrase_id):
+def join_phrases(ids, offsets, joinable, connector, trie, phrases, first_phrase_id, firsts, lasts):
     """Greedy left-to-right joining: a candidate in `phrases` becomes one token `first_phrase_id + number`.
 
-    Returns (new ids, new offsets); sentences keep their boundaries.
+    `firsts` / `lasts` mark the words that begin / end some phrase: other candidates are passed over
+    without a lookup. Returns (new ids, new offsets); sentences keep their boundaries.
     """
     vocab_size = np.uint64(joinable.shape[0])
     out = np.empty(ids.shape[0], dtype=np.uint32)
@@ -224,9 +225,9 @@ def join_phrases(ids, offsets, joinable, connector, trie, phrases, first_phrase_
         stop = offsets[s + 1]
         i = offsets[s]
         while i < stop:
-            if joinable[ids[i]]:
+            if firsts[ids[i]]:
                 j = _run_end(ids, i, stop, connector)
-                if j < stop and joinable[ids[j]]:
+                if j < stop and lasts[ids[j]]:
                     node = _run_node(trie, ids, i + 1, j)
                     if node >= 0:
                         slot = _slot_of(phrases, np.uint64(ids[i]) * vocab_size + np.uint64(ids[j]), np.uint64(node))
