@@ -3,7 +3,8 @@
     embcli phrases work/corpus -o work/corpus-phrases --passes 2
     embcli train work/corpus-phrases -o work/sg      # new_york is one word now
 
-Scoring (a candidate is `a b`, or `a c b` with one connector word c; N = corpus tokens):
+Scoring (a candidate is `a b`, or `a c1 ... ck b` with connector words between, as gensim's Phrases with
+`connector_words`; N = corpus tokens):
 
 - `word2phrase` (default, threshold 100): `(c(ab) - min_count) / (c(a) * c(b)) * N`, word2vec's
   word2phrase; gensim's default scorer puts the vocabulary size where N is, so its thresholds differ;
@@ -33,17 +34,18 @@ from embcli.artifacts import manifest_reference, staged_directory, write_manifes
 from embcli.config import PhrasesConfig, as_dict
 from embcli.corpus.token_corpus import CORPUS_KIND, IDS_NAME, LINES_NAME, OFFSETS_NAME, TEXT_NAME, VOCAB_NAME, \
     TokenCorpus, load_token_corpus, sentence_line_numbers
-from embcli.corpus.vocabulary import UNK, Vocabulary, build_vocabulary, write_vocabulary
+from embcli.corpus.vocabulary import UNK, Vocabulary, write_vocabulary
 from embcli.artifacts.sizes import check_text_file_size
-from embcli.errors import FormatError, InputError
+from embcli.errors import FormatError, InputError, ResourceError
 from embcli.progress import SILENT, Progress
 
 PHRASES_TSV = "phrases.tsv"  # also the name its vectors carry it by (embeddings.tokenizer_settings.PHRASES_NAME)
 PHRASES_HEADER = "phrase\tcount\tscore\tpass\tparts"
 JOINER = "_"
-TABLE_SLOT_BYTES = 16
+CANDIDATE_BYTES = 64  # counting memory per distinct candidate held (see candidate_limit)
 MAX_PHRASE_TABLE_BYTES = 256 << 20  # a phrases.tsv read back (it may come with a downloaded model) is capped
 MAX_PHRASE_PASSES = 100
+MAX_PHRASE_PARTS = 100  # words of one phrase read back from a table (two ordinary words, connectors between)
 # gensim's ENGLISH_CONNECTOR_WORDS: words that may sit inside a phrase but never start or end one
 ENGLISH_CONNECTOR_WORDS = frozenset("a an the for of with without at from to in on by and or".split())
 
@@ -60,10 +62,49 @@ def connector_words(spec: str | None) -> frozenset[str]:
         raise InputError(f"--connector-words {spec}: not 'english' and not a readable file ({exc})") from None
 
 
-def table_capacity(memory_mb: float) -> int:
-    """The largest power of two of 16-byte slots inside `memory_mb`."""
-    slots = max(64, int(memory_mb * (1 << 20)) // TABLE_SLOT_BYTES)
-    return 1 << (slots.bit_length() - 1)
+def candidate_limit(memory_mb: float) -> int:
+    """How many distinct candidates counting holds inside `memory_mb` (a chunk reads half as many tokens).
+
+    Per candidate: 16 bytes (key, count) held, and at most 8 + 16 for a chunk's keys and counts and 24 for
+    their merge, within `CANDIDATE_BYTES`.
+    """
+    return max(64, int(memory_mb * (1 << 20)) // CANDIDATE_BYTES)
+
+
+def chunk_bounds(offsets: np.ndarray, tokens_per_chunk: int) -> list[int]:
+    """Sentence numbers cutting the corpus into chunks of at most `tokens_per_chunk` tokens (or one sentence)."""
+    bounds = [0]
+    while bounds[-1] < len(offsets) - 1:
+        last = int(np.searchsorted(offsets, offsets[bounds[-1]] + tokens_per_chunk, side="right")) - 1
+        bounds.append(max(last, bounds[-1] + 1))
+    return bounds
+
+
+def count_candidates(ids: np.ndarray, offsets: np.ndarray, masks: tuple[np.ndarray, np.ndarray],
+                     trie: np.ndarray, nodes: int, memory_mb: float) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Every candidate's key and count: (sorted keys, counts, prunes, final min_reduce).
+
+    Chunk by chunk, candidate keys are sorted and counted and merged into the running counts. Whenever more
+    than `candidate_limit(memory_mb)` distinct candidates are held, those seen at most `min_reduce` times are
+    dropped and `min_reduce` grows by one (word2phrase's ReduceVocab): memory stays bounded, and a count may
+    miss what was pruned before.
+    """
+    from embcli.kernels import phrases_kernels
+
+    limit = candidate_limit(memory_mb)
+    keys, counts = np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    prunes, min_reduce = 0, 1
+    bounds = chunk_bounds(offsets, max(1, limit // 2))
+    for first, last in zip(bounds[:-1], bounds[1:]):
+        chunk = phrases_kernels.candidate_keys(ids, offsets, *masks, trie, nodes, first, last)
+        chunk.sort()
+        keys, counts = phrases_kernels.merge_counts(keys, counts, *phrases_kernels.run_lengths(chunk))
+        del chunk
+        while len(keys) > limit:
+            kept = counts > min_reduce
+            keys, counts = keys[kept], counts[kept]
+            prunes, min_reduce = prunes + 1, min_reduce + 1
+    return keys, counts, prunes, min_reduce
 
 
 def score_candidates(pair_counts: np.ndarray, left_counts: np.ndarray, right_counts: np.ndarray, total: int,
@@ -83,47 +124,65 @@ def score_candidates(pair_counts: np.ndarray, left_counts: np.ndarray, right_cou
     return np.where(rare, -np.inf, scores)
 
 
-def learn_pass(ids: np.ndarray, offsets: np.ndarray, tokens: list[str], connectors: frozenset[str],
-               config: PhrasesConfig) -> tuple[list[dict[str, Any]], np.ndarray, dict[str, Any]]:
-    """One pass: (accepted phrases with their count, score, key and parts; their packed keys; counting stats)."""
-    from embcli.kernels import phrases_kernels, word2vec_kernels
+def word_masks(tokens: list[str], connectors: frozenset[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(joinable, connector) per token id: a phrase starts and ends with joinable words, connectors sit inside.
 
-    vocab_size = len(tokens)
-    connector = np.array([token in connectors for token in tokens], dtype=np.bool_)
-    joinable = ~connector
-    if tokens and tokens[0] == UNK:
-        joinable[0] = False  # <unk> is no word to join
-    keys, counts, prunes, min_reduce = phrases_kernels.count_candidates(
-        ids, offsets, joinable, connector, table_capacity(config.memory_mb))
-    unigrams = word2vec_kernels.count_ids(ids, vocab_size)
-    right = (keys % np.uint64(vocab_size)).astype(np.int64)
-    rest = keys // np.uint64(vocab_size)
-    middle = (rest % np.uint64(vocab_size + 1)).astype(np.int64) - 1
-    left = (rest // np.uint64(vocab_size + 1)).astype(np.int64)
-    scores = score_candidates(counts, unigrams[left], unigrams[right], int(offsets[-1]), config)
-    accepted = np.flatnonzero(scores > config.resolved_threshold)
-    accepted = accepted[np.lexsort((keys[accepted], -counts[accepted]))]  # count desc, then key: deterministic
-    phrases = [{"parts": [tokens[left[p]]] + ([tokens[middle[p]]] if middle[p] >= 0 else []) + [tokens[right[p]]],
-                "count": int(counts[p]), "score": float(scores[p])} for p in accepted.tolist()]
-    stats = {"candidates": int(len(keys)), "accepted": len(phrases), "prunes": int(prunes),
-             "min_reduce": int(min_reduce), "table_slots": table_capacity(config.memory_mb)}
-    return phrases, keys[accepted], stats
-
-
-def apply_pass(ids: np.ndarray, offsets: np.ndarray, tokens: list[str], connectors: frozenset[str],
-               phrases: list[dict[str, Any]], phrase_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Join the pass's phrases: (ids, offsets, tokens) with phrase p as token `len(tokens) + p`."""
-    from embcli.kernels import phrases_kernels
-
+    `<unk>` is neither: no phrase holds it.
+    """
     connector = np.array([token in connectors for token in tokens], dtype=np.bool_)
     joinable = ~connector
     if tokens and tokens[0] == UNK:
         joinable[0] = False
-    table_keys, table_values = phrases_kernels.build_table(phrase_keys, table_capacity(
-        max(1.0, 4 * TABLE_SLOT_BYTES * max(1, len(phrase_keys)) / (1 << 20))))
-    new_ids, new_offsets = phrases_kernels.join_phrases(ids, offsets, joinable, connector, table_keys, table_values,
-                                                        len(tokens))
-    return new_ids, new_offsets, tokens + [JOINER.join(phrase["parts"]) for phrase in phrases]
+    return joinable, connector
+
+
+def run_words(node: int, parents: np.ndarray, words: np.ndarray) -> list[int]:
+    """The connector ids of a trie node's run, in corpus order."""
+    run: list[int] = []
+    while node:
+        run.append(int(words[node]))
+        node = int(parents[node])
+    return run[::-1]
+
+
+def learn_pass(ids: np.ndarray, offsets: np.ndarray, tokens: list[str], masks: tuple[np.ndarray, np.ndarray],
+               trie: tuple[np.ndarray, np.ndarray, np.ndarray], config: PhrasesConfig
+               ) -> tuple[list[dict[str, Any]], np.ndarray, np.ndarray, dict[str, Any]]:
+    """One pass's phrases (count, score, parts), their pair keys and run nodes, and the counting stats."""
+    vocab_size, nodes = len(tokens), len(trie[1])
+    if vocab_size * vocab_size * nodes >= 1 << 64:
+        raise ResourceError(f"{vocab_size:,} words and {nodes - 1:,} connector runs do not fit phrase keys (64 bits); "
+                            "raise preprocess --min-count or give fewer --connector-words")
+    keys, counts, prunes, min_reduce = count_candidates(ids, offsets, masks, trie[0], nodes, config.memory_mb)
+    unigrams = np.bincount(ids, minlength=vocab_size)
+    pairs, runs = keys // np.uint64(nodes), (keys % np.uint64(nodes)).astype(np.int64)
+    left = (pairs // np.uint64(vocab_size)).astype(np.int64)
+    right = (pairs % np.uint64(vocab_size)).astype(np.int64)
+    scores = score_candidates(counts, unigrams[left], unigrams[right], int(offsets[-1]), config)
+    accepted = np.flatnonzero(scores > config.resolved_threshold)
+    accepted = accepted[np.argsort(-counts[accepted], kind="stable")]  # count desc, then key: deterministic
+    phrases = [{"parts": [tokens[left[p]]] + [tokens[c] for c in run_words(int(runs[p]), *trie[1:])] +
+                [tokens[right[p]]], "count": int(counts[p]), "score": float(scores[p])} for p in accepted.tolist()]
+    stats = {"candidates": int(len(keys)), "accepted": len(phrases), "prunes": prunes, "min_reduce": min_reduce,
+             "max_candidates": candidate_limit(config.memory_mb), "connector_runs": nodes - 1}
+    return phrases, pairs[accepted], runs[accepted].astype(np.uint64), stats
+
+
+def one_pass(ids: np.ndarray, offsets: np.ndarray, tokens: list[str], connectors: frozenset[str],
+             config: PhrasesConfig) -> tuple[np.ndarray, np.ndarray, list[str], list[dict[str, Any]], dict[str, Any]]:
+    """Learn a pass's phrases and join them: (ids, offsets, tokens with phrase p as id `len(tokens) + p`,
+    phrases, stats)."""
+    from embcli.kernels import phrases_kernels
+
+    masks = word_masks(tokens, connectors)
+    trie = phrases_kernels.connector_trie(ids, offsets, *masks)
+    phrases, pairs, nodes, stats = learn_pass(ids, offsets, tokens, masks, trie, config)
+    firsts, lasts = (np.bincount(words.astype(np.int64), minlength=len(tokens)) > 0
+                     for words in (pairs // np.uint64(len(tokens)), pairs % np.uint64(len(tokens))))
+    new_ids, new_offsets = phrases_kernels.join_phrases(ids, offsets, *masks, trie[0],
+                                                        phrases_kernels.phrase_table(pairs, nodes), len(tokens),
+                                                        firsts, lasts)
+    return new_ids, new_offsets, tokens + [JOINER.join(phrase["parts"]) for phrase in phrases], phrases, stats
 
 
 def learn_and_apply(corpus: TokenCorpus, config: PhrasesConfig, progress: Progress = SILENT
@@ -136,8 +195,7 @@ def learn_and_apply(corpus: TokenCorpus, config: PhrasesConfig, progress: Progre
     stats: list[dict[str, Any]] = []
     for number in range(1, config.passes + 1):
         started = time.perf_counter()
-        phrases, keys, pass_stats = learn_pass(ids, offsets, tokens, connectors, config)
-        ids, offsets, tokens = apply_pass(ids, offsets, tokens, connectors, phrases, keys)
+        ids, offsets, tokens, phrases, pass_stats = one_pass(ids, offsets, tokens, connectors, config)
         found += [{**phrase, "pass": number} for phrase in phrases]
         stats.append({"pass": number, **pass_stats, "seconds": round(time.perf_counter() - started, 3)})
         progress.note(f"pass {number}: {pass_stats['accepted']:,} phrases of {pass_stats['candidates']:,} candidates")
@@ -170,34 +228,38 @@ def phrases_corpus(corpus_dir: Path, output: Path, config: PhrasesConfig, *, for
 
 
 def reindexed(ids: np.ndarray, tokens: list[str], unk_count: int) -> tuple[Vocabulary, np.ndarray]:
-    """The vocabulary of the joined corpus in embcli's order (count desc, then token) and the ids in it."""
-    from embcli.kernels import word2vec_kernels
+    """The vocabulary of the joined corpus in embcli's order (count desc, then token) and the ids in it.
 
-    counts = word2vec_kernels.count_ids(ids, len(tokens))
-    merged: dict[str, int] = {UNK: unk_count}  # <unk> keeps the OOV count preprocess recorded
-    for token, count in zip(tokens, counts.tolist()):
-        if token != UNK:
-            merged[token] = merged.get(token, 0) + count
-    vocab = build_vocabulary(merged, min_count=1)
-    index = vocab.index()
-    remap = np.array([index.get(token, 0) for token in tokens], dtype=np.uint32)
-    return vocab, remap[ids]
+    A phrase spelt like a word already there (`new_york` in the source) shares its row; `<unk>` keeps the
+    OOV count preprocess recorded; tokens that no longer occur (`york` when it only followed `new`) go.
+    """
+    first: dict[str, int] = {}
+    same = np.array([first.setdefault(token, i) for i, token in enumerate(tokens)], dtype=np.int64)
+    counts = np.bincount(same, weights=np.bincount(ids, minlength=len(tokens)), minlength=len(tokens))
+    kept = sorted((i for i in first.values() if counts[i] > 0 and tokens[i] != UNK),
+                  key=lambda i: (-counts[i], tokens[i]))
+    remap = np.zeros(len(tokens), dtype=np.uint32)
+    remap[kept] = np.arange(1, len(kept) + 1, dtype=np.uint32)
+    vocab = Vocabulary([UNK] + [tokens[i] for i in kept],
+                       np.array([unk_count] + [int(counts[i]) for i in kept], dtype=np.int64))
+    return vocab, remap[same][ids]
 
 
 def write_joined_corpus(staging: Path, vocab: Vocabulary, ids: np.ndarray, offsets: np.ndarray,
                         lines: np.ndarray | None) -> None:
+    from embcli.kernels import phrases_kernels
+
     np.save(staging / IDS_NAME, ids.astype(np.uint32, copy=False), allow_pickle=False)
     np.save(staging / OFFSETS_NAME, offsets, allow_pickle=False)
     if lines is not None:
         np.save(staging / LINES_NAME, lines, allow_pickle=False)
     write_vocabulary(staging / VOCAB_NAME, vocab)
-    words = np.array(vocab.tokens, dtype=object)
-    with open(staging / TEXT_NAME, "w", encoding="utf-8", newline="\n") as text:
-        for first in range(0, len(offsets) - 1, 100_000):
-            last = min(first + 100_000, len(offsets) - 1)
-            chunk = words[ids[offsets[first] : offsets[last]]].tolist()
-            bounds = (offsets[first : last + 1] - offsets[first]).tolist()
-            text.write("".join(" ".join(chunk[s:e]) + "\n" for s, e in zip(bounds[:-1], bounds[1:])))
+    encoded = [token.encode("utf-8") for token in vocab.tokens]
+    starts = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(token) for token in encoded], out=starts[1:])
+    text = phrases_kernels.render_text(ids, offsets, np.frombuffer(b"".join(encoded), dtype=np.uint8), starts)
+    with open(staging / TEXT_NAME, "wb") as handle:
+        handle.write(memoryview(text))
 
 
 def write_phrase_table(path: Path, found: list[dict[str, Any]]) -> None:
@@ -222,9 +284,9 @@ def read_phrase_table(path: Path) -> list[dict[tuple[str, ...], str]]:
                 step = fields[3] if len(fields) == 5 else ""
                 parts = tuple(fields[4].split(" ")) if len(fields) == 5 else ()
                 if not (step.isascii() and step.isdigit() and 1 <= int(step) <= MAX_PHRASE_PASSES) \
-                        or len(parts) not in (2, 3) or not all(parts) or not fields[0]:
+                        or not 2 <= len(parts) <= MAX_PHRASE_PARTS or not all(parts) or not fields[0]:
                     raise FormatError(f"{path}:{number}: expected 'phrase<TAB>count<TAB>score<TAB>pass<TAB>parts' "
-                                      f"with a pass from 1 to {MAX_PHRASE_PASSES} and 2 or 3 parts; re-create it "
+                                      f"with a pass from 1 to {MAX_PHRASE_PASSES} and 2 to {MAX_PHRASE_PARTS} parts; re-create it "
                                       "with embcli phrases")
                 passes.extend({} for _ in range(int(step) - len(passes)))
                 passes[int(step) - 1][parts] = fields[0]
@@ -239,14 +301,20 @@ def read_phrase_table(path: Path) -> list[dict[tuple[str, ...], str]]:
 def apply_phrases(tokens: list[str], passes: list[dict[tuple[str, ...], str]]) -> list[str]:
     """Join a token list as the corpus was joined: pass by pass, greedy left to right.
 
+    At most one phrase of a pass can start at a word (a phrase's inner words are connectors, its last word is
+    not), so trying each phrase length in turn finds the one the corpus kernel finds.
+
     >>> apply_phrases("i love new york city".split(), [{("new", "york"): "new_york"}, {("new_york", "city"): "new_york_city"}])
     ['i', 'love', 'new_york_city']
+    >>> apply_phrases("bank of the west".split(), [{("bank", "of", "the", "west"): "bank_of_the_west"}])
+    ['bank_of_the_west']
     """
     for table in passes:
+        widths = sorted({len(parts) for parts in table})
         joined: list[str] = []
         i = 0
         while i < len(tokens):
-            for width in (2, 3):
+            for width in widths:
                 phrase = table.get(tuple(tokens[i : i + width])) if i + width <= len(tokens) else None
                 if phrase is not None:
                     joined.append(phrase)
@@ -257,5 +325,3 @@ def apply_phrases(tokens: list[str], passes: list[dict[tuple[str, ...], str]]) -
                 i += 1
         tokens = joined
     return tokens
-
-

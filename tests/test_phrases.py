@@ -41,13 +41,9 @@ def direct_scores(corpus_txt: Path, min_count: int, connectors: set[str]) -> dic
     total = sum(words.values())
     pairs: Counter[tuple[str, ...]] = Counter()
     for s in sentences:
-        for i in range(len(s) - 1):
-            if s[i] in connectors:
-                continue
-            if s[i + 1] not in connectors:
-                pairs[(s[i], s[i + 1])] += 1
-            elif i + 2 < len(s) and s[i + 2] not in connectors:
-                pairs[(s[i], s[i + 1], s[i + 2])] += 1
+        words_at = [i for i, token in enumerate(s) if token not in connectors]
+        for i, j in zip(words_at, words_at[1:]):  # two words with only connectors (or nothing) between them
+            pairs[tuple(s[i : j + 1])] += 1
     return {"_".join(p): (n, (n - min_count) / (words[p[0]] * words[p[-1]]) * total) for p, n in pairs.items()
             if n >= min_count and words[p[0]] >= min_count and words[p[-1]] >= min_count}
 
@@ -93,8 +89,29 @@ def test_without_connectors_and_with_a_tiny_memory_cap(corpus: Path, tmp_path: P
     assert "new_york" in {"_".join(p["parts"]) for p in found}
     assert "bank_of_america" not in {"_".join(p["parts"]) for p in found}  # 'of' must be a connector for that
     *_, capped, capped_stats = learn_and_apply(loaded, PhrasesConfig(threshold=10, min_count=5, memory_mb=0.004))
-    assert capped_stats[0]["prunes"] > 0 and capped_stats[0]["table_slots"] == 256
+    assert capped_stats[0]["prunes"] > 0 and capped_stats[0]["max_candidates"] == 65
     assert "new_york" in {"_".join(p["parts"]) for p in capped}  # frequent pairs survive the pruning
+
+
+def test_the_memory_cap_bounds_the_candidates_held_and_pruning_only_undercounts(corpus: Path) -> None:
+    from embcli.corpus.token_corpus import load_token_corpus
+    from embcli.kernels.phrases_kernels import connector_trie
+    from embcli.phrases import candidate_limit, count_candidates, word_masks
+
+    loaded = load_token_corpus(corpus)
+    ids, offsets = np.asarray(loaded.ids), loaded.offsets
+    masks = word_masks(loaded.vocab.tokens, frozenset(CONNECTORS))
+    trie = connector_trie(ids, offsets, *masks)
+    keys, counts, prunes, _ = count_candidates(ids, offsets, masks, trie[0], len(trie[1]), 64.0)
+    assert prunes == 0 and len(keys) > 500
+    exact = dict(zip(keys.tolist(), counts.tolist()))
+    for memory_mb in (0.004, 0.02):
+        capped_keys, capped_counts, prunes, min_reduce = count_candidates(ids, offsets, masks, trie[0], len(trie[1]),
+                                                                          memory_mb)
+        assert prunes > 0 and min_reduce == prunes + 1 and len(capped_keys) <= candidate_limit(memory_mb)
+        assert all(n <= exact[key] for key, n in zip(capped_keys.tolist(), capped_counts.tolist()))
+        top = max(exact, key=exact.get)  # the most frequent candidate is never pruned and counted in full
+        assert dict(zip(capped_keys.tolist(), capped_counts.tolist())).get(top) == exact[top]
 
 
 def test_two_passes_and_new_text_joined_the_same_way(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ class PhrasesConfig(Validated):
     min_count: int = setting(5, at_least=1)  # candidates (and their words) seen fewer times are never joined
     connector_words: str | None = None  # "english" (gensim's ENGLISH_CONNECTOR_WORDS) or a file of words
     passes: int = setting(1, at_least=1)  # passes K: each can join the previous pass's phrases into longer ones
-    memory_mb: float = setting(256.0, above=0)  # cap on the candidate-count table; rare candidates are pruned to fit
+    memory_mb: float = setting(256.0, above=0)  # cap on counting's memory; rare candidates are pruned to fit
 
     def check(self) -> None:
         super().check()
