@@ -159,3 +159,15 @@ def test_vectors_carry_the_phrase_table_so_embed_needs_no_corpus(tmp_path: Path)
     vectors = np.load(tmp_path / "v" / "vectors.npy")
     words = [line.split("\t")[1] for line in (tmp_path / "v" / "vocab.tsv").read_text(encoding="utf-8").splitlines()[1:]]
     np.testing.assert_allclose(np.load(tmp_path / "new.npy")[0], vectors[words.index("new_york")], rtol=1e-6)
+
+
+def test_a_phrase_table_with_connector_runs_reads_back(tmp_path):
+    """Phrases of four words (two connectors inside) survive the round trip through phrases.tsv."""
+    from embcli.phrases import apply_phrases, read_phrase_table, write_phrase_table
+
+    found = [{"phrase": "bank_of_the_west", "count": 9, "score": 12.5, "pass": 1, "parts": ["bank", "of", "the", "west"]},
+             {"phrase": "new_york", "count": 30, "score": 200.0, "pass": 1, "parts": ["new", "york"]}]
+    write_phrase_table(tmp_path / "phrases.tsv", found)
+    passes = read_phrase_table(tmp_path / "phrases.tsv")
+    assert apply_phrases("the bank of the west in new york".split(), passes) == ["the", "bank_of_the_west", "in",
+                                                                                 "new_york"]
