@@ -39,6 +39,37 @@ from embcli.kernels.word2vec_kernels import (
 
 
 @njit(cache=True, nogil=True, fastmath=True)
+def _dbow_word(syn1neg, doc_vector, error, outputs, labels, m_count, lr, sigmoid_table, log_sigmoid_table):
+    """Plain PV-DBOW: the document's vector (a copy its thread holds) predicts outputs[:m_count]; returns the loss.
+
+    The arithmetic of the one-input CBOW update, without re-reading and re-writing the document's row for
+    every word: each document is trained by one thread at a time, so the copy is the row.
+    """
+    dim = doc_vector.shape[0]
+    loss = 0.0
+    for k in range(dim):
+        error[k] = 0.0
+    for m in range(m_count):
+        row = outputs[m]
+        score = np.float32(0.0)
+        for k in range(dim):
+            score += doc_vector[k] * syn1neg[row, k]
+        sig, log_sig = sigmoid_and_log(score, sigmoid_table, log_sigmoid_table)
+        if labels[m] != 0:
+            loss -= log_sig
+            g = (np.float32(1.0) - sig) * lr
+        else:
+            loss -= log_sig - score
+            g = -sig * lr
+        for k in range(dim):
+            error[k] += g * syn1neg[row, k]
+            syn1neg[row, k] += g * doc_vector[k]
+    for k in range(dim):
+        doc_vector[k] += error[k]
+    return loss
+
+
+@njit(cache=True, nogil=True, fastmath=True)
 def train_documents(syn0, syn1neg, ids, doc_offsets, first_doc, end_doc, doc_row0, keep_prob, alias_prob, alias_word,
                     sigmoid_table, log_sigmoid_table, window, negative, alpha, min_alpha, progress_start,
                     progress_per_word, rng_state, dm, dbow_words):
@@ -71,6 +102,10 @@ def train_documents(syn0, syn1neg, ids, doc_offsets, first_doc, end_doc, doc_row
         doc_row = doc_row0 + d
         if n == 0:
             continue
+        plain_dbow = not dm and not dbow_words
+        if plain_dbow:  # the document's row is held in `work[0]` while its words train, written back once
+            for k in range(dim):
+                work[0, k] = syn0[doc_row, k]
         next_count, state = draw_outputs(kept[0], negative, alias_prob, alias_word, next_outputs, state)
         for i in range(n):
             outputs, next_outputs = next_outputs, outputs  # drawn one step ahead, their rows prefetched
@@ -79,6 +114,11 @@ def train_documents(syn0, syn1neg, ids, doc_offsets, first_doc, end_doc, doc_row
                 next_count, state = draw_outputs(kept[i + 1], negative, alias_prob, alias_word, next_outputs, state)
                 for m in range(next_count):
                     prefetch_row(syn1neg, next_outputs[m])
+            if plain_dbow:
+                loss += _dbow_word(syn1neg, work[0], work[1], outputs, labels, m_count, lr, sigmoid_table,
+                                   log_sigmoid_table)
+                examples += 1
+                continue
             context[0] = doc_row
             k_count = 1
             if dm or dbow_words:
@@ -95,6 +135,9 @@ def train_documents(syn0, syn1neg, ids, doc_offsets, first_doc, end_doc, doc_row
                 loss += skipgram_update(syn0, syn1neg, context, k_count, outputs, labels, m_count, lr, inputs, outs,
                                         grad, work[0], sigmoid_table, log_sigmoid_table)
                 examples += k_count
+        if plain_dbow:
+            for k in range(dim):
+                syn0[doc_row, k] = work[0, k]
     rng_state[0] = state
     return loss, examples, words
 
