@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness import BENCHMARKS_MD, EMBCLI, PYTHON, REPO, machine, median, timed, write_section
+from harness import BENCHMARKS_MD, EMBCLI, PYTHON, REPO, byte_compile_embcli, machine, median, timed, write_section
 
 sys.path.insert(0, str(REPO))
 
@@ -84,7 +83,7 @@ Measured = tuple[float, float, float]  # wall seconds, peak RSS MB, CPU seconds 
 
 def one_query_processes(vectors: Path, repeats: int) -> dict[str, list[Measured]]:
     """(seconds, peak MB, CPU seconds) of each whole-process run, embcli and gensim interleaved."""
-    subprocess.run([PYTHON, "-m", "compileall", "-q", str(REPO / "embcli")], check=True)  # as an install does
+    byte_compile_embcli()
     script = Path(tempfile.mkdtemp()) / "gensim_query.py"
     script.write_text(GENSIM_QUERY, encoding="utf-8")
     commands = {"embcli neighbors": EMBCLI + ["neighbors", str(vectors), "w0123456", "--json", "-q"],
