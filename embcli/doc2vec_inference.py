@@ -69,6 +69,7 @@ def load_doc2vec(embeddings: Embeddings) -> Doc2VecModel:
 MAX_INFER_EPOCHS = 10_000  # a model's own inference settings are bounded: it may come from anyone
 MAX_WINDOW = 10_000
 MAX_NEGATIVE = 1_000
+WORDS_PER_CALL = 1 << 22  # word updates per kernel call: Ctrl-C and SIGTERM are seen between calls
 
 
 def checked_inference_config(config: dict[str, Any], where: str) -> dict[str, Any]:
@@ -85,6 +86,25 @@ def checked_inference_config(config: dict[str, Any], where: str) -> dict[str, An
         epochs = manifest_int(config, "infer_epochs", where, at_least=1, at_most=MAX_INFER_EPOCHS)
     checked["infer_epochs"] = epochs
     return checked
+
+
+def work_slices(doc_offsets: np.ndarray, epochs: int, budget: int = WORDS_PER_CALL) -> list[tuple[int, int]]:
+    """Runs of texts [first, end) holding about `budget` word updates (tokens x epochs) each, at least one text.
+
+    Each text's vector depends only on its words and the seed, so slicing changes no result.
+
+    >>> work_slices(np.array([0, 3, 6, 9, 10]), epochs=2, budget=12)
+    [(0, 2), (2, 4)]
+    """
+    slices, first = [], 0
+    n_docs = len(doc_offsets) - 1
+    while first < n_docs:
+        limit = doc_offsets[first] + max(1, budget // max(1, epochs))
+        end = max(first + 1, int(np.searchsorted(doc_offsets, limit, side="right")) - 1)
+        end = min(end, n_docs)
+        slices.append((first, end))
+        first = end
+    return slices
 
 
 def infer_token_lists(model: Doc2VecModel, token_lists: list[list[str]], *, seed: int = DEFAULT_INFER_SEED,
@@ -112,10 +132,14 @@ def infer_token_lists(model: Doc2VecModel, token_lists: list[list[str]], *, seed
     doc_offsets = np.asarray(offsets, dtype=np.int64)
     sigmoid_table, log_sigmoid_table = word2vec_kernels.sigmoid_tables()
     numba.set_num_threads(max(1, min(workers or default_workers(), numba.config.NUMBA_NUM_THREADS)))
-    rows = doc2vec_kernels.infer_documents(
-        np.ascontiguousarray(model.embeddings.vectors, dtype=np.float32), model.output_vectors,
-        np.asarray(ids, dtype=np.uint32), doc_offsets, model.keep_prob, model.alias_probability, model.alias_word,
-        sigmoid_table, log_sigmoid_table, int(model.config.get("window", 5)), int(model.config.get("negative", 5)),
-        float(model.config.get("alpha", 0.025)), float(model.config.get("min_alpha", 0.0001)), epochs,
-        np.uint64(seed if seed > 0 else DEFAULT_INFER_SEED), int(model.config.get("dm", 0)) == 1)
+    word_vectors = np.ascontiguousarray(model.embeddings.vectors, dtype=np.float32)
+    ids_array = np.asarray(ids, dtype=np.uint32)
+    rows = np.empty((len(token_lists), model.embeddings.dim), dtype=np.float32)
+    for first, end in work_slices(doc_offsets, epochs, WORDS_PER_CALL):  # signals are handled between calls
+        rows[first:end] = doc2vec_kernels.infer_documents(
+            word_vectors, model.output_vectors, ids_array, doc_offsets[first : end + 1], model.keep_prob,
+            model.alias_probability, model.alias_word, sigmoid_table, log_sigmoid_table,
+            int(model.config.get("window", 5)), int(model.config.get("negative", 5)),
+            float(model.config.get("alpha", 0.025)), float(model.config.get("min_alpha", 0.0001)), epochs,
+            np.uint64(seed if seed > 0 else DEFAULT_INFER_SEED), int(model.config.get("dm", 0)) == 1)
     return rows, unknown, int(np.count_nonzero(np.diff(doc_offsets) == 0))

@@ -100,6 +100,31 @@ def test_inference_is_deterministic_and_lands_near_its_topic(documents: tuple[Pa
     assert np.array_equal(np.load(out), first)
 
 
+def test_inference_in_small_kernel_calls_gives_the_same_vectors(documents, monkeypatch) -> None:
+    """Inference runs in slices of texts (so a signal is seen between them); slicing changes no vector."""
+    import embcli.doc2vec_inference as inference
+    from embcli.text_vectors import infer_texts
+
+    directory, _ = documents
+    model = train(directory, "slice-model")
+    texts = ["cat dog grass barn fur milk hay cow", "car truck road engine fuel brakes bus", "", "cow hay"] * 3
+    whole = infer_texts(model, texts)
+    from embcli.kernels import doc2vec_kernels
+
+    calls = []
+    kernel = doc2vec_kernels.infer_documents
+
+    def counted(*args):
+        calls.append(1)
+        return kernel(*args)
+
+    monkeypatch.setattr(inference, "WORDS_PER_CALL", 8)
+    monkeypatch.setattr(doc2vec_kernels, "infer_documents", counted)
+    sliced = infer_texts(model, texts)
+    assert len(calls) >= 6  # about one call per text at this budget
+    np.testing.assert_array_equal(sliced, whole)
+
+
 def test_tags_file_and_line_numbers(documents: tuple[Path, list[int]]) -> None:
     directory, topics = documents
     tags_file = directory / "tags.txt"
