@@ -31,6 +31,7 @@ from embcli.kernels.word2vec_kernels import (
     draw_outputs,
     longest_sentence,
     next_random,
+    predict_outputs,
     reduced_window,
     sigmoid_and_log,
     skipgram_update,
@@ -46,24 +47,9 @@ def _dbow_word(syn1neg, doc_vector, error, outputs, labels, m_count, lr, sigmoid
     every word: each document is trained by one thread at a time, so the copy is the row.
     """
     dim = doc_vector.shape[0]
-    loss = 0.0
     for k in range(dim):
         error[k] = 0.0
-    for m in range(m_count):
-        row = outputs[m]
-        score = np.float32(0.0)
-        for k in range(dim):
-            score += doc_vector[k] * syn1neg[row, k]
-        sig, log_sig = sigmoid_and_log(score, sigmoid_table, log_sigmoid_table)
-        if labels[m] != 0:
-            loss -= log_sig
-            g = (np.float32(1.0) - sig) * lr
-        else:
-            loss -= log_sig - score
-            g = -sig * lr
-        for k in range(dim):
-            error[k] += g * syn1neg[row, k]
-            syn1neg[row, k] += g * doc_vector[k]
+    loss = predict_outputs(syn1neg, doc_vector, error, outputs, labels, m_count, lr, sigmoid_table, log_sigmoid_table)
     for k in range(dim):
         doc_vector[k] += error[k]
     return loss

@@ -364,7 +364,6 @@ def _cbow_update(syn0, syn_out, context, k_count, outputs, labels, m_count, lr, 
     dim = syn0.shape[1]
     hidden = work[0]
     hidden_error = work[1]
-    loss = 0.0
     for d in range(dim):
         hidden[d] = 0.0
         hidden_error[d] = 0.0
@@ -375,6 +374,21 @@ def _cbow_update(syn0, syn_out, context, k_count, outputs, labels, m_count, lr, 
     scale = np.float32(1.0 / k_count)
     for d in range(dim):
         hidden[d] *= scale
+    loss = _predict_outputs(syn_out, hidden, hidden_error, outputs, labels, m_count, lr, sigmoid_table,
+                            log_sigmoid_table)
+    for k in range(k_count):
+        row = context[k]
+        for d in range(dim):
+            syn0[row, d] += hidden_error[d]
+    return loss
+
+
+@njit(cache=True, nogil=True, fastmath=True)
+def _predict_outputs(syn_out, hidden, hidden_error, outputs, labels, m_count, lr, sigmoid_table, log_sigmoid_table):
+    """`hidden` predicts output rows outputs[:m_count] (`labels` 1 or 0): each output row moves, their gradient
+    for the hidden layer is added to `hidden_error`; returns the loss."""
+    dim = hidden.shape[0]
+    loss = 0.0
     for m in range(m_count):
         row = outputs[m]
         score = np.float32(0.0)
@@ -390,12 +404,9 @@ def _cbow_update(syn0, syn_out, context, k_count, outputs, labels, m_count, lr, 
         for d in range(dim):
             hidden_error[d] += g * syn_out[row, d]
             syn_out[row, d] += g * hidden[d]
-    for k in range(k_count):
-        row = context[k]
-        for d in range(dim):
-            syn0[row, d] += hidden_error[d]
     return loss
 
 
 # public names of the pieces other kernel families (doc2vec) build on
-next_random, skipgram_update, cbow_update = _next_random, _skipgram_update, _cbow_update
+next_random, skipgram_update, cbow_update, predict_outputs = (_next_random, _skipgram_update, _cbow_update,
+                                                             _predict_outputs)
