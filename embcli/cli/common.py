@@ -36,9 +36,23 @@ def _raise_terminated(signum: int, frame: Any) -> None:
 
 
 def install_signal_handlers() -> None:
-    """SIGTERM ends a command the way Ctrl-C does (exit 143 instead of 130)."""
+    """SIGTERM ends a command the way Ctrl-C does (exit 143 instead of 130); neither is lost in a C callback."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _raise_terminated)
+        sys.unraisablehook = _redeliver_lost_interruption
+
+
+def _redeliver_lost_interruption(unraisable: Any) -> None:
+    """A Ctrl-C or SIGTERM that arrives in a C callback (LLVM compiling a numba kernel on a first run) raises
+    there, and Python prints the exception as "ignored" and goes on. Say nothing and send the signal again a
+    moment later, when it lands in Python code that can raise it; every other unraisable is reported as usual."""
+    if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+        signum = signal.SIGTERM if issubclass(unraisable.exc_type, Terminated) else signal.SIGINT
+        timer = threading.Timer(0.05, os.kill, (os.getpid(), signum))
+        timer.daemon = True
+        timer.start()
+        return
+    sys.__unraisablehook__(unraisable)
 
 
 def interrupted_exit(exc: KeyboardInterrupt) -> NoReturn:

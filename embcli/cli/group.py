@@ -24,6 +24,7 @@ import click
 from embcli.version import __version__
 from embcli.cli.common import INTERRUPTED_CODES, install_signal_handlers, interrupted_exit, one_line
 from embcli.cli.options import EmbcliCommand
+from embcli.cli.startup import exit_on_signal_while_loading
 
 
 def show_warning_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
@@ -50,7 +51,8 @@ class LazyCommands(MutableMapping[str, click.Command]):
     def _load(self, name: str) -> None:
         module = self._modules.get(name)
         if name not in self._registered and module is not None:
-            importlib.import_module(module)
+            with exit_on_signal_while_loading():  # nothing is written yet: a signal ends the process at once
+                importlib.import_module(module)
 
     def __getitem__(self, name: str) -> click.Command:
         self._load(name)
