@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from test_signals import ROOT, assert_clean_interrupt, embcli_process, interrupt, write_corpus
+from test_signals import ROOT, _default_signal_handling, assert_clean_interrupt, embcli_process, interrupt, \
+    write_corpus
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +71,8 @@ def test_a_signal_while_the_command_line_loads_is_one_line(tmp_path: Path, signu
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     process = subprocess.Popen([sys.executable, "-c", "import embcli, sys, time; time.sleep(0.3); "
                                 "sys.argv = ['embcli', '--help']; from embcli.cli import main; main()"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                               preexec_fn=_default_signal_handling)
     time.sleep(0.5)  # past the sleep, inside the import of the commands (about a second)
     assert process.poll() is None
     code, err, _ = interrupt(process, signum)

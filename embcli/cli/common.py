@@ -45,8 +45,9 @@ def install_signal_handlers() -> None:
 def _redeliver_lost_interruption(unraisable: Any) -> None:
     """A Ctrl-C or SIGTERM that arrives in a C callback (LLVM compiling a numba kernel on a first run) raises
     there, and Python prints the exception as "ignored" and goes on. Say nothing and send the signal again a
-    moment later, when it lands in Python code that can raise it; every other unraisable is reported as usual."""
-    if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+    moment later, when it lands in Python code that can raise it; any other unraisable is reported as usual."""
+    lost_in_llvm = "llvmlite" in (getattr(unraisable.object, "__module__", None) or "")
+    if lost_in_llvm and unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
         signum = signal.SIGTERM if issubclass(unraisable.exc_type, Terminated) else signal.SIGINT
         timer = threading.Timer(0.05, os.kill, (os.getpid(), signum))
         timer.daemon = True
