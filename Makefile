@@ -50,7 +50,7 @@ demo: $(BASE_STAMP)
 	@echo
 	@echo "What to expect: on 1.3M tokens skip-gram gets WS-353 ~0.4, SimLex ~0.2 and Google analogy ~5%"
 	@echo "(families and comparatives right, capitals mostly wrong); the weekdays, months and numbers above"
-	@echo "find each other and 'better' and 'girl' come first. Published word2vec figures (~70% analogy) come"
+	@echo "find each other and 'better' and 'girl' are among the top three. Published word2vec figures (~70% analogy) come"
 	@echo "from billions of tokens; on the 5.1M-token corpus in BENCHMARKS.md skip-gram reaches 13.5%."
 
 bench: $(STAMP)
