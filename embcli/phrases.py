@@ -14,8 +14,8 @@ A candidate is joined when its score is above the threshold and it and both its 
 `min_count` times. Joining is greedy, left to right. With `--passes K` each pass learns on the previous
 pass's output, so `new_york` + `city` can become `new_york_city`.
 
-Counting is compiled (`embcli.kernels.phrases_kernels`) and bounded by `memory_mb`: see there for the
-pruning of rare candidates. The output directory has the artifacts of `preprocess` (ids, offsets, lines,
+Counting works on whole arrays (`embcli.corpus.phrase_spans`), chunk by chunk, and is bounded by
+`memory_mb`: see `count_candidates` for the pruning of rare candidates. The output directory has the artifacts of `preprocess` (ids, offsets, lines,
 corpus.txt, vocab.tsv, a `corpus` manifest carrying the source's preprocess config, so `train`, `embed` and
 the rest read it unchanged) plus `phrases.tsv`: `phrase<TAB>count<TAB>score<TAB>pass<TAB>parts`, parts being
 the space-separated tokens the phrase joins, in the order they are applied (`apply_phrases` joins new text
@@ -34,6 +34,9 @@ from embcli.artifacts import manifest_reference, staged_directory, write_manifes
 from embcli.config import PhrasesConfig, as_dict
 from embcli.corpus.token_corpus import CORPUS_KIND, IDS_NAME, LINES_NAME, OFFSETS_NAME, TEXT_NAME, VOCAB_NAME, \
     TokenCorpus, load_token_corpus, sentence_line_numbers
+from embcli.corpus.phrase_spans import ConnectorTrie, candidate_keys, candidate_spans, connector_trie, join_phrases, \
+    merged_counts, sorted_counts
+from embcli.corpus.token_text import write_token_text
 from embcli.corpus.vocabulary import UNK, Vocabulary, write_vocabulary
 from embcli.artifacts.sizes import check_text_file_size
 from embcli.errors import FormatError, InputError, ResourceError
@@ -42,7 +45,7 @@ from embcli.progress import SILENT, Progress
 PHRASES_TSV = "phrases.tsv"  # also the name its vectors carry it by (embeddings.tokenizer_settings.PHRASES_NAME)
 PHRASES_HEADER = "phrase\tcount\tscore\tpass\tparts"
 JOINER = "_"
-CANDIDATE_BYTES = 64  # counting memory per distinct candidate held (see candidate_limit)
+CANDIDATE_BYTES = 96  # counting memory per distinct candidate held (see candidate_limit)
 MAX_PHRASE_TABLE_BYTES = 256 << 20  # a phrases.tsv read back (it may come with a downloaded model) is capped
 MAX_PHRASE_PASSES = 100
 MAX_PHRASE_PARTS = 100  # words of one phrase read back from a table (two ordinary words, connectors between)
@@ -63,10 +66,10 @@ def connector_words(spec: str | None) -> frozenset[str]:
 
 
 def candidate_limit(memory_mb: float) -> int:
-    """How many distinct candidates counting holds inside `memory_mb` (a chunk reads half as many tokens).
+    """How many distinct candidates counting holds inside `memory_mb` (a chunk reads a quarter as many tokens).
 
-    Per candidate: 16 bytes (key, count) held, and at most 8 + 16 for a chunk's keys and counts and 24 for
-    their merge, within `CANDIDATE_BYTES`.
+    Per candidate: 16 bytes (key, count) held; a chunk's spans, keys and counts, about 60 bytes a token,
+    15 a candidate; their merge with what is held, 64 at most: within `CANDIDATE_BYTES`.
     """
     return max(64, int(memory_mb * (1 << 20)) // CANDIDATE_BYTES)
 
@@ -81,30 +84,38 @@ def chunk_bounds(offsets: np.ndarray, tokens_per_chunk: int) -> list[int]:
 
 
 def count_candidates(ids: np.ndarray, offsets: np.ndarray, masks: tuple[np.ndarray, np.ndarray],
-                     trie: np.ndarray, nodes: int, memory_mb: float) -> tuple[np.ndarray, np.ndarray, int, int]:
+                     trie: ConnectorTrie, memory_mb: float) -> tuple[np.ndarray, np.ndarray, int, int]:
     """Every candidate's key and count: (sorted keys, counts, prunes, final min_reduce).
 
-    Chunk by chunk, candidate keys are sorted and counted and merged into the running counts. Whenever more
-    than `candidate_limit(memory_mb)` distinct candidates are held, those seen at most `min_reduce` times are
-    dropped and `min_reduce` grows by one (word2phrase's ReduceVocab): memory stays bounded, and a count may
-    miss what was pruned before.
+    Chunk by chunk, candidate keys are sorted and counted; the chunks' tables are merged into the running
+    counts once they hold more than `candidate_limit(memory_mb)` entries, and at the end. Whenever more
+    than that many distinct candidates are held, those seen at most `min_reduce` times are dropped and
+    `min_reduce` grows by one (word2phrase's ReduceVocab): memory stays bounded, and a count may miss what
+    was pruned before.
     """
-    from embcli.kernels import phrases_kernels
-
     limit = candidate_limit(memory_mb)
-    keys, counts = np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    held = [(np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64))]
     prunes, min_reduce = 0, 1
-    bounds = chunk_bounds(offsets, max(1, limit // 2))
-    for first, last in zip(bounds[:-1], bounds[1:]):
-        chunk = phrases_kernels.candidate_keys(ids, offsets, *masks, trie, nodes, first, last)
+    bounds = chunk_bounds(offsets, chunk_tokens(memory_mb))
+    for number, (first, last) in enumerate(zip(bounds[:-1], bounds[1:]), start=1):
+        chunk = candidate_keys(ids, *candidate_spans(ids, offsets, *masks, first, last), trie)
         chunk.sort()
-        keys, counts = phrases_kernels.merge_counts(keys, counts, *phrases_kernels.run_lengths(chunk))
+        held.append(sorted_counts(chunk))
         del chunk
+        if sum(len(keys) for keys, _ in held) <= limit and number < len(bounds) - 1:
+            continue
+        keys, counts = merged_counts(*held)
         while len(keys) > limit:
             kept = counts > min_reduce
             keys, counts = keys[kept], counts[kept]
             prunes, min_reduce = prunes + 1, min_reduce + 1
-    return keys, counts, prunes, min_reduce
+        held = [(keys, counts)]
+    return held[0][0], held[0][1], prunes, min_reduce
+
+
+def chunk_tokens(memory_mb: float) -> int:
+    """Tokens one chunk of counting or joining reads (see candidate_limit)."""
+    return max(1, candidate_limit(memory_mb) // 4)
 
 
 def score_candidates(pair_counts: np.ndarray, left_counts: np.ndarray, right_counts: np.ndarray, total: int,
@@ -136,24 +147,14 @@ def word_masks(tokens: list[str], connectors: frozenset[str]) -> tuple[np.ndarra
     return joinable, connector
 
 
-def run_words(node: int, parents: np.ndarray, words: np.ndarray) -> list[int]:
-    """The connector ids of a trie node's run, in corpus order."""
-    run: list[int] = []
-    while node:
-        run.append(int(words[node]))
-        node = int(parents[node])
-    return run[::-1]
-
-
 def learn_pass(ids: np.ndarray, offsets: np.ndarray, tokens: list[str], masks: tuple[np.ndarray, np.ndarray],
-               trie: tuple[np.ndarray, np.ndarray, np.ndarray], config: PhrasesConfig
-               ) -> tuple[list[dict[str, Any]], np.ndarray, np.ndarray, dict[str, Any]]:
-    """One pass's phrases (count, score, parts), their pair keys and run nodes, and the counting stats."""
-    vocab_size, nodes = len(tokens), len(trie[1])
+               trie: ConnectorTrie, config: PhrasesConfig) -> tuple[list[dict[str, Any]], np.ndarray, dict[str, Any]]:
+    """One pass's phrases (count, score, parts) in order, their candidate keys, and the counting stats."""
+    vocab_size, nodes = len(tokens), trie.nodes
     if vocab_size * vocab_size * nodes >= 1 << 64:
         raise ResourceError(f"{vocab_size:,} words and {nodes - 1:,} connector runs do not fit phrase keys (64 bits); "
                             "raise preprocess --min-count or give fewer --connector-words")
-    keys, counts, prunes, min_reduce = count_candidates(ids, offsets, masks, trie[0], nodes, config.memory_mb)
+    keys, counts, prunes, min_reduce = count_candidates(ids, offsets, masks, trie, config.memory_mb)
     unigrams = np.bincount(ids, minlength=vocab_size)
     pairs, runs = keys // np.uint64(nodes), (keys % np.uint64(nodes)).astype(np.int64)
     left = (pairs // np.uint64(vocab_size)).astype(np.int64)
@@ -161,27 +162,22 @@ def learn_pass(ids: np.ndarray, offsets: np.ndarray, tokens: list[str], masks: t
     scores = score_candidates(counts, unigrams[left], unigrams[right], int(offsets[-1]), config)
     accepted = np.flatnonzero(scores > config.resolved_threshold)
     accepted = accepted[np.argsort(-counts[accepted], kind="stable")]  # count desc, then key: deterministic
-    phrases = [{"parts": [tokens[left[p]]] + [tokens[c] for c in run_words(int(runs[p]), *trie[1:])] +
+    phrases = [{"parts": [tokens[left[p]]] + [tokens[c] for c in trie.run_words(int(runs[p]))] +
                 [tokens[right[p]]], "count": int(counts[p]), "score": float(scores[p])} for p in accepted.tolist()]
     stats = {"candidates": int(len(keys)), "accepted": len(phrases), "prunes": prunes, "min_reduce": min_reduce,
              "max_candidates": candidate_limit(config.memory_mb), "connector_runs": nodes - 1}
-    return phrases, pairs[accepted], runs[accepted].astype(np.uint64), stats
+    return phrases, keys[accepted], stats
 
 
 def one_pass(ids: np.ndarray, offsets: np.ndarray, tokens: list[str], connectors: frozenset[str],
              config: PhrasesConfig) -> tuple[np.ndarray, np.ndarray, list[str], list[dict[str, Any]], dict[str, Any]]:
     """Learn a pass's phrases and join them: (ids, offsets, tokens with phrase p as id `len(tokens) + p`,
     phrases, stats)."""
-    from embcli.kernels import phrases_kernels
-
     masks = word_masks(tokens, connectors)
-    trie = phrases_kernels.connector_trie(ids, offsets, *masks)
-    phrases, pairs, nodes, stats = learn_pass(ids, offsets, tokens, masks, trie, config)
-    firsts, lasts = (np.bincount(words.astype(np.int64), minlength=len(tokens)) > 0
-                     for words in (pairs // np.uint64(len(tokens)), pairs % np.uint64(len(tokens))))
-    new_ids, new_offsets = phrases_kernels.join_phrases(ids, offsets, *masks, trie[0],
-                                                        phrases_kernels.phrase_table(pairs, nodes), len(tokens),
-                                                        firsts, lasts)
+    bounds = chunk_bounds(offsets, chunk_tokens(config.memory_mb))
+    trie = connector_trie(ids, offsets, *masks, bounds)
+    phrases, phrase_keys, stats = learn_pass(ids, offsets, tokens, masks, trie, config)
+    new_ids, new_offsets = join_phrases(ids, offsets, *masks, trie, phrase_keys, len(tokens), bounds)
     return new_ids, new_offsets, tokens + [JOINER.join(phrase["parts"]) for phrase in phrases], phrases, stats
 
 
@@ -236,30 +232,26 @@ def reindexed(ids: np.ndarray, tokens: list[str], unk_count: int) -> tuple[Vocab
     first: dict[str, int] = {}
     same = np.array([first.setdefault(token, i) for i, token in enumerate(tokens)], dtype=np.int64)
     counts = np.bincount(same, weights=np.bincount(ids, minlength=len(tokens)), minlength=len(tokens))
-    kept = sorted((i for i in first.values() if counts[i] > 0 and tokens[i] != UNK),
-                  key=lambda i: (-counts[i], tokens[i]))
+    kept = [i for i in first.values() if counts[i] > 0 and tokens[i] != UNK]
+    kept.sort(key=tokens.__getitem__)
+    kept_ids = np.asarray(kept, dtype=np.int64)
+    kept_ids = kept_ids[np.argsort(-counts[kept_ids], kind="stable")]  # count desc; ties keep the token order
     remap = np.zeros(len(tokens), dtype=np.uint32)
-    remap[kept] = np.arange(1, len(kept) + 1, dtype=np.uint32)
-    vocab = Vocabulary([UNK] + [tokens[i] for i in kept],
-                       np.array([unk_count] + [int(counts[i]) for i in kept], dtype=np.int64))
+    remap[kept_ids] = np.arange(1, len(kept_ids) + 1, dtype=np.uint32)
+    vocab = Vocabulary([UNK] + [tokens[i] for i in kept_ids.tolist()],
+                       np.concatenate(([unk_count], counts[kept_ids])).astype(np.int64))
     return vocab, remap[same][ids]
 
 
 def write_joined_corpus(staging: Path, vocab: Vocabulary, ids: np.ndarray, offsets: np.ndarray,
                         lines: np.ndarray | None) -> None:
-    from embcli.kernels import phrases_kernels
-
     np.save(staging / IDS_NAME, ids.astype(np.uint32, copy=False), allow_pickle=False)
     np.save(staging / OFFSETS_NAME, offsets, allow_pickle=False)
     if lines is not None:
         np.save(staging / LINES_NAME, lines, allow_pickle=False)
     write_vocabulary(staging / VOCAB_NAME, vocab)
-    encoded = [token.encode("utf-8") for token in vocab.tokens]
-    starts = np.zeros(len(encoded) + 1, dtype=np.int64)
-    np.cumsum([len(token) for token in encoded], out=starts[1:])
-    text = phrases_kernels.render_text(ids, offsets, np.frombuffer(b"".join(encoded), dtype=np.uint8), starts)
     with open(staging / TEXT_NAME, "wb") as handle:
-        handle.write(memoryview(text))
+        write_token_text(handle, ids, offsets, list(vocab.tokens))
 
 
 def write_phrase_table(path: Path, found: list[dict[str, Any]]) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-import math
 import random
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -89,25 +90,24 @@ def test_without_connectors_and_with_a_tiny_memory_cap(corpus: Path, tmp_path: P
     assert "new_york" in {"_".join(p["parts"]) for p in found}
     assert "bank_of_america" not in {"_".join(p["parts"]) for p in found}  # 'of' must be a connector for that
     *_, capped, capped_stats = learn_and_apply(loaded, PhrasesConfig(threshold=10, min_count=5, memory_mb=0.004))
-    assert capped_stats[0]["prunes"] > 0 and capped_stats[0]["max_candidates"] == 65
+    assert capped_stats[0]["prunes"] > 0 and capped_stats[0]["max_candidates"] == 64
     assert "new_york" in {"_".join(p["parts"]) for p in capped}  # frequent pairs survive the pruning
 
 
 def test_the_memory_cap_bounds_the_candidates_held_and_pruning_only_undercounts(corpus: Path) -> None:
     from embcli.corpus.token_corpus import load_token_corpus
-    from embcli.kernels.phrases_kernels import connector_trie
-    from embcli.phrases import candidate_limit, count_candidates, word_masks
+    from embcli.corpus.phrase_spans import connector_trie
+    from embcli.phrases import candidate_limit, chunk_bounds, count_candidates, word_masks
 
     loaded = load_token_corpus(corpus)
     ids, offsets = np.asarray(loaded.ids), loaded.offsets
     masks = word_masks(loaded.vocab.tokens, frozenset(CONNECTORS))
-    trie = connector_trie(ids, offsets, *masks)
-    keys, counts, prunes, _ = count_candidates(ids, offsets, masks, trie[0], len(trie[1]), 64.0)
+    trie = connector_trie(ids, offsets, *masks, chunk_bounds(offsets, 1000))
+    keys, counts, prunes, _ = count_candidates(ids, offsets, masks, trie, 64.0)
     assert prunes == 0 and len(keys) > 500
     exact = dict(zip(keys.tolist(), counts.tolist()))
     for memory_mb in (0.004, 0.02):
-        capped_keys, capped_counts, prunes, min_reduce = count_candidates(ids, offsets, masks, trie[0], len(trie[1]),
-                                                                          memory_mb)
+        capped_keys, capped_counts, prunes, min_reduce = count_candidates(ids, offsets, masks, trie, memory_mb)
         assert prunes > 0 and min_reduce == prunes + 1 and len(capped_keys) <= candidate_limit(memory_mb)
         assert all(n <= exact[key] for key, n in zip(capped_keys.tolist(), capped_counts.tolist()))
         top = max(exact, key=exact.get)  # the most frequent candidate is never pruned and counted in full
@@ -171,3 +171,15 @@ def test_a_phrase_table_with_connector_runs_reads_back(tmp_path):
     passes = read_phrase_table(tmp_path / "phrases.tsv")
     assert apply_phrases("the bank of the west in new york".split(), passes) == ["the", "bank_of_the_west", "in",
                                                                                  "new_york"]
+
+
+def test_phrases_loads_no_compiler(corpus: Path, tmp_path: Path) -> None:
+    """Whole-array counting and joining: the command starts without numba (and the scipy numba pulls in)."""
+    code = ("import sys; from embcli.cli import main\n"
+            f"try: main(['phrases', {str(corpus)!r}, '-o', {str(tmp_path / 'p')!r}, '--threshold', '10', '-q'])\n"
+            "except SystemExit as exit: assert exit.code == 0, exit.code\n"
+            "assert not {'numba', 'scipy'} & set(sys.modules), 'numba or scipy was imported'\n")
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "p" / "phrases.tsv").read_text(encoding="utf-8").count("\n") > 1
