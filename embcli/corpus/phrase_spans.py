@@ -37,9 +37,21 @@ def candidate_spans(ids: np.ndarray, offsets: np.ndarray, joinable: np.ndarray, 
     >>> joinable, connector = np.array([False, True, True, False]), np.array([False, False, False, True])
     >>> candidate_spans(ids, offsets, joinable, connector, 0, 2)  # 1 _3_ 2 | 1 2 (id 3 is a connector)
     (array([0, 3]), array([2, 4]))
+    >>> no_connector = np.zeros(4, dtype=bool)
+    >>> candidate_spans(np.array([1, 2, 2, 1], np.uint32), np.array([0, 0, 2, 4, 4]), joinable, no_connector, 0, 4)
+    (array([0, 2]), array([1, 3]))
+    >>> candidate_spans(np.array([1, 2, 2, 1], np.uint32), np.array([0, 0, 2, 4, 4]), joinable, connector, 0, 4)
+    (array([0, 2]), array([1, 3]))
     """
     lo, hi = int(offsets[first]), int(offsets[last])
     words = ids[lo:hi]
+    if not connector.any():  # every candidate is two neighbours
+        pair = joinable[words]
+        pair = pair[:-1] & pair[1:]
+        breaks = offsets[first + 1:last] - lo - 1  # no candidate spans a sentence break
+        pair[breaks[(breaks >= 0) & (breaks < len(pair))]] = False
+        starts = np.flatnonzero(pair)
+        return starts + lo, starts + (lo + 1)
     stops = np.flatnonzero(~connector[words])  # the words that are not connectors, where a run ends
     at = np.flatnonzero(joinable[words[stops]])
     starts, ends = stops[at], np.append(stops, hi - lo)[at + 1]
@@ -98,7 +110,7 @@ def connector_trie(ids: np.ndarray, offsets: np.ndarray, joinable: np.ndarray, c
                    bounds: list[int]) -> ConnectorTrie:
     """Intern every connector run between two joinable words, reading the sentences chunk by chunk (`bounds`)."""
     run_starts, run_lengths = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
-    for first, last in zip(bounds[:-1], bounds[1:]):
+    for first, last in zip(bounds[:-1], bounds[1:]) if connector.any() else ():
         starts, ends = candidate_spans(ids, offsets, joinable, connector, first, last)
         has_run = ends - starts > 1
         run_starts.append(starts[has_run])
