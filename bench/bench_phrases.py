@@ -94,8 +94,8 @@ def main() -> None:
         f"Machine: {started_machine}, at end {os.getloadavg()[0]:.2f}. Command: `flock /tmp/embcli-bench.lock "
         f"python bench/bench_phrases.py --repeats {args.repeats}`.",
         "Shared corpus, word2phrase scoring with N = corpus tokens (a custom gensim scorer), min-count 5, "
-        "threshold 100, no connectors, one pass; learn + apply + write, whole processes (start-up, imports and "
-        "cached-kernel load included), interleaved.", "",
+        "threshold 100, no connectors, one pass; learn + apply + write, whole processes (start-up and imports "
+        "included), interleaved.", "",
         "| tool | wall s (median) | all runs | CPU s (median) | peak RSS MB |", "|---|---|---|---|---|",
         row("embcli"), row("gensim"), "",
         f"Speed-up (wall, per interleaved pair): {median(ratios):.1f}x (runs {', '.join(f'{r:.1f}' for r in ratios)}); "
