@@ -7,10 +7,13 @@ Spark engine is imported only when `backend="spark"` is asked for.
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from typing import Any
 
+from embcli.artifacts import check_output
 from embcli.config import PYTHON, BackendConfig, CooccurConfig, Spelling, build_configs
+from embcli.cooccurrence.matrix import COOCCURRENCE_KIND
 from embcli.corpus.token_corpus import load_token_corpus
 from embcli.progress import SILENT, Progress
 
@@ -37,6 +40,8 @@ def cooccur_as_given(corpus_dir: str | Path, output: str | Path, *, config_file:
     """`cooccur`, with the options spelled as their giver wrote them (the CLI passes `COMMAND_LINE`)."""
     config, backend = build_configs((CooccurConfig, BackendConfig), config_file=config_file, section="cooccur",
                                     overrides=options, spelling=spelling)
+    if config_file is not None and os.path.exists(config_file):  # an input: never inside what --force replaces
+        check_output(Path(output), force=force, kind=COOCCURRENCE_KIND, inputs=(config_file,))
     module_name, function_name = BACKENDS[backend.backend].split(":")
     run = getattr(importlib.import_module(module_name), function_name)
     corpus = load_token_corpus(Path(corpus_dir))

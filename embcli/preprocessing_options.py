@@ -8,10 +8,13 @@ when `backend="spark"` is asked for.
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from typing import Any
 
+from embcli.artifacts import check_output
 from embcli.config import PYTHON, PreprocessBackendConfig, PreprocessConfig, Spelling, build_configs
+from embcli.corpus.token_corpus import CORPUS_KIND
 from embcli.progress import SILENT, Progress
 
 BACKENDS = {"local": "embcli.preprocessing:preprocess_corpus", "spark": "embcli.spark.preprocess:preprocess_on_spark"}
@@ -38,6 +41,8 @@ def preprocess_as_given(inputs: str | Path | list[str | Path], output: str | Pat
     """`preprocess`, with the options spelled as their giver wrote them (the CLI passes `COMMAND_LINE`)."""
     config, backend = build_configs((PreprocessConfig, PreprocessBackendConfig), config_file=config_file,
                                     section="preprocess", overrides=options, spelling=spelling)
+    if config_file is not None and os.path.exists(config_file):  # an input: never inside what --force replaces
+        check_output(Path(output), force=force, kind=CORPUS_KIND, inputs=(config_file,))
     sources = [str(inputs)] if isinstance(inputs, (str, Path)) else [str(item) for item in inputs]
     run = _backend(backend.backend)
     if backend.on_spark:

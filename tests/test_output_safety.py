@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import run
 from embcli.artifacts import check_output, staged_directory, staged_file, write_manifest
 from embcli.artifacts import staging as staging_module
 from embcli.errors import InputError, ResourceError
@@ -160,3 +161,20 @@ def test_dot_and_root_are_refused_with_one_line(tmp_path: Path, monkeypatch) -> 
         check_output(Path("."), force=True, kind="corpus")
     with pytest.raises(InputError):
         check_output(Path("/"), force=True, kind="corpus")
+
+
+@pytest.mark.parametrize("stage", ["preprocess", "cooccur"])
+def test_a_config_file_inside_the_output_is_an_input_that_force_keeps(tmp_path: Path, stage: str) -> None:
+    (tmp_path / "text.txt").write_text("hello world hello world\nfoo bar foo bar\n", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    assert run("preprocess", tmp_path / "text.txt", "-o", corpus, "--min-count", "1", "-q").exit_code == 0
+    output = corpus if stage == "preprocess" else tmp_path / "cooc"
+    if stage == "cooccur":
+        assert run("cooccur", corpus, "-o", output, "-q").exit_code == 0
+    config = output / "mine.toml"
+    config.write_text("min_count = 1\n" if stage == "preprocess" else "window = 2\n", encoding="utf-8")
+    source = tmp_path / "text.txt" if stage == "preprocess" else corpus
+    result = run(stage, source, "-o", output, "--config", config, "--force", "-q")
+    assert result.exit_code != 0 and "contains the input" in result.stderr
+    assert config.read_text(encoding="utf-8").strip() in ("min_count = 1", "window = 2")
+    assert (output / "manifest.json").exists()
