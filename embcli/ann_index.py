@@ -48,6 +48,7 @@ from embcli.progress import SILENT, Progress
 INDEX_KIND = "ann-index"
 INDEX_FILE = "index.faiss"
 HASH_BLOCK_ROWS = 65536
+FAISS_POINTS_PER_CELL = 39  # faiss warns (on stderr, unasked) when k-means has fewer training rows per cell
 FAISS_MISSING = "the approximate index needs faiss; install it with: pip install 'embcli[ann]'"
 
 
@@ -130,10 +131,15 @@ def build_index(vectors: Path | str | Embeddings, output: Path | str, config: In
         progress.note(f"hashing {rows:,} rows")
         fingerprint = vectors_fingerprint(embeddings)
         rng = np.random.default_rng(config.seed)
-        sample_size = min(rows, max(config.train_rows, 39 * lists))
+        sample_size = min(rows, max(config.train_rows, FAISS_POINTS_PER_CELL * lists))
         sample = np.sort(rng.choice(rows, sample_size, replace=False)) if sample_size < rows else np.arange(rows)
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, lists, faiss.METRIC_INNER_PRODUCT)
         index.cp.seed = config.seed
+        per_cell = sample_size // lists
+        if per_cell < FAISS_POINTS_PER_CELL:  # a small model: say so once, in embcli's voice (quiet with -q)
+            index.cp.min_points_per_centroid = max(1, per_cell)
+            progress.note(f"{sample_size:,} rows for {lists:,} cells: fewer than {FAISS_POINTS_PER_CELL} train each "
+                          "cell, so the cells are rough")
         progress.note(f"training {lists:,} cells on {sample_size:,} rows")
         index.train(unit_rows(embeddings.vectors[sample]))
         with progress.bar(rows, "indexing", unit="rows") as bar:

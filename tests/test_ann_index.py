@@ -83,3 +83,21 @@ def test_missing_faiss_is_one_line(clustered, tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert result.stderr.strip() == "Error: the approximate index needs faiss; install it with: pip install 'embcli[ann]'"
     assert not (tmp_path / "idx").exists()
+
+
+def test_a_small_model_indexes_quietly_with_q(tmp_path):
+    """faiss's own k-means warning (C++ stderr) never reaches the user: embcli says it, and -q silences it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    rows = np.random.default_rng(1).standard_normal((300, 8)).astype(np.float32)
+    np.save(tmp_path / "vectors.npy", rows)
+    (tmp_path / "vocab.tsv").write_text("index\ttoken\tcount\n" + "".join(f"{i}\tw{i}\t1\n" for i in range(300)))
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1]), "PATH": "/usr/bin:/bin"}
+    command = [sys.executable, "-m", "embcli", "index", str(tmp_path / "vectors.npy"), "-o"]
+    quiet = subprocess.run([*command, str(tmp_path / "q"), "-q"], env=env, capture_output=True, text=True, timeout=120)
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    loud = subprocess.run([*command, str(tmp_path / "l")], env=env, capture_output=True, text=True, timeout=120)
+    assert loud.returncode == 0 and "WARNING clustering" not in loud.stderr
+    assert "fewer than 39 train each cell" in loud.stderr
