@@ -49,9 +49,8 @@ from embcli.corpus.tokenize import Tokenizer
 from embcli.corpus.vocabulary import UNK
 from embcli.doc2vec_inference import infer_token_lists, load_doc2vec
 from embcli.embeddings import Embeddings, load_embeddings
-from embcli.embeddings.tokenizer_settings import TOKENIZER_SECTION, phrase_table_path
+from embcli.embeddings.tokenizer_settings import TOKENIZER_SECTION
 from embcli.errors import ConfigError, FormatError, InputError
-from embcli.phrases import apply_phrases, read_phrase_table
 from embcli.progress import SILENT, Progress
 
 SIDECAR_SUFFIX = ".json"
@@ -95,12 +94,11 @@ def tokenizer_for(embeddings: Embeddings, progress: Progress = SILENT) -> tuple[
                       f"not removed (they are out of vocabulary anyway)")
     described = {key: section.get(key) for key in _DESCRIBED}
     described["stopwords"] = section.get("stopwords_source", section.get("stopwords"))
-    table = phrase_table_path(Path(embeddings.source), embeddings.manifest or {}) if embeddings.manifest else None
-    tokenize, passes = embeddings.tokenizer(), (read_phrase_table(table) if table else None)
-    if passes:  # a corpus made by `embcli phrases`: new text's phrases are joined as the corpus's were
-        described["phrases"] = sum(map(len, passes))
-        return (lambda text: apply_phrases(tokenize(text), passes)), {"from": "vectors manifest", **described}
-    return tokenize, {"from": "vectors manifest" if embeddings.knows_tokenizer else "defaults", **described}
+    if embeddings.phrase_passes:  # a corpus made by `embcli phrases`: new text's phrases are joined as its were
+        described["phrases"] = sum(map(len, embeddings.phrase_passes))
+        return embeddings.text_tokenizer(), {"from": "vectors manifest", **described}
+    return embeddings.tokenizer(), {"from": "vectors manifest" if embeddings.knows_tokenizer else "defaults",
+                                    **described}
 
 
 _DESCRIBED = ("tokenizer", "token_pattern", "lowercase", "nfkc", "stopwords")

@@ -20,7 +20,7 @@ import pytest
 from embcli.doc2vec_inference import load_doc2vec
 from embcli.embeddings import load_embeddings
 from embcli.errors import EmbcliError, FormatError
-from embcli.phrases import MAX_PHRASE_TABLE_BYTES, PHRASES_HEADER
+from embcli.corpus.phrase_table import MAX_PHRASE_TABLE_BYTES, PHRASES_HEADER
 
 from conftest import run
 from toy_vectors import write_vectors_dir

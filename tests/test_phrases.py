@@ -115,7 +115,7 @@ def test_the_memory_cap_bounds_the_candidates_held_and_pruning_only_undercounts(
 
 
 def test_two_passes_and_new_text_joined_the_same_way(tmp_path: Path) -> None:
-    from embcli.phrases import apply_phrases, read_phrase_table
+    from embcli.corpus.phrase_table import apply_phrases, read_phrase_table
 
     rng = random.Random(1)
     lines = [" ".join(rng.sample(FILLER, 6) + (["new", "york", "city"] if i % 2 else [])) for i in range(1500)]
@@ -163,7 +163,7 @@ def test_vectors_carry_the_phrase_table_so_embed_needs_no_corpus(tmp_path: Path)
 
 def test_a_phrase_table_with_connector_runs_reads_back(tmp_path):
     """Phrases of four words (two connectors inside) survive the round trip through phrases.tsv."""
-    from embcli.phrases import apply_phrases, read_phrase_table, write_phrase_table
+    from embcli.corpus.phrase_table import apply_phrases, read_phrase_table, write_phrase_table
 
     found = [{"phrase": "bank_of_the_west", "count": 9, "score": 12.5, "pass": 1, "parts": ["bank", "of", "the", "west"]},
              {"phrase": "new_york", "count": 30, "score": 200.0, "pass": 1, "parts": ["new", "york"]}]
@@ -183,3 +183,20 @@ def test_phrases_loads_no_compiler(corpus: Path, tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "p" / "phrases.tsv").read_text(encoding="utf-8").count("\n") > 1
+
+
+def test_queries_and_the_python_api_join_phrases_as_the_corpus_was(corpus: Path, tmp_path: Path) -> None:
+    from embcli.embeddings import load_embeddings
+
+    assert run("phrases", corpus, "-o", tmp_path / "p", "--threshold", "10", "-q").exit_code == 0
+    assert run("train", tmp_path / "p", "-o", tmp_path / "v", "--dim", "8", "--epochs", "1", "-q").exit_code == 0
+    embeddings = load_embeddings(tmp_path / "v")
+    assert embeddings.text_tokenizer()("I love New York") == ["i", "love", "new_york"]
+    assert embeddings.tokenizer()("New York") == ["new", "york"]
+    same = run("similarity", tmp_path / "v", "New York", "new_york")
+    assert same.exit_code == 0 and float(same.stdout) == pytest.approx(1.0, abs=1e-5)
+    (answer,) = json.loads(run("neighbors", tmp_path / "v", "new york - dog", "-k", "3", "--json").stdout)
+    words = [neighbor["word"] for neighbor in answer["neighbors"]]
+    assert len(words) == 3 and "new_york" not in words and "dog" not in words  # the query's own rows are left out
+    apart = run("neighbors", tmp_path / "v", "cat dog", "-k", "3", "--json")  # no phrase: two words, as before
+    assert apart.exit_code == 0 and not {"cat", "dog"} & {n["word"] for n in json.loads(apart.stdout)[0]["neighbors"]}

@@ -63,7 +63,7 @@ def test_one_pass_finds_scores_and_joins_as_gensim_frozen_phrases(sentences: tup
                                                                   tmp_path: Path) -> None:
     from gensim.models.phrases import FrozenPhrases
 
-    from embcli.phrases import apply_phrases, read_phrase_table
+    from embcli.corpus.phrase_table import apply_phrases, read_phrase_table
 
     corpus, source = sentences
     joined, (ours,) = embcli_phrases(corpus, tmp_path / "p", 1)
@@ -80,7 +80,7 @@ def test_two_passes_join_as_gensim_phrases_applied_twice(sentences: tuple[Path, 
                                                          tmp_path: Path) -> None:
     """gensim's Phrases, not FrozenPhrases, for the second pass: freezing re-splits a phrase at every `_`, so it
     scores `end_of_the_line for the day` with the counts of `end` and `day` and loses it."""
-    from embcli.phrases import apply_phrases, read_phrase_table
+    from embcli.corpus.phrase_table import apply_phrases, read_phrase_table
 
     corpus, source = sentences
     joined, found = embcli_phrases(corpus, tmp_path / "p", 2)

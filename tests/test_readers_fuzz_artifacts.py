@@ -27,7 +27,7 @@ from embcli.embeddings import load_embeddings
 from embcli.embeddings.fasttext_bin import read_fasttext_bin
 from embcli.errors import EmbcliError
 from embcli.evaluation.classification import read_labeled_texts
-from embcli.phrases import PHRASES_HEADER, read_phrase_table
+from embcli.corpus.phrase_table import PHRASES_HEADER, read_phrase_table
 from embcli.quantization.codecs import quantize_int8
 
 from test_readers_fuzz import FUZZ, read_bytes_with, with_prefix

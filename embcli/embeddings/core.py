@@ -25,13 +25,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
+from embcli.corpus.phrase_table import PhrasePasses, apply_phrases, read_phrase_table
 from embcli.corpus.tokenize import Tokenizer, TokenizerSpec, make_tokenizer
 from embcli.corpus.word_table import WordTable
 from embcli.embeddings.queries import VectorQueries
+from embcli.embeddings.tokenizer_settings import phrase_table_path
 from embcli.errors import FormatError, UnknownWordError
 
 IN_VOCABULARY = "vocab"  # `lookup`'s answer for a word with its own row
@@ -260,6 +263,20 @@ class Embeddings(VectorQueries):
         Queries and `embed` normalise text with it, so `King` finds `king` on a lowercased model.
         """
         return _tokenizer_of(self.tokenizer_spec or TokenizerSpec())
+
+    def text_tokenizer(self) -> Tokenizer:
+        """`tokenizer()`, then the phrases of the corpus joined (a corpus made by `embcli phrases`).
+
+        `embed`, the Python API and queries read text with it, so `New York` finds the `new_york` row.
+        """
+        tokenize, passes = self.tokenizer(), self.phrase_passes
+        return (lambda text: apply_phrases(tokenize(text), passes)) if passes else tokenize
+
+    @cached_property
+    def phrase_passes(self) -> PhrasePasses:
+        """The phrase table the artifact carries, per pass (empty when it carries none)."""
+        table = phrase_table_path(Path(self.source), self.manifest) if self.manifest and self.source else None
+        return read_phrase_table(table) if table else []
 
 
 @lru_cache(maxsize=16)

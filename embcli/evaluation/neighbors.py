@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from embcli.corpus.phrase_table import apply_phrases
 from embcli.corpus.tokenize import Tokenizer
 from embcli.embeddings import Embeddings
 from embcli.embeddings.queries import cosine_scorer, cosmul_scorer, unit_vector
@@ -68,18 +69,33 @@ def parse_expression(text: str) -> tuple[list[str], list[str]]:
     >>> parse_expression("-paris +rome italy")
     (['rome', 'italy'], ['paris'])
     """
-    positive: list[str] = []
-    negative: list[str] = []
-    sign = +1
+    runs = expression_runs(text)
+    return ([word for sign, words in runs if sign > 0 for word in words],
+            [word for sign, words in runs if sign < 0 for word in words])
+
+
+def expression_runs(text: str) -> list[tuple[int, list[str]]]:
+    """The words of an expression in runs typed one after another with the same sign and no operator between.
+
+    An operator signs the next word only. A run is where a phrase of the corpus may lie (`new york`).
+
+    >>> expression_runs("new york - usa + paris rome - man woman")
+    [(1, ['new', 'york']), (-1, ['usa']), (1, ['paris', 'rome']), (-1, ['man']), (1, ['woman'])]
+    """
+    runs: list[tuple[int, list[str]]] = []
+    sign, signed = +1, False
     for piece in text.split():
         if piece in ("+", "-"):
-            sign = -1 if piece == "-" else +1
+            sign, signed = (-1 if piece == "-" else +1), True
             continue
         if len(piece) > 1 and piece[0] in "+-":
-            sign, piece = (-1 if piece[0] == "-" else +1), piece[1:]
-        (positive if sign > 0 else negative).append(piece)
-        sign = +1
-    return positive, negative
+            sign, piece, signed = (-1 if piece[0] == "-" else +1), piece[1:], True
+        if signed or not runs or runs[-1][0] != sign:
+            runs.append((sign, [piece]))
+        else:
+            runs[-1][1].append(piece)
+        sign, signed = +1, False
+    return runs
 
 
 class QueryReader:
@@ -87,8 +103,18 @@ class QueryReader:
 
     def __init__(self, embeddings: Embeddings, tokenizer: Tokenizer | None = None) -> None:
         self.embeddings = embeddings
-        self.tokenize = tokenizer or embeddings.tokenizer()
+        self.tokenize = tokenizer or embeddings.text_tokenizer()
+        self._phrases = embeddings.phrase_passes if tokenizer is None else []
         self._any_case: CaseInsensitiveVocab | None = None
+
+    def joined(self, words: list[str]) -> list[str]:
+        """Words typed one after another, with the corpus's phrases joined (`new york` -> `new_york`)."""
+        if len(words) < 2 or not self._phrases:
+            return words
+        tokenize = self.embeddings.tokenizer()
+        tokens = [token for word in words for token in tokenize(word)]
+        phrased = apply_phrases(tokens, self._phrases)
+        return words if phrased == tokens else phrased
 
     def term(self, text: str) -> QueryTerm:
         """The term for `text`; UnknownWordError if no form of it has a vector."""
@@ -167,7 +193,10 @@ class ParsedQuery:
 def parse_query(reader: QueryReader, text: str, positive: Sequence[str] = (),
                 negative: Sequence[str] = ()) -> ParsedQuery:
     """A query from an expression and/or explicit positive and negative words."""
-    plus, minus = parse_expression(text)
+    plus: list[str] = []
+    minus: list[str] = []
+    for sign, words in expression_runs(text):
+        (plus if sign > 0 else minus).extend(reader.joined(words))
     plus, minus = plus + list(positive), minus + list(negative)
     if not plus and not minus:
         raise InputError("an empty query; give a word or an expression such as 'king - man + woman'")
