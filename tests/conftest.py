@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +65,17 @@ def group_separation(words: list[str], vectors: np.ndarray) -> tuple[float, floa
 def run(*args: str, input: str | None = None) -> Result:
     """Invoke the CLI in-process; stderr is captured separately."""
     return CliRunner().invoke(main, [str(a) for a in args], input=input, catch_exceptions=False)
+
+
+def assert_imports_none_of(modules: set[str], *args: str) -> None:
+    """Run the CLI in a fresh interpreter (exit 0 expected) and check it never imported `modules`."""
+    code = ("import sys; from embcli.cli import main\n"
+            f"try: main({[str(a) for a in args]!r})\n"
+            "except SystemExit as exit: assert exit.code == 0, exit.code\n"
+            f"assert not {sorted(modules)!r} & sys.modules.keys(), 'imported: ' + repr({sorted(modules)!r})\n")
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from gensim.models import KeyedVectors
 
-from conftest import run
+from conftest import assert_imports_none_of, run
 from toy_vectors import clustered_vectors, write_vectors_dir
 
 # Dimensions (male, female, common, royal): king - man + woman = queen exactly.
@@ -156,13 +156,7 @@ def test_no_query_is_a_usage_error(toy: Path) -> None:
 
 @pytest.mark.parametrize("command", [["neighbors", "king"], ["similarity", "king", "queen"]])
 def test_query_commands_load_no_jit(toy: Path, command: list[str]) -> None:
-    code = ("import sys; from embcli.cli import main\n"
-            f"try: main({[command[0], str(toy), *command[1:]]!r})\n"
-            "except SystemExit as exit: assert exit.code == 0, exit.code\n"
-            "assert 'numba' not in sys.modules, 'numba was imported'\n")
-    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
+    assert_imports_none_of({"numba"}, command[0], toy, *command[1:])
 
 
 def test_vectors_from_stdin_and_normalised(toy: Path) -> None:

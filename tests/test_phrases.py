@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import run
+from conftest import assert_imports_none_of, run
 
 FILLER = "the a cat dog runs walks big small red blue green house tree car of".split()
 CONNECTORS = {"a", "an", "the", "for", "of", "with", "without", "at", "from", "to", "in", "on", "by", "and", "or"}
@@ -175,13 +173,7 @@ def test_a_phrase_table_with_connector_runs_reads_back(tmp_path):
 
 def test_phrases_loads_no_compiler(corpus: Path, tmp_path: Path) -> None:
     """Whole-array counting and joining: the command starts without numba (and the scipy numba pulls in)."""
-    code = ("import sys; from embcli.cli import main\n"
-            f"try: main(['phrases', {str(corpus)!r}, '-o', {str(tmp_path / 'p')!r}, '--threshold', '10', '-q'])\n"
-            "except SystemExit as exit: assert exit.code == 0, exit.code\n"
-            "assert not {'numba', 'scipy'} & set(sys.modules), 'numba or scipy was imported'\n")
-    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
+    assert_imports_none_of({"numba", "scipy"}, "phrases", corpus, "-o", tmp_path / "p", "--threshold", "10", "-q")
     assert (tmp_path / "p" / "phrases.tsv").read_text(encoding="utf-8").count("\n") > 1
 
 
