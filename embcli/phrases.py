@@ -48,15 +48,21 @@ ENGLISH_CONNECTOR_WORDS = frozenset("a an the for of with without at from to in 
 
 
 def connector_words(spec: str | None) -> frozenset[str]:
-    """None, "english" (gensim's list) or a file of words (one per line)."""
-    if spec is None:
+    """None or "none" (no connectors), "english" (gensim's list) or a file of words (one per line).
+
+    "none" is spelled out so that a command line or a config can undo a preset's connectors.
+
+    >>> len(connector_words("none")), len(connector_words("english"))
+    (0, 15)
+    """
+    if spec is None or spec == "none":
         return frozenset()
     if spec == "english":
         return ENGLISH_CONNECTOR_WORDS
     try:
         return frozenset(word.strip() for word in Path(spec).read_text(encoding="utf-8").split() if word.strip())
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"--connector-words {spec}: not 'english' and not a readable file ({exc})") from None
+        raise InputError(f"--connector-words {spec}: not 'english', not 'none' and not a readable file ({exc})") from None
 
 
 def candidate_limit(memory_mb: float) -> int:
@@ -149,6 +155,9 @@ def learn_pass(ids: np.ndarray, offsets: np.ndarray, tokens: list[str], masks: t
         raise ResourceError(f"{vocab_size:,} words and {nodes - 1:,} connector runs do not fit phrase keys (64 bits); "
                             "raise preprocess --min-count or give fewer --connector-words")
     keys, counts, prunes, min_reduce = count_candidates(ids, offsets, masks, trie, config.memory_mb)
+    candidates = len(keys)
+    frequent = np.flatnonzero(counts >= config.min_count)  # the rest score -inf: not decoded at all
+    keys, counts = keys[frequent], counts[frequent]
     unigrams = np.bincount(ids, minlength=vocab_size)
     pairs, runs = keys // np.uint64(nodes), (keys % np.uint64(nodes)).astype(np.int64)
     left = (pairs // np.uint64(vocab_size)).astype(np.int64)
@@ -158,7 +167,7 @@ def learn_pass(ids: np.ndarray, offsets: np.ndarray, tokens: list[str], masks: t
     accepted = accepted[np.argsort(-counts[accepted], kind="stable")]  # count desc, then key: deterministic
     phrases = [{"parts": [tokens[left[p]]] + [tokens[c] for c in trie.run_words(int(runs[p]))] +
                 [tokens[right[p]]], "count": int(counts[p]), "score": float(scores[p])} for p in accepted.tolist()]
-    stats = {"candidates": int(len(keys)), "accepted": len(phrases), "prunes": prunes, "min_reduce": min_reduce,
+    stats = {"candidates": candidates, "accepted": len(phrases), "prunes": prunes, "min_reduce": min_reduce,
              "max_candidates": candidate_limit(config.memory_mb), "connector_runs": nodes - 1}
     return phrases, keys[accepted], stats
 

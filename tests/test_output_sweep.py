@@ -18,14 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
 from conftest import topic_sentences
 from test_disk_full import tmpfs
 from embcli.artifacts import staging as staging_module
-from embcli.artifacts import write_manifest
 from embcli.cli import main
 
 PRECIOUS = "years of work\n"

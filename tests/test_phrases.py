@@ -92,6 +92,13 @@ def test_without_connectors_and_with_a_tiny_memory_cap(corpus: Path, tmp_path: P
     assert "new_york" in {"_".join(p["parts"]) for p in capped}  # frequent pairs survive the pruning
 
 
+def test_connector_words_none_is_the_default_spelled_out(corpus: Path, tmp_path: Path) -> None:
+    for name, extra in (("default", ()), ("none", ("--connector-words", "none"))):
+        assert run("phrases", corpus, "-o", tmp_path / name, "--threshold", "10", "-q", *extra).exit_code == 0
+    assert (tmp_path / "none" / "phrases.tsv").read_bytes() == (tmp_path / "default" / "phrases.tsv").read_bytes()
+    assert "bank_of_america" not in read_table(tmp_path / "none") and "new_york" in read_table(tmp_path / "none")
+
+
 def test_the_memory_cap_bounds_the_candidates_held_and_pruning_only_undercounts(corpus: Path) -> None:
     from embcli.corpus.token_corpus import load_token_corpus
     from embcli.corpus.phrase_spans import connector_trie

@@ -20,7 +20,7 @@ from embcli.cli.common import (echo_json, echo_status, force_option, handle_erro
 @click.option("--threshold", type=float, default=None, help="Join when the score is above it  [default: 100; npmi 0.5]")
 @click.option("--min-count", type=click.IntRange(min=1), default=None, help="Ignore rarer candidates and words  [default: 5]")
 @click.option("--connector-words", type=str, default=None,
-              help="'english' (gensim's ENGLISH_CONNECTOR_WORDS) or a file of words that may sit, any number in a row, inside a phrase  [default: none]")
+              help="'english' (gensim's ENGLISH_CONNECTOR_WORDS), 'none', or a file of words that may sit, any number in a row, inside a phrase  [default: none]")
 @click.option("--passes", type=click.IntRange(min=1), default=None, help="Passes; each can lengthen phrases  [default: 1]")
 @click.option("--memory-mb", type=click.FloatRange(min=1), default=None,
               help="Cap on counting's memory; rare candidates are pruned to stay inside it  [default: 256]")

@@ -52,14 +52,12 @@ def candidate_spans(ids: np.ndarray, offsets: np.ndarray, joinable: np.ndarray, 
         pair[breaks[(breaks >= 0) & (breaks < len(pair))]] = False
         starts = np.flatnonzero(pair)
         return starts + lo, starts + (lo + 1)
-    stops = np.flatnonzero(~connector[words])  # the words that are not connectors, where a run ends
-    at = np.flatnonzero(joinable[words[stops]])
-    starts, ends = stops[at], np.append(stops, hi - lo)[at + 1]
-    sentence_end = np.repeat(offsets[first + 1:last + 1] - lo, np.diff(offsets[first:last + 1]))
-    inside = ends < sentence_end[starts]
-    starts, ends = starts[inside], ends[inside]
-    keep = joinable[words[ends]]
-    return starts[keep] + lo, ends[keep] + lo
+    sentence_start = np.zeros(hi - lo, dtype=np.bool_)
+    sentence_start[offsets[first:last][offsets[first:last] < hi] - lo] = True
+    stops = np.flatnonzero(~connector[words] | sentence_start)  # where a run ends: a word, or a new sentence
+    stop_joinable = joinable[words[stops]]
+    at = np.flatnonzero(stop_joinable[:-1] & stop_joinable[1:] & ~sentence_start[stops[1:]])
+    return stops[at] + lo, stops[at + 1] + lo
 
 
 @dataclass(frozen=True)
