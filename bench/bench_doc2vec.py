@@ -6,8 +6,9 @@ window 5, negative 5, sample 1e-3, 5 epochs, 2 workers; whole processes, embcli 
 median of --repeats runs; words/s = corpus tokens x epochs / training seconds (each tool's own timer
 around its training loop; wall time of the whole process is reported beside it).
 
-Accuracy: both tools train on the texts of MR, SUBJ and TREC (26,614 lines, same tokens, min-count 2,
-20 epochs, otherwise the speed settings) in one fixed shuffled order (MR and SUBJ are sorted by label, and
+Accuracy: both tools (and embcli with word2vec's word-by-word learning-rate decay) train on the texts of
+MR, SUBJ and TREC (26,614 lines, same tokens, min-count 2, 20 epochs, otherwise the speed settings) in one
+fixed shuffled order (MR and SUBJ are sorted by label, and
 a document's place in the epoch leaks into its vector: unshuffled, MR scores ~3 points higher for both
 tools), with seeds 1..--seeds; each tool's trained document vectors of those lines are scored by embcli's
 classifier (logistic regression, C by inner CV; stratified 10-fold CV on MR and SUBJ, the train/test split
@@ -37,6 +38,7 @@ MODES = {"dbow": ["--dm", "0"], "dbow-words": ["--dm", "0", "--dbow-words"], "dm
 GENSIM_MODES = {"dbow": {"dm": 0}, "dbow-words": {"dm": 0, "dbow_words": 1}, "dm": {"dm": 1, "dm_mean": 1}}
 CLASSIFY = REPO / "data" / "classify"
 CLASSIFY_FILES = ("mr.tsv", "subj.tsv", "trec-train.tsv", "trec-test.tsv")
+WORD_DECAY = "embcli --alpha-decay word"  # the learning rate down word2vec's line word by word, not per epoch
 
 
 def options(settings: dict) -> list[str]:
@@ -136,11 +138,12 @@ def document_accuracy(texts: Path, work: Path, seeds: int) -> dict[str, dict[str
     line_of_doc = np.asarray(text_order(int(starts[-1])))[np.load(texts / "lines.npy")]
     labels = [[line.split("\t", 1)[0] for line in file_lines(name)] for name in CLASSIFY_FILES]
     scores: dict[str, dict[str, list[float]]] = {tool: {"mr": [], "subj": [], "trec": [], "trec-cv": []}
-                                                 for tool in ("embcli", "gensim")}
+                                                 for tool in ("embcli", "gensim", WORD_DECAY)}
     for seed in range(1, seeds + 1):
         settings = {**SPEED, "epochs": 20, "seed": seed}
         timed(embcli_train(texts, work / "texts-embcli", "dbow", settings))
         timed(gensim_train(texts, work / "texts-gensim", "dbow", settings))
+        timed(embcli_train(texts, work / f"texts-{WORD_DECAY}", "dbow", settings) + ["--alpha-decay", "word"])
         for tool, score in scores.items():
             docvecs = np.load(work / f"texts-{tool}" / "docvecs.npy")
             rows = np.zeros((starts[-1], docvecs.shape[1]), dtype=np.float32)
@@ -179,19 +182,20 @@ def report(speeds: dict[str, dict], accuracy: dict | None, repeats: int, started
         for tool, s in accuracy.items():
             lines.append(f"| {tool} | " + " | ".join(f"{median(s[k]):.1%} ({min(s[k]):.1%}-{max(s[k]):.1%})"
                                                      if s.get(k) else "-" for k in ACCURACY_COLUMNS) + " |")
-        lines += ["", "Paired per seed (embcli - gensim), mean and its standard error: " + ", ".join(
-            f"{k.upper()} {paired(accuracy, k)}" for k in ACCURACY_COLUMNS if accuracy["embcli"].get(k)) + "."]
+        for other in ("gensim", WORD_DECAY) if WORD_DECAY in accuracy else ("gensim",):
+            lines += ["", f"Paired per seed (embcli - {other}), mean and its standard error, in points: " + ", ".join(
+                f"{k.upper()} {paired(accuracy, k, other)}" for k in ACCURACY_COLUMNS if accuracy["embcli"].get(k)) + "."]
     return "\n".join(lines)
 
 
 ACCURACY_COLUMNS = ("mr", "subj", "trec", "trec-cv")
 
 
-def paired(accuracy: dict, key: str) -> str:
-    """The mean per-seed difference embcli - gensim, in points, with its standard error."""
+def paired(accuracy: dict, key: str, other: str = "gensim") -> str:
+    """The mean per-seed difference embcli - other, in points, with its standard error."""
     import statistics
 
-    differences = [100 * (e - g) for e, g in zip(accuracy["embcli"][key], accuracy["gensim"][key])]
+    differences = [100 * (e - g) for e, g in zip(accuracy["embcli"][key], accuracy[other][key])]
     error = statistics.stdev(differences) / len(differences) ** 0.5 if len(differences) > 1 else float("nan")
     return f"{statistics.mean(differences):+.2f} +/- {error:.2f}"
 

@@ -189,3 +189,20 @@ def test_document_rows_start_at_gensims_scale(documents):
     bound = 1.0 / docvecs.shape[1]
     assert np.abs(docvecs).max() <= bound and np.abs(docvecs).max() > 0.95 * bound
     assert abs(float(np.abs(docvecs).mean()) - bound / 2) < 0.05 * bound
+
+
+def test_the_learning_rate_steps_down_once_per_epoch_by_default(documents):
+    """One epoch at --alpha-decay epoch is one epoch at a constant rate; the manifest records each epoch's rate."""
+    directory, _ = documents
+    stepped = train(directory, "stepped", "--epochs", "1", "--workers", "1", "--alpha", "0.03")
+    constant = train(directory, "constant", "--epochs", "1", "--workers", "1", "--alpha", "0.03", "--min-alpha", "0.03",
+                     "--alpha-decay", "word")
+    decayed = train(directory, "decayed", "--epochs", "1", "--workers", "1", "--alpha", "0.03", "--alpha-decay", "word")
+    vectors = {name: np.load(model / "docvecs.npy") for name, model in
+               (("stepped", stepped), ("constant", constant), ("decayed", decayed))}
+    assert np.array_equal(vectors["stepped"], vectors["constant"])
+    assert not np.allclose(vectors["stepped"], vectors["decayed"], atol=1e-4)
+    manifest = json.loads((train(directory, "four", "--epochs", "4", "--alpha", "0.02", "--min-alpha", "0.004")
+                           / "manifest.json").read_text())
+    assert manifest["config"]["alpha_decay"] == "epoch"
+    assert [epoch["alpha"] for epoch in manifest["epochs"]] == pytest.approx([0.02, 0.016, 0.012, 0.008])

@@ -76,6 +76,8 @@ DOC2VEC = "doc2vec options (--model doc2vec; --negative, --sample, --min-alpha a
         help="--dm 0: also train skip-gram word vectors, interleaved.")
 @option("--tags", type=str, default=None, show_default="the document number", section=DOC2VEC,
         help="File of one tag per input line.")
+@option("--alpha-decay", type=click.Choice(["epoch", "word"]), default=None, show_default="epoch", section=DOC2VEC,
+        help="Learning rate: one step down per epoch, or word2vec's linear decay per word.")
 @option("--infer-epochs", type=int, default=None, show_default="the training epochs", section=DOC2VEC,
         help="Epochs of inference on new text (embed --pool infer).")
 @option("--mllib-partitions", type=int, default=None, show_default="1", section=SPARK_SECTION,

@@ -22,7 +22,10 @@ class Doc2VecConfig(Validated):
     sample: float = setting(1e-3, at_least=0)  # subsampling threshold for frequent words (0 disables)
     epochs: int = setting(10, at_least=1)  # passes over the corpus (gensim Doc2Vec's default)
     alpha: float = setting(0.025, above=0)  # start learning rate
-    min_alpha: float = setting(0.0001, at_least=0)  # learning rate at the end of training (linear decay)
+    min_alpha: float = setting(0.0001, at_least=0)  # where the learning rate's decay line ends
+    # epoch: the rate steps down once per epoch, to where the line is at the epoch's start; word: down the line word
+    # by word (word2vec's). Per epoch, short documents' vectors keep learning in the last epochs (see BENCHMARKS.md)
+    alpha_decay: Literal["epoch", "word"] = "epoch"
     infer_epochs: int | None = setting(None, at_least=1)  # epochs of `--pool infer` on new text; None: the training epochs
     workers: int = setting(default_factory=default_workers, at_least=1)  # threads
     seed: int = seed_setting()
