@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -66,14 +65,26 @@ def test_a_long_command_stops_cleanly(tmp_path: Path, inputs: dict[str, Path], n
     assert not (tmp_path / "out.npy").exists()
 
 
+# Holds the import of the commands open (it takes 0.1-1 s, by machine) and says so, so the signal lands in it.
+SLOW_COMMANDS = """
+import sys, time
+class SlowCommands:
+    def find_spec(self, name, path, target=None):
+        if name == "embcli.cli.commands":
+            print("loading", flush=True)
+            time.sleep(20)
+sys.meta_path.insert(0, SlowCommands())
+sys.argv = ["embcli", "--help"]
+from embcli.cli import main
+main()
+"""
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_while_the_command_line_loads_is_one_line(tmp_path: Path, signum: int) -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    process = subprocess.Popen([sys.executable, "-c", "import embcli, sys, time; time.sleep(0.3); "
-                                "sys.argv = ['embcli', '--help']; from embcli.cli import main; main()"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                               preexec_fn=_default_signal_handling)
-    time.sleep(0.5)  # past the sleep, inside the import of the commands (about a second)
-    assert process.poll() is None
-    code, err, _ = interrupt(process, signum)
-    assert (code, err) == (128 + signum, "Interrupted; no output was written.\n")
+    process = subprocess.Popen([sys.executable, "-c", SLOW_COMMANDS], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, start_new_session=True, preexec_fn=_default_signal_handling)
+    assert process.stdout.readline() == b"loading\n"  # inside the import of the commands
+    code, err, seconds = interrupt(process, signum)
+    assert (code, err) == (128 + signum, "Interrupted; no output was written.\n") and seconds < 10
