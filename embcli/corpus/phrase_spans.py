@@ -115,18 +115,21 @@ def connector_trie(ids: np.ndarray, offsets: np.ndarray, joinable: np.ndarray, c
         run_lengths.append(ends[has_run] - starts[has_run] - 1)
     starts, lengths = np.concatenate(run_starts), np.concatenate(run_lengths)
     vocab = np.uint64(len(joinable))
+    connector_ids = np.flatnonzero(connector)  # a connector's rank among them orders (prefix, connector) as its id
+    rank = np.zeros(len(connector), dtype=np.int64)
+    rank[connector_ids] = np.arange(len(connector_ids))
     node = np.zeros(len(starts), dtype=np.int64)  # each run's node so far (its prefix of `level` connectors)
     parents, words, first_run, levels = [np.zeros(1, np.int64)], [np.zeros(1, np.int64)], [np.full(1, -1)], [[0]]
     count, level, active = 1, 0, np.arange(len(starts))
     while len(active):  # level by level: the distinct (prefix, next connector) pairs become nodes
         level += 1
-        key = node[active].astype(np.uint64) * vocab + ids[starts[active] + level]
-        distinct, first_index, inverse = np.unique(key, return_index=True, return_inverse=True)
-        parents.append((distinct // vocab).astype(np.int64))
-        words.append((distinct % vocab).astype(np.int64))
+        code = node[active] * len(connector_ids) + rank[ids[starts[active] + level]]
+        distinct, first_index, inverse = distinct_codes(code, count * len(connector_ids))
+        parents.append(distinct // len(connector_ids))
+        words.append(connector_ids[distinct % len(connector_ids)])
         first_run.append(active[first_index])
         levels.append(np.full(len(distinct), level))
-        node[active] = count + inverse.ravel()
+        node[active] = count + inverse
         count += len(distinct)
         active = active[lengths[active] > level]
     order = np.lexsort((np.concatenate(levels), np.concatenate(first_run)))  # by first run, then prefix length
@@ -139,6 +142,23 @@ def connector_trie(ids: np.ndarray, offsets: np.ndarray, joinable: np.ndarray, c
     keys = parents_numbered[1:].astype(np.uint64) * vocab + words_numbered[1:].astype(np.uint64)
     by_key = np.argsort(keys)
     return ConnectorTrie(parents_numbered, words_numbered, keys[by_key], by_key + 1, len(joinable))
+
+
+def distinct_codes(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """np.unique(codes, return_index=True, return_inverse=True) of int64 codes in [0, size): counted, not
+    sorted, while `size` is small.
+
+    >>> distinct_codes(np.array([4, 1, 4, 0]), 6)
+    (array([0, 1, 4]), array([3, 1, 0]), array([2, 1, 2, 0]))
+    """
+    if size > 4 * len(codes) + (1 << 16):
+        distinct, first_index, inverse = np.unique(codes, return_index=True, return_inverse=True)
+        return distinct, first_index, inverse.ravel()
+    present = np.bincount(codes, minlength=size) > 0
+    inverse = (np.cumsum(present) - 1)[codes]
+    first_index = np.full(int(present.sum()), len(codes), dtype=np.int64)
+    np.minimum.at(first_index, inverse, np.arange(len(codes)))
+    return np.flatnonzero(present), first_index, inverse
 
 
 def candidate_keys(ids: np.ndarray, starts: np.ndarray, ends: np.ndarray, trie: ConnectorTrie) -> np.ndarray:
