@@ -160,9 +160,9 @@ def document_accuracy(texts: Path, work: Path, seeds: int) -> dict[str, dict[str
     return scores
 
 
-def report(speeds: dict[str, dict], accuracy: dict | None, repeats: int, started_machine: str) -> str:
+def report(speeds: dict[str, dict], accuracy: dict | None, command: str, started_machine: str) -> str:
     lines = ["## Doc2Vec: embcli's kernels vs gensim Doc2Vec corpus_file", "",
-             f"Machine: {started_machine}. Command: `python bench/bench_doc2vec.py --repeats {repeats}`.",
+             f"Machine: {started_machine}. Command: {command}.",
              "Shared corpus as documents (one per line, 4.69M tokens), dim 100, window 5, negative 5, sample 1e-3, "
              "5 epochs, 2 workers; words/s over each tool's training loop, median of interleaved runs (range).", "",
              "| mode | embcli words/s | gensim words/s | ratio (range) | wall s embcli / gensim | peak RSS MB |",
@@ -229,7 +229,14 @@ def main() -> None:
         accuracy = None if args.skip_accuracy else document_accuracy(texts, args.work, args.seeds)
         if accuracy:
             saved.write_text(json.dumps(accuracy))
-    markdown = report(speeds, accuracy, args.repeats, started_machine)
+    command = f"`python bench/bench_doc2vec.py --repeats {args.repeats}`"
+    if args.reuse_accuracy and accuracy:  # the accuracy runs came from an earlier --accuracy-only
+        seeds = len(next(iter(accuracy.values()))["mr"])
+        command = (f"`python bench/bench_doc2vec.py --accuracy-only --seeds {seeds}`, then "
+                   f"`python bench/bench_doc2vec.py --repeats {args.repeats} --reuse-accuracy`")
+    elif accuracy:
+        command = f"`python bench/bench_doc2vec.py --repeats {args.repeats} --seeds {args.seeds}`"
+    markdown = report(speeds, accuracy, command, started_machine)
     print(markdown)
     write_section("doc2vec", markdown)
 
