@@ -183,8 +183,9 @@ def report(speeds: dict[str, dict], accuracy: dict | None, command: str, started
             lines.append(f"| {tool} | " + " | ".join(f"{median(s[k]):.1%} ({min(s[k]):.1%}-{max(s[k]):.1%})"
                                                      if s.get(k) else "-" for k in ACCURACY_COLUMNS) + " |")
         for other in ("gensim", WORD_DECAY) if WORD_DECAY in accuracy else ("gensim",):
-            lines += ["", f"Paired per seed (embcli - {other}), mean and its standard error, in points: " + ", ".join(
-                f"{k.upper()} {paired(accuracy, k, other)}" for k in ACCURACY_COLUMNS if accuracy["embcli"].get(k)) + "."]
+            pairs = [f"{k.upper()} {paired(accuracy, k, other)}" for k in ACCURACY_COLUMNS if accuracy["embcli"].get(k)]
+            lines += ["", f"Paired per seed (embcli - {other}), mean and its standard error, in points: "
+                      + ", ".join(pairs) + "."]
     return "\n".join(lines)
 
 
@@ -229,13 +230,12 @@ def main() -> None:
         accuracy = None if args.skip_accuracy else document_accuracy(texts, args.work, args.seeds)
         if accuracy:
             saved.write_text(json.dumps(accuracy))
-    command = f"`python bench/bench_doc2vec.py --repeats {args.repeats}`"
+    command = f"`python bench/bench_doc2vec.py --repeats {args.repeats}"
     if args.reuse_accuracy and accuracy:  # the accuracy runs came from an earlier --accuracy-only
-        seeds = len(next(iter(accuracy.values()))["mr"])
-        command = (f"`python bench/bench_doc2vec.py --accuracy-only --seeds {seeds}`, then "
-                   f"`python bench/bench_doc2vec.py --repeats {args.repeats} --reuse-accuracy`")
-    elif accuracy:
-        command = f"`python bench/bench_doc2vec.py --repeats {args.repeats} --seeds {args.seeds}`"
+        seeds = len(accuracy["embcli"]["mr"])
+        command = f"`python bench/bench_doc2vec.py --accuracy-only --seeds {seeds}`, then {command} --reuse-accuracy`"
+    else:
+        command += f" --seeds {args.seeds}`" if accuracy else "`"
     markdown = report(speeds, accuracy, command, started_machine)
     print(markdown)
     write_section("doc2vec", markdown)

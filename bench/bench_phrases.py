@@ -5,8 +5,9 @@ Shared corpus (lowercased [a-z0-9']+ tokens, min-count 5), word2phrase scoring w
 (gensim gets a custom scorer computing the same formula: its default scorer uses the vocabulary size),
 min-count 5, threshold 100, one pass; without connector words, and with gensim's ENGLISH_CONNECTOR_WORDS
 (embcli's `--connector-words english`). Whole processes, interleaved, median of --repeats runs. embcli:
-`embcli phrases` (read the corpus directory, count, score, join, write the new corpus directory). gensim: read `corpus.txt` (LineSentence), learn `Phrases`, freeze, join every sentence,
-write the joined text. Overlap: the two phrase sets compared, and the joined sentences line by line.
+`embcli phrases` (read the corpus directory, count, score, join, write the new corpus directory). gensim:
+read `corpus.txt` (LineSentence), learn `Phrases`, freeze, join every sentence, write the joined text.
+Overlap: the two phrase sets compared, and the joined sentences line by line.
 
 Usage (under the shared lock, from the repository):
     flock /tmp/embcli-bench.lock python bench/bench_phrases.py [--repeats 3] [--work DIR] [--corpus FILE.txt.gz]

@@ -62,7 +62,8 @@ def connector_words(spec: str | None) -> frozenset[str]:
     try:
         return frozenset(word.strip() for word in Path(spec).read_text(encoding="utf-8").split() if word.strip())
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"--connector-words {spec}: not 'english', not 'none' and not a readable file ({exc})") from None
+        raise InputError(f"--connector-words {spec}: not 'english', not 'none' and not a readable file "
+                         f"({exc})") from None
 
 
 def candidate_limit(memory_mb: float) -> int:

@@ -116,17 +116,16 @@ def connector_trie(ids: np.ndarray, offsets: np.ndarray, joinable: np.ndarray, c
     starts, lengths = np.concatenate(run_starts), np.concatenate(run_lengths)
     vocab = np.uint64(len(joinable))
     connector_ids = np.flatnonzero(connector)  # a connector's rank among them orders (prefix, connector) as its id
-    rank = np.zeros(len(connector), dtype=np.int64)
-    rank[connector_ids] = np.arange(len(connector_ids))
+    rank, n_connectors = np.cumsum(connector) - 1, len(connector_ids)
     node = np.zeros(len(starts), dtype=np.int64)  # each run's node so far (its prefix of `level` connectors)
     parents, words, first_run, levels = [np.zeros(1, np.int64)], [np.zeros(1, np.int64)], [np.full(1, -1)], [[0]]
     count, level, active = 1, 0, np.arange(len(starts))
     while len(active):  # level by level: the distinct (prefix, next connector) pairs become nodes
         level += 1
-        code = node[active] * len(connector_ids) + rank[ids[starts[active] + level]]
-        distinct, first_index, inverse = distinct_codes(code, count * len(connector_ids))
-        parents.append(distinct // len(connector_ids))
-        words.append(connector_ids[distinct % len(connector_ids)])
+        code = node[active] * n_connectors + rank[ids[starts[active] + level]]
+        distinct, first_index, inverse = distinct_codes(code, count * n_connectors)
+        parents.append(distinct // n_connectors)
+        words.append(connector_ids[distinct % n_connectors])
         first_run.append(active[first_index])
         levels.append(np.full(len(distinct), level))
         node[active] = count + inverse

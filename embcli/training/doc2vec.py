@@ -126,7 +126,7 @@ def train_doc2vec(corpus: TokenCorpus, output: Path, config: Doc2VecConfig, *, f
         train_seconds = time.perf_counter() - train_started
         for record in epochs:  # the rate each epoch starts at (all through it, with alpha_decay "epoch")
             start, _ = rate_progress(config.alpha_decay, record["epoch"] - 1, config.epochs, 0, 1)
-            record["alpha"] = round(config.alpha - (config.alpha - config.min_alpha) * start, 9)
+            record["alpha"] = round(word2vec_kernels.alpha_at(config.alpha, config.min_alpha, start), 9)
         docvecs = syn0[vocab_size:]
         if not np.all(np.isfinite(docvecs)):
             raise DivergenceError("training diverged (NaN or infinite document vectors); lower --alpha and try again")
