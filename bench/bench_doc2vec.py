@@ -8,17 +8,19 @@ around its training loop; wall time of the whole process is reported beside it).
 
 Accuracy: both tools (and embcli with word2vec's word-by-word learning-rate decay) train on the texts of
 MR, SUBJ and TREC (26,614 lines, same tokens, min-count 2, 20 epochs, otherwise the speed settings) in one
-fixed shuffled order (MR and SUBJ are sorted by label, and
-a document's place in the epoch leaks into its vector: unshuffled, MR scores ~3 points higher for both
-tools), with seeds 1..--seeds; each tool's trained document vectors of those lines are scored by embcli's
-classifier (logistic regression, C by inner CV; stratified 10-fold CV on MR and SUBJ, the train/test split
-on TREC, and, as a steadier figure for TREC's short questions, 10-fold CV over all its 5,952); the median over
-seeds is reported with the range, and the mean paired difference per seed with its standard error.
+fixed shuffled order (MR and SUBJ are sorted by label, and a document's place in the epoch leaks into its
+vector: unshuffled, MR scores ~3 points higher for both tools), with --seeds seeds from --first-seed on;
+each tool's trained document vectors of those lines are scored by embcli's classifier (logistic regression,
+C by inner CV; stratified 10-fold CV on MR and SUBJ, the train/test split on TREC, and, as a steadier figure
+for TREC's short questions, 10-fold CV over all its 5,952); the median over seeds is reported with the
+range, and the mean paired difference per seed with its standard error.
 
-The accuracy runs are saved to WORK/accuracy.json; `--accuracy-only` runs just them (they time nothing,
-so they need not hold the benchmark lock) and `--reuse-accuracy` reports the saved ones beside new speed runs.
+The accuracy runs are saved to WORK/accuracy.json with their seeds; `--accuracy-only` runs just them (they
+time nothing, so they need not hold the benchmark lock) and `--reuse-accuracy` reports the saved ones beside new
+speed runs. `--tools` leaves out a tool (the word-decay one costs a third of the time and is not a target).
 
-Usage: python bench/bench_doc2vec.py [--repeats 3] [--seeds 3] [--work DIR] [--modes dbow dbow-words dm]
+Usage: python bench/bench_doc2vec.py [--repeats 3] [--seeds 3] [--first-seed 1] [--work DIR]
+       [--modes dbow dbow-words dm] [--tools embcli gensim word-decay]
        [--skip-accuracy | --accuracy-only | --reuse-accuracy] [--corpus ../shared/data/corpus/en-mixed-5m.txt.gz]
 """
 
@@ -39,6 +41,8 @@ GENSIM_MODES = {"dbow": {"dm": 0}, "dbow-words": {"dm": 0, "dbow_words": 1}, "dm
 CLASSIFY = REPO / "data" / "classify"
 CLASSIFY_FILES = ("mr.tsv", "subj.tsv", "trec-train.tsv", "trec-test.tsv")
 WORD_DECAY = "embcli --alpha-decay word"  # the learning rate down word2vec's line word by word, not per epoch
+ACCURACY_COLUMNS = ("mr", "subj", "trec", "trec-cv")
+TOOLS = {"embcli": "embcli", "gensim": "gensim", "word-decay": WORD_DECAY}  # --tools name: the tool's label
 
 
 def options(settings: dict) -> list[str]:
@@ -125,8 +129,11 @@ def text_order(n_lines: int) -> list[int]:
     return np.random.default_rng(0).permutation(n_lines).tolist()
 
 
-def document_accuracy(texts: Path, work: Path, seeds: int) -> dict[str, dict[str, list[float]]]:
-    """MR and SUBJ (10-fold CV) and TREC (train/test) accuracy of each tool's trained document vectors, per seed."""
+def document_accuracy(texts: Path, work: Path, seeds: list[int], tools: list[str]) -> dict:
+    """MR and SUBJ (10-fold CV) and TREC (train/test) accuracy of each tool's trained document vectors, per seed.
+
+    Returns {"seeds": [...], "scores": {tool: {column: [one figure per seed]}}}.
+    """
     import numpy as np
 
     sys.path.insert(0, str(REPO))
@@ -137,13 +144,16 @@ def document_accuracy(texts: Path, work: Path, seeds: int) -> dict[str, dict[str
     # document k is line lines.npy[k] of the shuffled texts.txt, which is line text_order[...] of the files
     line_of_doc = np.asarray(text_order(int(starts[-1])))[np.load(texts / "lines.npy")]
     labels = [[line.split("\t", 1)[0] for line in file_lines(name)] for name in CLASSIFY_FILES]
-    scores: dict[str, dict[str, list[float]]] = {tool: {"mr": [], "subj": [], "trec": [], "trec-cv": []}
-                                                 for tool in ("embcli", "gensim", WORD_DECAY)}
-    for seed in range(1, seeds + 1):
+    scores: dict[str, dict[str, list[float]]] = {TOOLS[tool]: {column: [] for column in ACCURACY_COLUMNS}
+                                                 for tool in tools}
+    for seed in seeds:
         settings = {**SPEED, "epochs": 20, "seed": seed}
-        timed(embcli_train(texts, work / "texts-embcli", "dbow", settings))
-        timed(gensim_train(texts, work / "texts-gensim", "dbow", settings))
-        timed(embcli_train(texts, work / f"texts-{WORD_DECAY}", "dbow", settings) + ["--alpha-decay", "word"])
+        trainers = {"embcli": embcli_train(texts, work / "texts-embcli", "dbow", settings),
+                    "gensim": gensim_train(texts, work / "texts-gensim", "dbow", settings),
+                    WORD_DECAY: embcli_train(texts, work / f"texts-{WORD_DECAY}", "dbow", settings)
+                    + ["--alpha-decay", "word"]}
+        for tool in scores:
+            timed(trainers[tool])
         for tool, score in scores.items():
             docvecs = np.load(work / f"texts-{tool}" / "docvecs.npy")
             rows = np.zeros((starts[-1], docvecs.shape[1]), dtype=np.float32)
@@ -157,7 +167,7 @@ def document_accuracy(texts: Path, work: Path, seeds: int) -> dict[str, dict[str
             score["trec-cv"].append(float(np.mean(cross_validated_accuracies(np.concatenate(part[2:]),
                                                                              labels[2] + labels[3]))))
             print(json.dumps({"seed": seed, "tool": tool, **{k: v[-1] for k, v in score.items()}}), flush=True)
-    return scores
+    return {"seeds": seeds, "scores": scores}
 
 
 def report(speeds: dict[str, dict], accuracy: dict | None, command: str, started_machine: str) -> str:
@@ -174,22 +184,30 @@ def report(speeds: dict[str, dict], accuracy: dict | None, command: str, started
                      f"{s['ratio']:.2f}x ({s['ratio_range'][0]:.2f}-{s['ratio_range'][1]:.2f}) | "
                      f"{e['wall']:.1f} / {g['wall']:.1f} | {e['rss']:.0f} / {g['rss']:.0f} |")
     if accuracy:
-        runs = len(next(iter(accuracy.values()))["mr"])
+        seeds, accuracy = accuracy["seeds"], accuracy["scores"]
         lines += ["", f"Document vectors trained on the MR+SUBJ+TREC texts in one fixed shuffled order (PV-DBOW, 20 "
-                      f"epochs, seeds 1-{runs}), same classifier (logistic regression, C by inner CV; 10-fold CV on "
-                      "MR/SUBJ, train/test on TREC, and 10-fold CV over all of TREC); median over seeds (range):", "",
+                      f"epochs, {len(seeds)} seeds: {seed_span(seeds)}), same classifier (logistic regression, C by "
+                      "inner CV; 10-fold CV on MR/SUBJ, train/test on TREC, and 10-fold CV over all of TREC); median "
+                      "over seeds (range):", "",
                   "| tool | MR | SUBJ | TREC | TREC, 10-fold CV of all 5,952 |", "|---|---|---|---|---|"]
         for tool, s in accuracy.items():
             lines.append(f"| {tool} | " + " | ".join(f"{median(s[k]):.1%} ({min(s[k]):.1%}-{max(s[k]):.1%})"
                                                      if s.get(k) else "-" for k in ACCURACY_COLUMNS) + " |")
-        for other in ("gensim", WORD_DECAY) if WORD_DECAY in accuracy else ("gensim",):
+        for other in [tool for tool in ("gensim", WORD_DECAY) if tool in accuracy and "embcli" in accuracy]:
             pairs = [f"{k.upper()} {paired(accuracy, k, other)}" for k in ACCURACY_COLUMNS if accuracy["embcli"].get(k)]
             lines += ["", f"Paired per seed (embcli - {other}), mean and its standard error, in points: "
                       + ", ".join(pairs) + "."]
     return "\n".join(lines)
 
 
-ACCURACY_COLUMNS = ("mr", "subj", "trec", "trec-cv")
+def seed_span(seeds: list[int]) -> str:
+    """Seeds as a range when they are consecutive.
+
+    >>> seed_span([11, 12, 13]), seed_span([1, 5])
+    ('11-13', '1, 5')
+    """
+    consecutive = seeds == list(range(seeds[0], seeds[0] + len(seeds)))
+    return f"{seeds[0]}-{seeds[-1]}" if consecutive and len(seeds) > 1 else ", ".join(map(str, seeds))
 
 
 def paired(accuracy: dict, key: str, other: str = "gensim") -> str:
@@ -201,6 +219,13 @@ def paired(accuracy: dict, key: str, other: str = "gensim") -> str:
     return f"{statistics.mean(differences):+.2f} +/- {error:.2f}"
 
 
+def accuracy_options(accuracy: dict) -> str:
+    """The options that reproduce a saved accuracy run."""
+    seeds, tools = accuracy["seeds"], [name for name, label in TOOLS.items() if label in accuracy["scores"]]
+    first = f" --first-seed {seeds[0]}" if seeds[0] != 1 else ""
+    return f"--seeds {len(seeds)}{first}" + (f" --tools {' '.join(tools)}" if tools != list(TOOLS) else "")
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--gensim-run":
         gensim_run(*sys.argv[2:6])
@@ -210,6 +235,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/embcli-bench-doc2vec"))
     parser.add_argument("--modes", nargs="*", default=["dbow"], choices=list(MODES))
     parser.add_argument("--seeds", type=int, default=3, help="training seeds of the accuracy comparison")
+    parser.add_argument("--first-seed", type=int, default=1, help="the first of those seeds")
+    parser.add_argument("--tools", nargs="+", default=list(TOOLS), choices=list(TOOLS),
+                        help="the tools of the accuracy comparison (embcli and gensim are the target's)")
     parser.add_argument("--skip-accuracy", action="store_true")
     parser.add_argument("--accuracy-only", action="store_true", help="run the accuracy comparison only (no timing)")
     parser.add_argument("--reuse-accuracy", action="store_true", help="report WORK/accuracy.json, do not re-run it")
@@ -219,23 +247,24 @@ def main() -> None:
     started_machine = machine()
     corpus, texts, tokens = prepare(args.work, args.corpus)
     saved = args.work / "accuracy.json"
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     if args.accuracy_only:
-        saved.write_text(json.dumps(document_accuracy(texts, args.work, args.seeds)))
+        saved.write_text(json.dumps(document_accuracy(texts, args.work, seeds, args.tools)))
         print(saved.read_text())
         return
     speeds = {mode: speed(corpus, tokens, args.work, mode, args.repeats) for mode in args.modes}
     if args.reuse_accuracy:
         accuracy = json.loads(saved.read_text()) if saved.exists() else None
     else:
-        accuracy = None if args.skip_accuracy else document_accuracy(texts, args.work, args.seeds)
+        accuracy = None if args.skip_accuracy else document_accuracy(texts, args.work, seeds, args.tools)
         if accuracy:
             saved.write_text(json.dumps(accuracy))
     command = f"`python bench/bench_doc2vec.py --repeats {args.repeats}"
     if args.reuse_accuracy and accuracy:  # the accuracy runs came from an earlier --accuracy-only
-        seeds = len(accuracy["embcli"]["mr"])
-        command = f"`python bench/bench_doc2vec.py --accuracy-only --seeds {seeds}`, then {command} --reuse-accuracy`"
+        command = (f"`python bench/bench_doc2vec.py --accuracy-only {accuracy_options(accuracy)}`, "
+                   f"then {command} --reuse-accuracy`")
     else:
-        command += f" --seeds {args.seeds}`" if accuracy else "`"
+        command += f" {accuracy_options(accuracy)}`" if accuracy else "`"
     markdown = report(speeds, accuracy, command, started_machine)
     print(markdown)
     write_section("doc2vec", markdown)
