@@ -12,8 +12,11 @@
    (fewer than RARE_COUNT occurrences), scored restricted to the vocabulary (pairs with an unseen word are
    lost) and with unseen words built from subwords, for both engines.
 
-Usage: python bench/bench_fasttext.py [--repeats 3] [--epochs 5] [--work DIR]
-       python bench/bench_fasttext.py --fasttext-direct CORPUS_TXT OUT_DIR EPOCHS EXTRA_WORDS  (a fastText run)
+`--loss hs` compares hierarchical softmax instead: embcli `--hs --negative 0`, fastText `-loss hs` (its own
+BENCHMARKS.md section).
+
+Usage: python bench/bench_fasttext.py [--repeats 3] [--epochs 5] [--loss ns|hs] [--work DIR]
+       python bench/bench_fasttext.py --fasttext-direct CORPUS_TXT OUT_DIR EPOCHS EXTRA_WORDS LOSS  (a fastText run)
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ RARE_COUNT = 50
 SIMILARITY_SETS = {"ws353": "EN-WS-353-ALL.txt", "simlex999": "EN-SIMLEX-999.txt"}
 
 
-def fasttext_direct(corpus_txt: str, out_dir: str, epochs: int, extra_words: str) -> None:
+def fasttext_direct(corpus_txt: str, out_dir: str, epochs: int, extra_words: str, loss: str) -> None:
     """fastText as its users run it; writes vectors.vec (its vocabulary) and plus.vec (and `extra_words` from
     subwords), prints the training seconds as JSON."""
     import fasttext
@@ -43,7 +46,7 @@ def fasttext_direct(corpus_txt: str, out_dir: str, epochs: int, extra_words: str
     s = SETTINGS
     started = time.perf_counter()
     model = fasttext.train_unsupervised(corpus_txt, model="skipgram", dim=s["dim"], ws=s["window"], neg=s["negative"],
-                                        t=s["sample"], minn=s["minn"], maxn=s["maxn"], bucket=s["buckets"],
+                                        loss=loss, t=s["sample"], minn=s["minn"], maxn=s["maxn"], bucket=s["buckets"],
                                         epoch=epochs, thread=s["workers"], minCount=5, lr=0.05, verbose=0)
     seconds = time.perf_counter() - started
     words = [word for word in model.get_words() if word != "</s>"]
@@ -102,8 +105,10 @@ def scores(vectors: Path, vectors_plus: Path, rare_file: Path) -> dict[str, floa
     return result
 
 
-def run_embcli(corpus: Path, out: Path, epochs: int, rare_file: Path) -> dict:
-    options = [part for key, value in SETTINGS.items() for part in (f"--{key}", str(value))]
+def run_embcli(corpus: Path, out: Path, epochs: int, rare_file: Path, loss: str) -> dict:
+    settings = {**SETTINGS, "negative": 0} if loss == "hs" else SETTINGS  # fastText's -loss hs is hs alone
+    options = [part for key, value in settings.items() for part in (f"--{key}", str(value))]
+    options += ["--hs"] if loss == "hs" else []
     process = timed(EMBCLI + ["train", str(corpus), "-o", str(out), "--force", "-q", "--model", "fasttext",
                               "--arch", "skipgram", "--epochs", str(epochs), *options])
     manifest = json.loads((out / "manifest.json").read_text())
@@ -118,11 +123,12 @@ def run_embcli(corpus: Path, out: Path, epochs: int, rare_file: Path) -> dict:
             "cpu": process.cpu_seconds, "rss": process.peak_rss_mb, **scores(out, plus, rare_file)}
 
 
-def run_fasttext(corpus: Path, out: Path, epochs: int, rare_file: Path, tokens: int) -> dict:
+def run_fasttext(corpus: Path, out: Path, epochs: int, rare_file: Path, tokens: int, loss: str) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     extra = out / "extra-words.txt"
     extra.write_text("\n".join(similarity_words()) + "\n", encoding="utf-8")
-    process = timed([PYTHON, __file__, "--fasttext-direct", str(corpus / "corpus.txt"), str(out), str(epochs), str(extra)])
+    process = timed([PYTHON, __file__, "--fasttext-direct", str(corpus / "corpus.txt"), str(out), str(epochs),
+                     str(extra), loss])
     return {"words_per_second": tokens * epochs / process.json()["train_seconds"], "wall": process.seconds,
             "cpu": process.cpu_seconds, "rss": process.peak_rss_mb,
             **scores(out / "vectors.vec", out / "plus.vec", rare_file)}
@@ -149,11 +155,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="interleaved embcli/fastText runs")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--work", type=Path, default=None, help="work directory (a preprocessed corpus there is reused)")
-    parser.add_argument("--fasttext-direct", nargs=4, metavar=("CORPUS_TXT", "OUT_DIR", "EPOCHS", "EXTRA_WORDS"))
+    parser.add_argument("--loss", choices=["ns", "hs"], default="ns",
+                        help="negative sampling (the issue's settings) or hierarchical softmax alone")
+    parser.add_argument("--fasttext-direct", nargs=5, metavar=("CORPUS_TXT", "OUT_DIR", "EPOCHS", "EXTRA_WORDS", "LOSS"))
     args = parser.parse_args()
     if args.fasttext_direct:
-        corpus_txt, out_dir, epochs, extra = args.fasttext_direct
-        fasttext_direct(corpus_txt, out_dir, int(epochs), extra)
+        corpus_txt, out_dir, epochs, extra, loss = args.fasttext_direct
+        fasttext_direct(corpus_txt, out_dir, int(epochs), extra, loss)
         return
     work = args.work or Path(tempfile.mkdtemp(prefix="embcli-bench-ft-"))
     corpus = work / "corpus"
@@ -169,14 +177,15 @@ def main() -> None:
             load = os.getloadavg()[0]
             loads.append(load)
             if engine == "embcli":
-                ours.append(run_embcli(corpus, work / f"embcli-{repeat}", args.epochs, rare_file))
+                ours.append(run_embcli(corpus, work / f"embcli-{repeat}", args.epochs, rare_file, args.loss))
                 rows.append(table_row(f"embcli {repeat + 1}", ours[-1], load))
             else:
-                theirs.append(run_fasttext(corpus, work / f"fasttext-{repeat}", args.epochs, rare_file, tokens))
+                theirs.append(run_fasttext(corpus, work / f"fasttext-{repeat}", args.epochs, rare_file, tokens,
+                                           args.loss))
                 rows.append(table_row(f"fastText {repeat + 1}", theirs[-1], load))
             print(rows[-1], flush=True)
         section = report(args, started_machine, tokens, n_rare, n_unseen, ours, theirs, rows, loads)
-        write_section("fasttext", section)  # after every repeat: a long run interrupted still leaves its figures
+        write_section("fasttext" if args.loss == "ns" else "fasttext-hs", section)  # after every repeat: a long run interrupted still leaves its figures
     print(section)
 
 
@@ -184,14 +193,18 @@ def report(args: argparse.Namespace, started_machine: str, tokens: int, n_rare: 
            theirs: list[dict], rows: list[str], loads: list[float]) -> str:
     speedups = [a["words_per_second"] / b["words_per_second"] for a, b in zip(ours, theirs)]
     cpu_ratios = [b["cpu"] / a["cpu"] for a, b in zip(ours, theirs)]
+    hs = args.loss == "hs"
+    settings = {**SETTINGS, "negative": 0} if hs else SETTINGS
     lines = [
-        "## fastText (subwords): embcli's engine and fastText",
+        "## fastText (subwords): embcli's engine and fastText" + (", hierarchical softmax" if hs else ""),
         "",
         f"Machine: {started_machine}; load average before each run {min(loads):.1f}–{max(loads):.1f} "
         f"(a 2-core machine shared by the whole team).",
-        f"Command: `python bench/bench_fasttext.py --repeats {args.repeats} --epochs {args.epochs}` ({len(theirs)} of "
+        f"Command: `python bench/bench_fasttext.py --repeats {args.repeats} --epochs {args.epochs}"
+        f"{' --loss hs' if hs else ''}` ({len(theirs)} of "
         f"{args.repeats} repeats done; corpus: en-mixed-5m.txt.gz preprocessed with `{shlex.join(REFERENCE_PREPROCESS)}`, {tokens:,} tokens). "
-        "Settings: skip-gram, " + ", ".join(f"{key} {value}" for key, value in SETTINGS.items()) +
+        "Settings: skip-gram, " + ", ".join(f"{key} {value}" for key, value in settings.items()) +
+        (", hierarchical softmax (embcli `--hs --negative 0`, fastText `-loss hs`)" if hs else "") +
         f", {args.epochs} epochs, lr 0.05 for both (fastText's default; embcli's default for its fastText engine). "
         "fastText is the `fasttext` package (`train_unsupervised`) reading the same tokens as text; runs alternate, "
         "the order flipping every repeat.",

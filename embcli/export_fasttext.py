@@ -7,6 +7,10 @@ records (window, epochs, ...) come from the model's manifest where it has them.
 The output matrix is the model's trained output rows where the artifact has
 them (embcli's fastText engine writes `output_vectors.npy`), else zeros:
 fastText needs one to load, and word and unseen-word queries never read it.
+A model trained with hierarchical softmax alone (`--hs --negative 0`) is
+written as fastText's `-loss hs`, with a zero output matrix: its node rows are
+not kept (fastText would read them along the tree it rebuilds from the written
+counts, which is the training tree only in special cases).
 """
 
 from __future__ import annotations
@@ -44,6 +48,9 @@ def trained_output_rows(embeddings: Embeddings) -> np.ndarray | None:
     return rows
 
 
+LOSS_HS, LOSS_NS = 1, 2  # fastText's loss_name
+
+
 def fasttext_args(manifest: dict[str, Any] | None, dim: int, buckets: int, minn: int, maxn: int) -> FastTextArgs:
     """fastText's `Args` for the model, taking training options from the manifest's config."""
     config = (manifest or {}).get("config") or {}
@@ -51,6 +58,7 @@ def fasttext_args(manifest: dict[str, Any] | None, dim: int, buckets: int, minn:
     return FastTextArgs(
         dim=dim, ws=int(config.get("window", defaults.ws)), epoch=int(config.get("epochs", defaults.epoch)),
         min_count=int(config.get("min_count", 1)), neg=int(config.get("negative", defaults.neg)),
+        loss=LOSS_HS if config.get("hs") is True and config.get("negative") == 0 else LOSS_NS,
         model=1 if config.get("arch") == "cbow" else 2, bucket=buckets, minn=minn, maxn=maxn,
         t=float(config.get("sample", defaults.t)))
 

@@ -122,9 +122,52 @@ def test_resume_grows_a_model_trained_by_either_engine(tmp_path, topic_corpus_di
     assert min(drift) > 0.5, drift  # continued, not retrained from scratch
 
 
+@pytest.mark.parametrize(("arch", "negative"), [("skipgram", "0"), ("cbow", "0"), ("skipgram", "5")])
+def test_hierarchical_softmax_learns_alone_or_beside_negative_sampling(tmp_path, topic_corpus_dir, arch, negative):
+    out = tmp_path / "hs"
+    result = run("train", topic_corpus_dir, "--model", "fasttext", "--arch", arch, "--hs", "--negative", negative,
+                 "-o", out, "--deterministic", *SMALL)
+    assert result.exit_code == 0, result.output
+    embeddings = load_embeddings(out)
+    within, across = group_separation(list(embeddings.words), np.asarray(embeddings.vectors))
+    assert within > across + 0.3, (within, across)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["engine"]["hierarchical_softmax"].startswith("fastText's Huffman tree")
+    assert (manifest["engine"]["negative_sampling"] is None) == (negative == "0")
+    assert (out / "output_vectors.npy").exists() == (negative != "0")  # only negative sampling's layer is kept
+    losses = [epoch["loss"] for epoch in manifest["epochs"]]
+    assert all(later < earlier for earlier, later in zip(losses, losses[1:])), losses
+
+
+def test_hierarchical_softmax_separates_topics_as_fasttext_does(tmp_path, topic_corpus_dir, topic_corpus_file):
+    """fastText's own `-loss hs` on the same text and settings: embcli's vectors separate the topics as well."""
+    fasttext = pytest.importorskip("fasttext")
+    out = tmp_path / "hs"
+    assert run("train", topic_corpus_dir, "--model", "fasttext", "--hs", "--negative", "0", "-o", out,
+               "--deterministic", *SMALL).exit_code == 0
+    embeddings = load_embeddings(out)
+    model = fasttext.train_unsupervised(str(topic_corpus_file), loss="hs", dim=16, epoch=5, t=1.0, minn=3, maxn=5,
+                                        bucket=5000, minCount=1, thread=1, lr=0.05, verbose=0)
+    theirs = np.vstack([model.get_word_vector(word) for word in embeddings.words])
+    ours_gap, theirs_gap = (within - across for within, across in (
+        group_separation(list(embeddings.words), np.asarray(embeddings.vectors)),
+        group_separation(list(embeddings.words), theirs)))
+    assert ours_gap > 0.8 * theirs_gap > 0, (ours_gap, theirs_gap)
+
+
+def test_a_hierarchical_softmax_model_exports_as_fasttext_loss_hs(tmp_path, topic_corpus_dir):
+    fasttext = pytest.importorskip("fasttext")
+    out, exported = tmp_path / "hs", tmp_path / "hs.bin"
+    assert run("train", topic_corpus_dir, "--model", "fasttext", "--hs", "--negative", "0", "-o", out,
+               "--workers", "1", *SMALL).exit_code == 0
+    assert run("export", out, "-o", exported, "--format", "fasttext-bin", "-q").exit_code == 0
+    loaded, embeddings = fasttext.load_model(str(exported)), load_embeddings(out)
+    assert loaded.f.getArgs().loss.name == "hs"
+    np.testing.assert_allclose(np.vstack([loaded.get_word_vector(word) for word in embeddings.words]),
+                               embeddings.vectors, atol=1e-5, rtol=0)
+
+
 @pytest.mark.parametrize(("options", "message"), [
-    (["--hs"], "--hs needs --engine gensim: the embcli fastText engine trains with negative sampling only"),
-    (["--negative", "0", "--hs"], "--hs needs --engine gensim"),
     (["--negative", "0"], "needs --hs"),
     (["--engine", "gensim", "--deterministic"], "needs --engine embcli"),
     (["--engine", "spark-mllib"], "engine"),

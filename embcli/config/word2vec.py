@@ -92,9 +92,6 @@ class FastTextConfig(Word2VecFamilyConfig):
 
     def check(self) -> None:
         super().check()
-        if self.engine == "embcli" and self.hs:
-            raise refuse(self, "{hs=true} needs {engine=gensim}: the embcli fastText engine trains with negative "
-                               "sampling only")
         if self.deterministic and self.engine != "embcli":
             raise refuse(self, "{deterministic=true} needs {engine=embcli} (with gensim, train with one worker "
                                "and a fixed seed)")

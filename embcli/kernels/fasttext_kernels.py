@@ -1,4 +1,5 @@
-"""Numba kernels for fastText (skip-gram or CBOW over words and their character n-grams, negative sampling).
+"""Numba kernels for fastText (skip-gram or CBOW over words and their character n-grams; negative sampling,
+hierarchical softmax, or both).
 
 Arrays in, arrays out: the engine (`embcli.training.fasttext_embcli`) builds
 the tables and calls `train_chunk` per chunk of sentences from each worker
@@ -24,6 +25,13 @@ average them, and writes a gradient back to all of them. Here, per window:
 - sigmoid and log-sigmoid come from the branch-free tables of
   `embcli.kernels.word2vec_kernels`, whose sampling helpers (alias-table
   negatives, subsampling, reduced windows, word2vec's generator) are reused.
+
+Hierarchical softmax (fastText's `-loss hs`) walks the predicted word's path
+in the Huffman tree of `embcli.kernels.huffman` (fastText builds the same tree
+from the same counts) through its own layer `hs_rows`, row k = internal node k;
+as in fastText, a node's label is its code (word2vec's kernels use 1 - code),
+so the layer is fastText's output matrix. With `negative` > 0 as well, both
+outputs train, as word2vec's `-hs 1 -negative 5` does.
 
 Measured and not kept: sharing one draw of negatives per skip-gram window
 (HogBatch, as embcli's word2vec does) ran 1.76x the words per CPU second of
@@ -133,10 +141,21 @@ def _output_update(output_rows, row, positive, hidden, grad, lr, sigmoid_table, 
 
 
 @njit(cache=True, nogil=True, fastmath=True)
+def _path_update(hs_rows, hs_codes, hs_points, hs_lengths, word, hidden, grad, lr, sigmoid_table, log_sigmoid_table):
+    """Hierarchical softmax: the hidden vector predicts `word` along its Huffman path; returns the loss."""
+    loss = 0.0
+    for node in range(hs_lengths[word]):
+        loss += _output_update(hs_rows, hs_points[word, node], hs_codes[word, node] == 1, hidden, grad, lr,
+                               sigmoid_table, log_sigmoid_table)
+    return loss
+
+
+@njit(cache=True, nogil=True, fastmath=True)
 def _skipgram_window(input_rows, output_rows, row_offsets, row_index, kept, i, lo, hi, outputs, m_count, lr,
                      hidden, pair_grad, grad, sigmoid_table, log_sigmoid_table, negative, alias_prob, alias_word,
-                     shared_negatives, state):
-    """The centre kept[i] predicts each context word of [lo, hi) and negatives outputs[1:m_count].
+                     shared_negatives, state, hs_rows, hs_codes, hs_points, hs_lengths):
+    """The centre kept[i] predicts each context word of [lo, hi): against negatives outputs[1:m_count] if
+    `negative` > 0, along the context word's Huffman path if `hs_lengths` is given.
 
     The negatives are the window's (`shared_negatives`) or drawn afresh for
     each context word, as fastText draws them. Returns (loss, pairs, state).
@@ -155,13 +174,17 @@ def _skipgram_window(input_rows, output_rows, row_offsets, row_index, kept, i, l
         target = kept[j]
         for d in range(dim):
             pair_grad[d] = 0.0
-        if not shared_negatives and pairs > 0:
-            m_count, state = draw_outputs(centre, negative, alias_prob, alias_word, outputs, state)
-        loss += _output_update(output_rows, target, True, hidden, pair_grad, lr, sigmoid_table, log_sigmoid_table)
-        for m in range(1, m_count):
-            if outputs[m] != target:
-                loss += _output_update(output_rows, outputs[m], False, hidden, pair_grad, lr, sigmoid_table,
-                                       log_sigmoid_table)
+        if negative > 0:
+            if not shared_negatives and pairs > 0:
+                m_count, state = draw_outputs(centre, negative, alias_prob, alias_word, outputs, state)
+            loss += _output_update(output_rows, target, True, hidden, pair_grad, lr, sigmoid_table, log_sigmoid_table)
+            for m in range(1, m_count):
+                if outputs[m] != target:
+                    loss += _output_update(output_rows, outputs[m], False, hidden, pair_grad, lr, sigmoid_table,
+                                           log_sigmoid_table)
+        if hs_lengths is not None:
+            loss += _path_update(hs_rows, hs_codes, hs_points, hs_lengths, target, hidden, pair_grad, lr,
+                                 sigmoid_table, log_sigmoid_table)
         for d in range(dim):  # the centre's rows all move by pair_grad, so their mean does too
             hidden[d] += pair_grad[d]
             grad[d] += pair_grad[d]
@@ -173,8 +196,9 @@ def _skipgram_window(input_rows, output_rows, row_offsets, row_index, kept, i, l
 
 @njit(cache=True, nogil=True, fastmath=True)
 def _cbow_window(input_rows, output_rows, row_offsets, row_index, kept, i, lo, hi, outputs, m_count, lr, bag,
-                 hidden, grad, sigmoid_table, log_sigmoid_table):
-    """The mean of all rows of the context words of [lo, hi) predicts kept[i] and outputs[1:m_count]; returns the loss.
+                 hidden, grad, sigmoid_table, log_sigmoid_table, negative, hs_rows, hs_codes, hs_points, hs_lengths):
+    """The mean of all rows of the context words of [lo, hi) predicts kept[i] (against outputs[1:m_count] if
+    `negative` > 0, along kept[i]'s Huffman path if `hs_lengths` is given); returns the loss.
 
     As fastText's CBOW: one bag of every context word's rows, each row then gets the whole gradient.
     """
@@ -190,8 +214,12 @@ def _cbow_window(input_rows, output_rows, row_offsets, row_index, kept, i, lo, h
     for d in range(dim):
         grad[d] = 0.0
     loss = 0.0
-    for m in range(m_count):
-        loss += _output_update(output_rows, outputs[m], m == 0, hidden, grad, lr, sigmoid_table, log_sigmoid_table)
+    if negative > 0:
+        for m in range(m_count):
+            loss += _output_update(output_rows, outputs[m], m == 0, hidden, grad, lr, sigmoid_table, log_sigmoid_table)
+    if hs_lengths is not None:
+        loss += _path_update(hs_rows, hs_codes, hs_points, hs_lengths, kept[i], hidden, grad, lr, sigmoid_table,
+                             log_sigmoid_table)
     _add_to_rows(input_rows, bag, 0, n_bag, grad)
     return loss
 
@@ -207,8 +235,14 @@ def _widest_word(row_offsets):
 @njit(cache=True, nogil=True, fastmath=True)
 def train_chunk(input_rows, output_rows, row_offsets, row_index, ids, offsets, first_sentence, end_sentence, keep_prob,
                 alias_prob, alias_word, sigmoid_table, log_sigmoid_table, window, negative, alpha, min_alpha,
-                progress_start, progress_per_word, rng_state, cbow, shared_negatives):
+                progress_start, progress_per_word, rng_state, cbow, shared_negatives, hs_rows, hs_codes, hs_points,
+                hs_lengths):
     """Train fastText skip-gram (or CBOW if `cbow`) on sentences [first_sentence, end_sentence).
+
+    Negative sampling into `output_rows` if `negative` > 0; hierarchical
+    softmax into `hs_rows` along the paths (`hs_codes`, `hs_points`,
+    `hs_lengths`, from `embcli.kernels.huffman.huffman_tree`) if they are
+    given (a run without it passes None for all four).
 
     `progress_start + progress_per_word * words` is the fraction of all
     training done, which sets the linearly decaying learning rate (updated at
@@ -251,13 +285,14 @@ def train_chunk(input_rows, output_rows, row_offsets, row_index, ids, offsets, f
                 continue
             if cbow:
                 loss += _cbow_window(input_rows, output_rows, row_offsets, row_index, kept, i, lo, hi, outputs,
-                                     m_count, lr, bag, work[0], work[1], sigmoid_table, log_sigmoid_table)
+                                     m_count, lr, bag, work[0], work[1], sigmoid_table, log_sigmoid_table, negative,
+                                     hs_rows, hs_codes, hs_points, hs_lengths)
                 examples += 1
             else:
                 window_loss, pairs, state = _skipgram_window(
                     input_rows, output_rows, row_offsets, row_index, kept, i, lo, hi, outputs, m_count, lr, work[0],
                     work[1], work[2], sigmoid_table, log_sigmoid_table, negative, alias_prob, alias_word,
-                    shared_negatives, state)
+                    shared_negatives, state, hs_rows, hs_codes, hs_points, hs_lengths)
                 loss += window_loss
                 examples += pairs
         words += length

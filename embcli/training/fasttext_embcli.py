@@ -17,7 +17,11 @@ What it shares with fastText, so results are comparable:
   word uses are held and trained (`embcli.training.subword_table`), the full table is written;
 - the input gradient is added in full to every row of the word (fastText does not
   divide it by the number of rows for unsupervised models);
-- subsampling keep-probability sqrt(t/f) + t/f (fastText's and word2vec's).
+- subsampling keep-probability sqrt(t/f) + t/f (fastText's and word2vec's);
+- with `--hs`, hierarchical softmax over the Huffman tree fastText builds from the same counts, a node's
+  label its code; `--hs --negative 0` is fastText's `-loss hs`, `--hs` beside negative sampling trains both
+  (word2vec's `-hs 1 -negative 5`). As with embcli's word2vec engine, the tree's layer is not written (only
+  the negative-sampling layer, `output_vectors.npy`, which `--resume` continues from).
 """
 
 from __future__ import annotations
@@ -91,6 +95,7 @@ def train_fasttext_embcli(corpus: TokenCorpus, output: Path, config: FastTextCon
     Returns the manifest (its `epochs` list holds each epoch's mean loss per training example).
     """
     from embcli.kernels import fasttext_kernels, word2vec_kernels
+    from embcli.kernels.huffman import huffman_tree
 
     started = time.perf_counter()
     config = config.resolved()
@@ -108,6 +113,8 @@ def train_fasttext_embcli(corpus: TokenCorpus, output: Path, config: FastTextCon
     input_rows, output_rows = initial_rows(vocab_size, table, config.dim, config.seed)
     if parent is not None:
         _seed_from_parent(input_rows, output_rows, parent)
+    hs_codes, hs_points, hs_lengths = huffman_tree(counts) if config.hs else (None, None, None)
+    hs_rows = np.zeros_like(output_rows) if config.hs else None  # internal node k's row k (fastText's -loss hs)
     workers = 1 if config.deterministic else config.workers
     setup_seconds = time.perf_counter() - started
 
@@ -115,7 +122,8 @@ def train_fasttext_embcli(corpus: TokenCorpus, output: Path, config: FastTextCon
         return fasttext_kernels.train_chunk(
             input_rows, output_rows, row_offsets, row_index, ids, offsets, first, end, keep_prob, alias_probability,
             alias_word, sigmoid_table, log_sigmoid_table, config.window, config.negative, config.alpha,
-            config.min_alpha, progress_start, per_word, rng_state, config.trains_cbow, SHARED_NEGATIVES)
+            config.min_alpha, progress_start, per_word, rng_state, config.trains_cbow, SHARED_NEGATIVES, hs_rows,
+            hs_codes, hs_points, hs_lengths)
 
     train_started = time.perf_counter()
     with staged_vectors_directory(output, corpus, force=force, inputs=(config.resume or "-",)) as staging:
@@ -123,9 +131,11 @@ def train_fasttext_embcli(corpus: TokenCorpus, output: Path, config: FastTextCon
         train_seconds = time.perf_counter() - train_started
         vectors = np.empty((vocab_size, config.dim), dtype=np.float32)
         fasttext_kernels.composed_vectors(input_rows, row_offsets, row_index, vectors)
-        files = {"input_word_vectors": INPUT_WORD_VECTORS_NPY, "output_vectors": OUTPUT_VECTORS_NPY}
+        files = {"input_word_vectors": INPUT_WORD_VECTORS_NPY}
         np.save(staging / INPUT_WORD_VECTORS_NPY, input_rows[:vocab_size], allow_pickle=False)
-        np.save(staging / OUTPUT_VECTORS_NPY, output_rows, allow_pickle=False)
+        if config.negative > 0:  # the output layer `--resume` continues from
+            np.save(staging / OUTPUT_VECTORS_NPY, output_rows, allow_pickle=False)
+            files["output_vectors"] = OUTPUT_VECTORS_NPY
         subwords = None
         if table is not None:
             table.write_full(staging / NGRAMS_NPY, input_rows[vocab_size:])
@@ -137,16 +147,23 @@ def train_fasttext_embcli(corpus: TokenCorpus, output: Path, config: FastTextCon
             **resume_sections(parent, artifact_corpus), subwords=subwords,
             timings={"setup_seconds": round(setup_seconds, 3), "train_seconds": round(train_seconds, 3),
                      "words_per_second": round(total_words / max(train_seconds, 1e-9))},
-            epochs=epochs,
-            engine={"name": "embcli", "scheme": "fasttext-" + ("cbow-bag" if config.trains_cbow else "window-composed"),
-                    "threads": workers, "deterministic": config.deterministic,
-                    "learning_rate": {"start": config.alpha, "end": config.min_alpha,
-                                      "schedule": "linear in tokens read, updated at every centre word"},
-                    "negative_sampling": f"alias table of unigram counts ** {NEGATIVE_POWER}, drawn for every "
-                                         f"{'centre word' if config.trains_cbow else '(centre, context) pair'}",
-                    "initialisation": "input rows uniform in (-1/dim, 1/dim), output rows zero",
-                    "loss": "mean loss per training example (positive and negative terms)"},
+            epochs=epochs, engine=engine_section(config, workers),
         )
+
+
+def engine_section(config: FastTextConfig, workers: int) -> dict[str, Any]:
+    """The manifest's account of how the engine trained."""
+    drawn = "centre word" if config.trains_cbow else "(centre, context) pair"
+    return {"name": "embcli", "scheme": "fasttext-" + ("cbow-bag" if config.trains_cbow else "window-composed"),
+            "threads": workers, "deterministic": config.deterministic,
+            "learning_rate": {"start": config.alpha, "end": config.min_alpha,
+                              "schedule": "linear in tokens read, updated at every centre word"},
+            "negative_sampling": f"alias table of unigram counts ** {NEGATIVE_POWER}, drawn for every {drawn}"
+                                 if config.negative else None,
+            "hierarchical_softmax": "fastText's Huffman tree of the counts, a node's label its code"
+                                    if config.hs else None,
+            "initialisation": "input rows uniform in (-1/dim, 1/dim), output rows zero",
+            "loss": "mean loss per training example (negative-sampling and hierarchical-softmax terms)"}
 
 
 def _seed_from_parent(input_rows: np.ndarray, output_rows: np.ndarray, parent: ParentModel) -> None:
